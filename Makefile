@@ -1,0 +1,48 @@
+# The two commands of the README, and their parts. Only Python >= 3.11 is needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint types test-only test-postgres clean
+
+run: $(STAMP)
+	$(BIN)/watchkeeper migrate
+	$(BIN)/watchkeeper demo --first-run
+	$(BIN)/watchkeeper serve --host $(HOST) --port $(PORT)
+
+test: $(DEV_STAMP) lint types test-only
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
+
+types: $(DEV_STAMP)
+	$(BIN)/mypy
+
+test-only: $(DEV_STAMP)
+	WATCHKEEPER_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -q -p no:cacheprovider
+
+test-postgres: $(DEV_STAMP)
+	WATCHKEEPER_DATA_DIR=$(CURDIR)/var/test-pg \
+	WATCHKEEPER_DATABASE_URL=$${WATCHKEEPER_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/watchkeeper} \
+	$(BIN)/pytest -q -p no:cacheprovider
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(VENV)/bin/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): $(VENV)/bin/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP) $@
+
+clean:
+	rm -rf $(VENV) var/test var/test-pg

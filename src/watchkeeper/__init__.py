@@ -1,0 +1,3 @@
+"""Watchkeeper: incident management for Managed Service Providers."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,146 @@
+"""Django admin for configuration, restricted by role and audited.
+
+Owners and admins may change everything; managers may change clients and what they
+own and view the rest; nobody else enters the admin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db import models, transaction
+from django.http import HttpRequest
+
+from watchkeeper.accounts.models import (
+    MSP_ADMIN_ROLES,
+    ApiToken,
+    Role,
+    SecuritySettings,
+    Team,
+    TeamMembership,
+    User,
+)
+from watchkeeper.audit.services import audit_record, snapshot
+
+
+class WatchkeeperAdminSite(admin.AdminSite):
+    site_header = "Watchkeeper configuration"
+    site_title = "Watchkeeper admin"
+    index_title = "Configuration"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(user.is_active and getattr(user, "role", None) in {Role.OWNER, Role.ADMIN, Role.MANAGER})
+
+
+admin_site = WatchkeeperAdminSite(name="admin")
+
+
+def _role(request: HttpRequest) -> str | None:
+    return getattr(request.user, "role", None)
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Every admin write is audited with before/after; managers change only `manager_can_change`."""
+
+    manager_can_change = False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return admin_site.has_permission(request)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return admin_site.has_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        role = _role(request)
+        return role in MSP_ADMIN_ROLES or (self.manager_can_change and role == Role.MANAGER)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_change_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _role(request) in MSP_ADMIN_ROLES
+
+    def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
+        before = snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change and obj.pk else None
+        with transaction.atomic():
+            if hasattr(obj, "touch_fields") and change:
+                obj.touch_fields()
+            super().save_model(request, obj, form, change)
+            action = f"{obj._meta.model_name}.{'update' if change else 'create'}"
+            audit_record(
+                actor=request.user, action=action, obj=obj, before=before, after=snapshot(obj), via="admin"
+            )
+
+    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
+        with transaction.atomic():
+            audit_record(
+                actor=request.user,
+                action=f"{obj._meta.model_name}.delete",
+                obj=obj,
+                before=snapshot(obj),
+                via="admin",
+            )
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+class TeamMembershipInline(admin.TabularInline):
+    model = TeamMembership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(User, site=admin_site)
+class UserAdmin(AuditedAdmin):
+    list_display = ["email", "full_name", "role", "client", "all_clients", "is_active"]
+    list_filter = ["role", "is_active", "all_clients"]
+    search_fields = ["email", "full_name"]
+    filter_horizontal = ["assigned_clients"]
+    fields = [
+        "email",
+        "full_name",
+        "role",
+        "client",
+        "all_clients",
+        "assigned_clients",
+        "timezone",
+        "phone",
+        "is_active",
+    ]
+    list_select_related = ["client"]
+
+
+@admin.register(Team, site=admin_site)
+class TeamAdmin(AuditedAdmin):
+    manager_can_change = True
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [TeamMembershipInline]
+
+
+@admin.register(ApiToken, site=admin_site)
+class ApiTokenAdmin(AuditedAdmin):
+    list_display = ["name", "prefix", "user", "client", "scopes", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    exclude = ["digest"]
+    list_select_related = ["user", "client"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # tokens are created where the secret can be shown once (CLI, account page)
+
+
+@admin.register(SecuritySettings, site=admin_site)
+class SecuritySettingsAdmin(AuditedAdmin):
+    list_display = ["__str__", "require_2fa_for_staff", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not SecuritySettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

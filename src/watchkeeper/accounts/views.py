@@ -1,0 +1,146 @@
+"""Sign-in (with throttling and TOTP), sign-out, two-factor set-up and the account page."""
+
+from __future__ import annotations
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from watchkeeper.accounts import services
+from watchkeeper.accounts.forms import SignInForm, TokenForm
+from watchkeeper.accounts.models import User
+from watchkeeper.audit.services import audit_record
+
+_PENDING = "watchkeeper_pending_2fa_user"
+_THROTTLED = "Too many failed sign-ins. Wait 15 minutes and try again, or reset your password."
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _next_url(request: HttpRequest, user: User) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("tenancy:portal") if user.is_portal_user else reverse("web:home")
+
+
+def _confirmed_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    form = SignInForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        email, ip = form.cleaned_data["email"].lower(), _client_ip(request)
+        if services.login_is_throttled(email=email, ip=ip):
+            form.add_error(None, _THROTTLED)
+            status = 429
+        else:
+            user = authenticate(request, email=email, password=form.cleaned_data["password"])
+            if user is None:
+                services.login_failure_record(email=email, ip=ip)
+                form.add_error(None, "That e-mail address and password do not match an active account.")
+                status = 400
+            elif _confirmed_device(user) is not None:
+                request.session[_PENDING] = user.pk
+                request.session["watchkeeper_next"] = _next_url(request, user)
+                return redirect("accounts:two_factor_verify")
+            else:
+                services.login_success_record(email=email)
+                login(request, user)
+                return redirect(_next_url(request, user))
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request, "accounts/sign_in.html", {"form": form, "next": request.GET.get("next", "")}, status=status
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(_PENDING)
+    user = User.objects.filter(pk=int(pending), is_active=True).first() if pending else None
+    if user is None:
+        return redirect("accounts:login")
+    form = TokenForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if services.login_is_throttled(email=user.email, ip=_client_ip(request)):
+            form.add_error(None, _THROTTLED)
+            status = 429
+        elif form.is_valid():
+            device = _confirmed_device(user)
+            if device is not None and device.verify_token(form.cleaned_data["token"]):
+                target = request.session.pop("watchkeeper_next", reverse("web:home"))
+                request.session.pop(_PENDING, None)
+                services.login_success_record(email=user.email)
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                otp_login(request, device)
+                return redirect(target)
+            services.login_failure_record(email=user.email, ip=_client_ip(request))
+            form.add_error("token", "That code is not valid. Codes change every 30 seconds.")
+    return render(request, "accounts/two_factor_verify.html", {"form": form}, status=status)
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, "You are signed out.")
+    return redirect("accounts:login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if _confirmed_device(user) is not None:
+        messages.info(request, "Two-factor authentication is already on for your account.")
+        return redirect("accounts:account")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    form = TokenForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid() and device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            audit_record(actor=user, action="user.2fa_enable", obj=user)
+            messages.success(
+                request, "Two-factor authentication is on. You will be asked for a code at sign-in."
+            )
+            return redirect("accounts:account")
+        form.add_error("token", "That code is not valid. Check the time on your phone and try the next code.")
+    qr = segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#111", light="#fff")
+    secret = device.config_url.split("secret=")[1].split("&")[0]
+    return render(
+        request, "accounts/two_factor_setup.html", {"form": form, "qr": qr, "secret": secret}, status=status
+    )
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    context = {
+        "has_2fa": _confirmed_device(user) is not None,
+        "required_2fa": services.two_factor_required(user),
+        "tokens": user.api_tokens.filter(revoked_at__isnull=True),
+    }
+    return render(request, "accounts/account.html", context)

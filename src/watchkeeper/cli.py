@@ -1,0 +1,354 @@
+"""The `watchkeeper` command (also `python -m watchkeeper`). Each subcommand is a thin adapter."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "watchkeeper.config.settings")
+    import django
+
+    django.setup()
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+# --- processes ------------------------------------------------------------------------------
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1 if args.verbose else 0)
+    print("Database is up to date.")
+    return 0
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    from watchkeeper.config.wsgi import application
+
+    options = {
+        "bind": f"{args.host}:{args.port}",
+        "workers": args.workers,
+        "threads": int(os.environ.get("WATCHKEEPER_WEB_THREADS", "4")),
+        "worker_class": "gthread",
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "accesslog": "-" if args.access_log else None,
+        "errorlog": "-",
+        "loglevel": "warning",
+        "proc_name": "watchkeeper-web",
+    }
+
+    class _App(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                if value is not None:
+                    self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return application
+
+    _App().run()
+    return 0
+
+
+def cmd_engine(args: argparse.Namespace) -> int:
+    from watchkeeper.engine.loop import run_forever
+
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    print("Engine running (Ctrl-C to stop).", flush=True)
+    run_forever(stop)
+    return 0
+
+
+def _login_hint() -> str:
+    from django.conf import settings
+
+    path = Path(settings.DATA_DIR) / "demo-login.txt"
+    if path.exists():
+        return path.read_text().strip()
+    return "Sign in with the admin you created (watchkeeper createadmin --email you@example.com)."
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Migrate, then run web and engine as child processes until Ctrl-C or SIGTERM."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    base = [sys.executable, "-m", "watchkeeper"]
+    children = {
+        "web": subprocess.Popen([*base, "web", "--host", args.host, "--port", str(args.port)]),  # noqa: S603
+        "engine": subprocess.Popen([*base, "engine"]),  # noqa: S603
+    }
+    shown_host = "localhost" if args.host in {"127.0.0.1", "0.0.0.0", "::"} else args.host  # noqa: S104
+    print(f"\n  Watchkeeper is running at http://{shown_host}:{args.port}/\n  {_login_hint()}\n", flush=True)
+    stopping = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    exit_code = 0
+    while not stopping.is_set():
+        for name, child in children.items():
+            if child.poll() is not None:
+                print(f"error: the {name} process exited with status {child.returncode}", file=sys.stderr)
+                exit_code = child.returncode or 1
+                stopping.set()
+        stopping.wait(0.5)
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for child in children.values():
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+    print("Watchkeeper stopped.")
+    return exit_code
+
+
+# --- people, clients, tokens ---------------------------------------------------------------
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    from watchkeeper.accounts.services import user_create
+
+    password = args.password
+    generated = False
+    if password is None:
+        if sys.stdin.isatty():
+            password = getpass.getpass("Password for the new admin: ")
+        else:
+            password, generated = secrets.token_urlsafe(12), True
+    user = user_create(email=args.email, role="owner", full_name=args.name or "", password=password)
+    print(f"Created MSP owner {user.email}.")
+    if generated:
+        print(f"Password: {password}")
+    return 0
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    from watchkeeper.accounts.services import user_create
+    from watchkeeper.tenancy.models import Client
+
+    client = None
+    if args.client:
+        client = Client.objects.filter(slug=args.client).first()
+        if client is None:
+            return _fail(f"No client with slug '{args.client}'. List them with the console or the API.")
+    user = user_create(
+        email=args.email,
+        role=args.role,
+        full_name=args.name or "",
+        password=args.password,
+        client=client,
+        all_clients=args.all_clients,
+    )
+    print(f"Created {user.get_role_display()} {user.email}" + (f" for {client.name}." if client else "."))
+    if not args.password:
+        print("No password set: the user signs in after 'Forgot your password?'.")
+    return 0
+
+
+def cmd_client_create(args: argparse.Namespace) -> int:
+    from watchkeeper.tenancy.services import client_create
+
+    client = client_create(
+        actor="cli", via="cli", name=args.name, slug=args.slug, timezone=args.timezone,
+        contract_tier=args.tier, country=args.country or "",
+    )  # fmt: skip
+    print(f"Created client {client.name} ({client.slug}).")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    from watchkeeper.accounts.models import User
+    from watchkeeper.accounts.services import token_create
+    from watchkeeper.tenancy.models import Client
+
+    user = User.objects.filter(email=args.user.strip().lower(), is_active=True).first()
+    if user is None:
+        return _fail(f"No active user with e-mail {args.user}.")
+    client = None
+    if args.client:
+        client = Client.objects.filter(slug=args.client).first()
+        if client is None:
+            return _fail(f"No client with slug '{args.client}'.")
+    scopes = [scope for item in args.scopes for scope in item.replace(",", " ").split()]
+    token, secret = token_create(user=user, name=args.name or "", scopes=scopes or None, client=client)
+    print(f"Token '{token.name}' for {user.email}, scopes {', '.join(token.scopes)}. It is shown only once:")
+    print(secret)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    try:
+        call_command("check", deploy=args.deploy, fail_level=args.fail_level)
+    except SystemCheckError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from watchkeeper.demo import demo_load
+
+    if args.first_run:
+        from watchkeeper.accounts.models import User
+
+        if User.objects.exists():
+            return 0
+    summary = demo_load(progress=_progress)
+    print(summary)
+    return 0
+
+
+def _progress(done: int, total: int, label: str) -> None:
+    width = 30
+    filled = int(width * done / max(total, 1))
+    end = "\n" if done >= total else ""
+    print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<30}", end=end, flush=True)
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    from watchkeeper.policy.services import PolicyFileError, policy_export_yaml, policy_import_yaml
+
+    path = Path(args.file)
+    if args.action == "export":
+        text = policy_export_yaml()
+        if args.file == "-":
+            sys.stdout.write(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+            print(f"Wrote the incident policy to {path}.")
+        return 0
+    try:
+        text = sys.stdin.read() if args.file == "-" else path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return _fail(f"cannot read {path}: {exc}")
+    try:
+        policy_import_yaml(text, actor="cli", via="cli")
+    except PolicyFileError as exc:
+        return _fail(f"{path}: {exc}. The policy was not changed.")
+    print(f"Imported the incident policy from {path}.")
+    return 0
+
+
+# --- parser ---------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="watchkeeper", description="Incident management for MSPs.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(
+        name: str, handler: Callable[[argparse.Namespace], int], help_text: str
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    default_port = int(os.environ.get("WATCHKEEPER_PORT", "8000"))
+    default_host = os.environ.get("WATCHKEEPER_HOST", "127.0.0.1")
+    p = add("serve", cmd_serve, "Migrate, then run web and engine together (the embedded default).")
+    p.add_argument("--host", default=default_host)
+    p.add_argument("--port", type=int, default=default_port)
+    p = add("web", cmd_web, "Run the web role (console, portal, API, ingest) with gunicorn.")
+    p.add_argument("--host", default=default_host)
+    p.add_argument("--port", type=int, default=default_port)
+    p.add_argument("--workers", type=int, default=int(os.environ.get("WATCHKEEPER_WEB_WORKERS", "2")))
+    p.add_argument("--access-log", action="store_true")
+    add("engine", cmd_engine, "Run the engine role (timers, inbox, outbox).")
+    p = add("migrate", cmd_migrate, "Create or upgrade the database schema.")
+    p.add_argument("--verbose", action="store_true")
+    p = add("createadmin", cmd_createadmin, "Create an MSP owner account.")
+    p.add_argument("--email", required=True)
+    p.add_argument("--password")
+    p.add_argument("--name")
+    p = add("demo", cmd_demo, "Load realistic demo data (safe to run twice).")
+    p.add_argument("--first-run", action="store_true", help="Only when the database has no users yet.")
+    p = add("check", cmd_check, "Run Django's and Watchkeeper's system checks.")
+    p.add_argument("--deploy", action="store_true")
+    p.add_argument("--fail-level", default="ERROR", choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"])
+
+    client = add("client", lambda a: 2, "Manage clients.").add_subparsers(dest="action", required=True)
+    p = client.add_parser("create", help="Create a client.")
+    p.set_defaults(handler=cmd_client_create)
+    p.add_argument("--name", required=True)
+    p.add_argument("--slug", required=True)
+    p.add_argument("--timezone", default="UTC")
+    p.add_argument("--tier", default="standard", choices=["essential", "standard", "premium"])
+    p.add_argument("--country")
+
+    user = add("user", lambda a: 2, "Manage users.").add_subparsers(dest="action", required=True)
+    p = user.add_parser("create", help="Create a user.")
+    p.set_defaults(handler=cmd_user_create)
+    p.add_argument("--email", required=True)
+    p.add_argument(
+        "--role", required=True,
+        choices=["owner", "admin", "manager", "technician", "client_admin", "client_user"],
+    )  # fmt: skip
+    p.add_argument("--client", help="Client slug (client_admin and client_user)")
+    p.add_argument("--password")
+    p.add_argument("--name")
+    p.add_argument("--all-clients", action="store_true", help="Managers and technicians: see every client")
+
+    token = add("token", lambda a: 2, "Manage API tokens.").add_subparsers(dest="action", required=True)
+    p = token.add_parser("create", help="Create an API token; the secret is printed on the last line.")
+    p.set_defaults(handler=cmd_token_create)
+    p.add_argument("--user", required=True, help="E-mail of the token's user")
+    p.add_argument("--scopes", nargs="*", default=[], help="read, write, admin (default: read)")
+    p.add_argument("--client", help="Restrict the token to one client (slug)")
+    p.add_argument("--name")
+
+    policy = add("policy", lambda a: 2, "Export or import the incident policy as YAML.")
+    policy_sub = policy.add_subparsers(dest="action", required=True)
+    for action in ("export", "import"):
+        p = policy_sub.add_parser(action, help=f"{action.title()} the policy (FILE or - for stdio).")
+        p.set_defaults(handler=cmd_policy)
+        p.add_argument("file", metavar="FILE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _setup()
+    from watchkeeper.core.errors import WatchkeeperError
+
+    try:
+        return int(args.handler(args))
+    except WatchkeeperError as exc:
+        return _fail(exc.message)
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""Settings, URL map, the one NinjaAPI and the WSGI entry point."""

@@ -1,0 +1,64 @@
+"""The one NinjaAPI: mounts each app's router, maps errors to clear JSON and status codes."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+import watchkeeper
+from watchkeeper.accounts.api import router as accounts_router
+from watchkeeper.accounts.auth import BearerToken
+from watchkeeper.core.errors import WatchkeeperError
+from watchkeeper.policy.api import router as policy_router
+from watchkeeper.tenancy.api import router as tenancy_router
+
+api = NinjaAPI(
+    title="Watchkeeper API",
+    version=watchkeeper.__version__,
+    description="Incident management for MSPs. Authenticate with `Authorization: Bearer <token>` "
+    "(create one with `watchkeeper token create`).",
+    auth=BearerToken(),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+api.add_router("", tenancy_router)
+api.add_router("", accounts_router)
+api.add_router("", policy_router)
+
+
+@api.exception_handler(WatchkeeperError)
+def domain_error(request: HttpRequest, exc: WatchkeeperError) -> HttpResponse:
+    body: dict[str, object] = {"detail": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    return api.create_response(request, body, status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """400 with one readable line per problem (ninja's default is 422)."""
+    problems = []
+    for error in exc.errors:
+        location = ".".join(
+            str(part) for part in error.get("loc", ()) if part not in {"body", "payload", "query"}
+        )
+        problems.append({"field": location, "message": error.get("msg", "invalid")})
+    summary = "; ".join(f"{p['field']}: {p['message']}" if p["field"] else p["message"] for p in problems)
+    return api.create_response(
+        request, {"detail": f"Invalid request: {summary}", "errors": problems}, status=400
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": "Authentication required: send 'Authorization: Bearer <token>'."}, status=401
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="watchkeeper"'
+    return response
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)

@@ -1,0 +1,21 @@
+"""URL map. Every pattern here is visited by tests/isolation/test_matrix.py."""
+
+from django.urls import include, path
+
+from watchkeeper.accounts.admin import admin_site
+from watchkeeper.config.api import api
+
+urlpatterns = [
+    path("", include("watchkeeper.web.urls")),
+    path("", include("watchkeeper.tenancy.urls")),
+    path("accounts/", include("watchkeeper.accounts.urls")),
+    path("policy/", include("watchkeeper.policy.urls")),
+    path("audit/", include("watchkeeper.audit.urls")),
+    path("admin/", admin_site.urls),
+    path("api/v1/", api.urls),
+]
+
+handler404 = "watchkeeper.web.errors.not_found"
+handler500 = "watchkeeper.web.errors.server_error"
+handler403 = "watchkeeper.web.errors.forbidden"
+handler400 = "watchkeeper.web.errors.bad_request"

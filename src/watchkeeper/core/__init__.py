@@ -1,0 +1,1 @@
+"""Shared kernel: clock, base models, errors and types; imports no domain app."""

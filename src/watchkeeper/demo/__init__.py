@@ -1,0 +1,1 @@
+"""Realistic demo data for a fictional MSP (idempotent)."""

@@ -1,0 +1,34 @@
+"""The periodic jobs the engine runs, each an adapter of one service call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.sessions.models import Session
+
+from watchkeeper.accounts.services import login_failures_prune
+from watchkeeper.core import clock
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: dt.timedelta
+    run: Callable[[], str]
+
+
+def _prune_login_failures() -> str:
+    return f"{login_failures_prune()} login failures forgotten"
+
+
+def _prune_sessions() -> str:
+    deleted, _ = Session.objects.filter(expire_date__lt=clock.now()).delete()
+    return f"{deleted} expired sessions removed"
+
+
+JOBS: tuple[Job, ...] = (
+    Job("accounts.prune_login_failures", dt.timedelta(minutes=15), _prune_login_failures),
+    Job("accounts.prune_sessions", dt.timedelta(hours=6), _prune_sessions),
+)

@@ -1,0 +1,1 @@
+"""The MSP's written incident-management policy as data: categories, matrix, severities."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PolicyConfig(AppConfig):
+    name = "watchkeeper.policy"
+    label = "policy"
+    verbose_name = "Incident policy"

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from watchkeeper.policy import views
+
+app_name = "policy"
+
+urlpatterns = [path("", views.policy_page, name="page")]

@@ -1,0 +1,179 @@
+"""The access module: the one place that decides what an actor may see and do.
+
+Views, API endpoints, templates and the CLI ask here; none re-implements a check.
+
+Rules (docs/adr/0002-tenancy.md):
+- MSP owners and admins see every client. Managers and technicians see every client
+  when `all_clients` is set, otherwise only their assigned clients.
+- Portal users (client admin, client user) see exactly their own client.
+- An API token may narrow its user's view to one client and to scopes.
+- Another tenant's object is `NotFound` (404), never `Forbidden`: no existence leak.
+- A write that *references* an object the actor cannot see is `InvalidInput` (400).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db import models
+from django.db.models import QuerySet
+
+from watchkeeper.accounts.models import CLIENT_ROLES, MSP_ADMIN_ROLES, Role, User
+from watchkeeper.core.errors import Forbidden, InvalidInput, NotFound
+from watchkeeper.tenancy.models import Client
+
+M = TypeVar("M", bound=models.Model)
+
+SCOPES = ("read", "write", "admin")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A signed-in user, possibly narrowed by the API token they used."""
+
+    user: User
+    token_client_id: int | None = None
+    scopes: frozenset[str] | None = None  # None: a browser session, the user's full rights
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    def __str__(self) -> str:
+        return self.user.email
+
+
+ActorLike = Actor | User
+
+# Actions that are not about one client's objects, and the roles that may take them.
+_GLOBAL: dict[str, frozenset[str]] = {
+    "clients.create": MSP_ADMIN_ROLES,
+    "users.manage": MSP_ADMIN_ROLES,
+    "teams.manage": MSP_ADMIN_ROLES | {Role.MANAGER},
+    "security.manage": MSP_ADMIN_ROLES,
+    "policy.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    "policy.edit": MSP_ADMIN_ROLES,
+    "audit.view": MSP_ADMIN_ROLES | {Role.MANAGER},
+    "users.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    "teams.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    "console.use": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    "portal.use": CLIENT_ROLES,
+}
+
+# Actions on one client's objects, for the roles that can see that client.
+_PER_CLIENT: dict[str, frozenset[str]] = {
+    "client.view": frozenset(Role),
+    "client.edit": MSP_ADMIN_ROLES | {Role.MANAGER},
+    "services.manage": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    "sites.manage": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    "contacts.manage": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN, Role.CLIENT_ADMIN},
+}
+
+# The token scope each action needs.
+_SCOPE_OF = {
+    **{action: "admin" for action in ("clients.create", "users.manage", "teams.manage", "security.manage")},
+    "policy.edit": "admin",
+    "client.edit": "write",
+    "services.manage": "write",
+    "sites.manage": "write",
+    "contacts.manage": "write",
+}
+
+
+def as_actor(actor: ActorLike) -> Actor:
+    return actor if isinstance(actor, Actor) else Actor(user=actor)
+
+
+def _has_scope(actor: Actor, action: str) -> bool:
+    if actor.scopes is None:
+        return True
+    return _SCOPE_OF.get(action, "read") in actor.scopes or "admin" in actor.scopes
+
+
+def visible_clients(actor: ActorLike) -> QuerySet[Client]:
+    """Every client this actor may see (inactive clients included, for history)."""
+    actor = as_actor(actor)
+    user = actor.user
+    qs = Client.objects.all()
+    if not user.is_active:
+        return qs.none()
+    if user.role in CLIENT_ROLES:
+        qs = qs.filter(pk=user.client_id) if user.client_id is not None else qs.none()
+    elif user.role not in MSP_ADMIN_ROLES and not user.all_clients:
+        qs = qs.filter(pk__in=user.assigned_clients.values("pk"))
+    if actor.token_client_id is not None:
+        qs = qs.filter(pk=actor.token_client_id)
+    return qs
+
+
+def sees_every_client(actor: ActorLike) -> bool:
+    actor = as_actor(actor)
+    user = actor.user
+    return (
+        actor.token_client_id is None
+        and user.is_active
+        and (user.role in MSP_ADMIN_ROLES or (user.role not in CLIENT_ROLES and user.all_clients))
+    )
+
+
+def scope(qs: QuerySet[M], actor: ActorLike, *, field: str = "client") -> QuerySet[M]:
+    """Narrow a queryset of client-owned rows to what the actor may see."""
+    if sees_every_client(actor):
+        return qs
+    return qs.filter(**{f"{field}__in": visible_clients(actor).values("pk")})
+
+
+def client_access(actor: ActorLike, slug: str) -> Client:
+    """The client by slug, or NotFound when it does not exist *for this actor*."""
+    client = visible_clients(actor).filter(slug=slug).first()
+    if client is None:
+        raise NotFound(f"No client '{slug}'.")
+    return client
+
+
+def object_access(actor: ActorLike, qs: QuerySet[M], *, field: str = "client", **lookup: Any) -> M:
+    """One client-owned object, or NotFound (404) when it is missing or another tenant's."""
+    obj = scope(qs, actor, field=field).filter(**lookup).first()
+    if obj is None:
+        raise NotFound(f"No {qs.model._meta.verbose_name} matching {_describe(lookup)}.")
+    return obj
+
+
+def reference(actor: ActorLike, qs: QuerySet[M], *, label: str, field: str = "client", **lookup: Any) -> M:
+    """An object a write points at; InvalidInput (400) when the actor cannot see it."""
+    obj = scope(qs, actor, field=field).filter(**lookup).first()
+    if obj is None:
+        raise InvalidInput(f"Unknown {label}: {_describe(lookup)}.", field=label)
+    return obj
+
+
+def client_reference(actor: ActorLike, slug: str) -> Client:
+    client = visible_clients(actor).filter(slug=slug).first()
+    if client is None:
+        raise InvalidInput(f"Unknown client '{slug}'.", field="client")
+    return client
+
+
+def can(actor: ActorLike, action: str, *, client: Client | None = None) -> bool:
+    actor = as_actor(actor)
+    user = actor.user
+    if not user.is_active or not _has_scope(actor, action):
+        return False
+    if action in _GLOBAL:
+        return user.role in _GLOBAL[action]
+    if action in _PER_CLIENT:
+        if client is None:
+            raise ValueError(f"Action {action!r} needs the client it applies to")
+        return user.role in _PER_CLIENT[action] and visible_clients(actor).filter(pk=client.pk).exists()
+    raise ValueError(f"Unknown action {action!r}")
+
+
+def require(actor: ActorLike, action: str, *, client: Client | None = None) -> None:
+    """Raise Forbidden unless the actor may take `action` (on `client`'s objects)."""
+    if not can(actor, action, client=client):
+        raise Forbidden("You do not have permission to do this.")
+
+
+def _describe(lookup: dict[str, Any]) -> str:
+    return ", ".join(f"{key}={value!r}" for key, value in lookup.items())

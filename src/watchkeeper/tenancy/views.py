@@ -1,0 +1,58 @@
+"""Console pages for clients, and the portal landing page for client users."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from watchkeeper.accounts.models import User
+from watchkeeper.core.pagination import paginate
+from watchkeeper.tenancy import access, selectors
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Technicians' home: every client they may see, with its services."""
+    user = _user(request)
+    if user.is_portal_user:
+        return redirect("tenancy:portal")
+    query = request.GET.get("q", "").strip()
+    page = paginate(
+        selectors.client_list_with_services(actor=user, query=query), page=request.GET.get("page"), size=25
+    )
+    return render(request, "tenancy/home.html", {"page": page, "query": query})
+
+
+@login_required
+def client_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    user = _user(request)
+    access.require(user, "console.use")
+    client = access.client_access(user, slug)
+    context = {
+        "client": client,
+        "services": selectors.service_list(actor=user, client=client),
+        "sites": selectors.site_list(actor=user, client=client),
+        "contacts": selectors.contact_list(actor=user, client=client),
+        "can_edit": access.can(user, "client.edit", client=client),
+    }
+    return render(request, "tenancy/client_detail.html", context)
+
+
+@login_required
+def portal(request: HttpRequest) -> HttpResponse:
+    """The client portal's landing page: the user's own company and its services."""
+    user = _user(request)
+    if not user.is_portal_user:
+        return redirect("web:home")
+    client = access.client_access(user, user.client.slug)  # type: ignore[union-attr]
+    context = {
+        "client": client,
+        "services": selectors.service_list(actor=user, client=client),
+        "contacts": selectors.contact_list(actor=user, client=client),
+    }
+    return render(request, "tenancy/portal.html", context)

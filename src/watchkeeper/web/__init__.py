@@ -1,0 +1,1 @@
+"""The shell every page shares: base layout, static files, error mapping and operations endpoints."""

@@ -1,0 +1,38 @@
+"""Template context shared by every page: the navigation for the signed-in user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from watchkeeper.tenancy import access
+
+# Areas of the console; those without a URL yet are shown as coming (greyed out).
+_AREAS: tuple[tuple[str, str | None, str], ...] = (
+    ("Clients", "web:home", "console.use"),
+    ("Incidents", None, "console.use"),
+    ("Alerts", None, "console.use"),
+    ("On-call", None, "console.use"),
+    ("SLAs", None, "console.use"),
+    ("Status pages", None, "console.use"),
+    ("Reviews", None, "console.use"),
+    ("Reports", None, "console.use"),
+    ("Policy", "policy:page", "policy.view"),
+    ("Audit log", "audit:list", "audit.view"),
+)
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    nav = []
+    for label, url_name, action in _AREAS:
+        if not access.can(user, action):
+            continue
+        url = reverse(url_name) if url_name else None
+        active = bool(url) and (request.path == url if url == "/" else request.path.startswith(str(url)))
+        nav.append({"label": label, "url": url, "active": active})
+    return {"nav": nav}

@@ -1,0 +1,108 @@
+"""/healthz, /readyz and /metrics for load balancers and Prometheus."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.db.models import Min, Sum
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily
+from prometheus_client.registry import Collector
+
+import watchkeeper
+from watchkeeper.accounts.models import User
+from watchkeeper.core import clock
+from watchkeeper.engine.models import EngineProcess, PeriodicJob
+from watchkeeper.tenancy.models import Client
+
+
+def engine_lag_seconds() -> float:
+    """now − the oldest due time not yet claimed; 0 when nothing is overdue."""
+    oldest = PeriodicJob.objects.aggregate(oldest=Min("next_due_at"))["oldest"]
+    if oldest is None:
+        return 0.0
+    return max(0.0, (clock.now() - oldest).total_seconds())
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> HttpResponse:
+    checks: dict[str, str] = {}
+    ready = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except DatabaseError as exc:
+        return JsonResponse({"status": "unavailable", "checks": {"database": str(exc)}}, status=503)
+    lag = engine_lag_seconds()
+    if lag > settings.ENGINE_STALL_SECONDS:
+        ready = False
+        checks["engine"] = f"lagging {lag:.0f}s behind (threshold {settings.ENGINE_STALL_SECONDS}s)"
+    else:
+        checks["engine"] = "ok"
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
+    )
+
+
+class _DatabaseCollector(Collector):
+    """Reads gauges from the database at scrape time, so every web replica agrees."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily | InfoMetricFamily]:
+        yield InfoMetricFamily(
+            "watchkeeper_build", "Watchkeeper version", value={"version": watchkeeper.__version__}
+        )
+        clients = GaugeMetricFamily("watchkeeper_clients", "Clients by state", labels=["state"])
+        clients.add_metric(["active"], Client.objects.filter(is_active=True).count())
+        clients.add_metric(["inactive"], Client.objects.filter(is_active=False).count())
+        yield clients
+        yield GaugeMetricFamily(
+            "watchkeeper_users", "Active users", value=User.objects.filter(is_active=True).count()
+        )
+        yield GaugeMetricFamily(
+            "watchkeeper_engine_lag_seconds",
+            "Seconds the oldest due engine work is overdue",
+            value=engine_lag_seconds(),
+        )
+        recent = clock.now() - dt.timedelta(seconds=settings.ENGINE_STALL_SECONDS)
+        running = EngineProcess.objects.filter(stopped_at__isnull=True, last_cycle_at__gte=recent)
+        yield GaugeMetricFamily(
+            "watchkeeper_engine_processes",
+            "Engine processes that finished a cycle recently",
+            value=running.count(),
+        )
+        cycle = GaugeMetricFamily(
+            "watchkeeper_engine_cycle_seconds",
+            "Duration of each live engine's last cycle",
+            labels=["process"],
+        )
+        for process in running:
+            cycle.add_metric([str(process)], process.last_cycle_seconds)
+        yield cycle
+        failures = PeriodicJob.objects.aggregate(total=Sum("failures"))["total"] or 0
+        yield GaugeMetricFamily(
+            "watchkeeper_engine_job_failures",
+            "Periodic job runs that raised, since installation",
+            value=failures,
+        )
+
+
+@require_GET
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    registry = CollectorRegistry()
+    registry.register(_DatabaseCollector())
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,111 @@
+"""Root fixtures: a reset clock, the world of two clients, and API helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client as HttpClient
+
+from tests.accounts.factories import UserFactory
+from tests.tenancy.factories import ClientFactory, ContactFactory, ServiceFactory, SiteFactory
+from watchkeeper.accounts.models import Role, User
+from watchkeeper.accounts.services import token_create
+from watchkeeper.core import clock
+from watchkeeper.tenancy.models import Client, Contact, Service, Site
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Production hashing costs ~0.3 s per password; tests create hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clock_reset() -> Iterator[None]:
+    clock.reset()
+    yield
+    clock.reset()
+
+
+@dataclass
+class Tenant:
+    """One client with one of everything it can own, and one user of each portal role."""
+
+    client: Client
+    site: Site
+    service: Service
+    contact: Contact
+    client_admin: User
+    client_user: User
+    technician: User  # assigned to this client only
+
+
+def make_tenant(name: str) -> Tenant:
+    client = ClientFactory(name=name)
+    site = SiteFactory(client=client)
+    technician = UserFactory(role=Role.TECHNICIAN, email=f"tech@{client.slug}.example")
+    technician.assigned_clients.add(client)
+    return Tenant(
+        client=client,
+        site=site,
+        service=ServiceFactory(client=client, site=site),
+        contact=ContactFactory(client=client),
+        client_admin=UserFactory(role=Role.CLIENT_ADMIN, client=client),
+        client_user=UserFactory(role=Role.CLIENT_USER, client=client),
+        technician=technician,
+    )
+
+
+@dataclass
+class World:
+    a: Tenant
+    b: Tenant
+    owner: User
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    return World(
+        a=make_tenant("Alpha Dental"), b=make_tenant("Bravo Logistics"), owner=UserFactory(role=Role.OWNER)
+    )
+
+
+class Api:
+    """A test client that sends a bearer token and JSON."""
+
+    def __init__(self, token: str | None) -> None:
+        self.http = HttpClient()
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.http.get(path, params, headers=self.headers)
+
+    def post(self, path: str, data: Any) -> Any:
+        return self.http.post(path, data, content_type="application/json", headers=self.headers)
+
+    def patch(self, path: str, data: Any) -> Any:
+        return self.http.patch(path, data, content_type="application/json", headers=self.headers)
+
+
+@pytest.fixture
+def api_as() -> Any:
+    def make(user: User, scopes: list[str] | None = None, client: Client | None = None) -> Api:
+        _, secret = token_create(user=user, scopes=scopes or ["read", "write"], client=client)
+        return Api(secret)
+
+    return make
+
+
+@pytest.fixture
+def browser_as(client: HttpClient) -> Any:
+    """A Django test client signed in as the given user."""
+
+    def make(user: User) -> HttpClient:
+        http = HttpClient()
+        http.force_login(user)
+        return http
+
+    return make
