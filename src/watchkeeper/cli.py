@@ -344,11 +344,15 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _setup()
+    from django.db import DatabaseError
+
     from watchkeeper.core.errors import WatchkeeperError
 
     try:
         return int(args.handler(args))
     except WatchkeeperError as exc:
         return _fail(exc.message)
+    except DatabaseError as exc:
+        return _fail(f"{exc}. Is the database reachable and up to date? Run 'watchkeeper migrate'.")
     except KeyboardInterrupt:
         return 130

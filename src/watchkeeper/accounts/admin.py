@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db import models, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from watchkeeper.accounts.models import (
@@ -21,6 +22,7 @@ from watchkeeper.accounts.models import (
     TeamMembership,
     User,
 )
+from watchkeeper.accounts.selectors import user_list
 from watchkeeper.audit.services import audit_record, snapshot
 
 
@@ -113,6 +115,9 @@ class UserAdmin(AuditedAdmin):
         "is_active",
     ]
     list_select_related = ["client"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return user_list(actor=request.user)  # type: ignore[arg-type]
 
 
 @admin.register(Team, site=admin_site)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import zoneinfo
 from typing import Any
 
 from django.conf import settings
@@ -46,6 +47,8 @@ def user_create(
     password: str | None = None,
     client: Any = None,
     all_clients: bool = False,
+    timezone: str = "UTC",
+    phone: str = "",
     actor: Any = "cli",
     via: str = "cli",
 ) -> User:
@@ -57,6 +60,10 @@ def user_create(
         raise InvalidInput(f"A {role} belongs to one client: give its slug with --client.", field="client")
     if role not in CLIENT_ROLES and client is not None:
         raise InvalidInput("MSP staff do not belong to a client; assign clients instead.", field="client")
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"Unknown time zone {timezone!r}; use an IANA name like Europe/London.") from None
     if User.objects.filter(email=email).exists():
         raise InvalidInput(f"A user with e-mail {email} already exists.", field="email")
     user = User(
@@ -66,6 +73,8 @@ def user_create(
         client=client,
         all_clients=all_clients or role in {Role.OWNER, Role.ADMIN},
         is_superuser=role == Role.OWNER,
+        timezone=timezone,
+        phone=phone,
     )
     if password:
         _clean_password(password, user)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from watchkeeper.accounts.admin import admin_site
 from watchkeeper.audit.models import AuditEntry
+from watchkeeper.audit.selectors import audit_list
 
 
 @admin.register(AuditEntry, site=admin_site)
@@ -17,6 +19,9 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["action", "via", "object_type"]
     search_fields = ["object_repr", "actor_label"]
     date_hierarchy = "at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
+        return audit_list(actor=request.user)  # type: ignore[arg-type]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return admin_site.has_permission(request)

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import models
 
 from watchkeeper.audit.models import AuditEntry
+from watchkeeper.tenancy.models import Client
 
 # Never copied into an audit entry.
 _SECRET_FIELDS = frozenset({"password", "digest", "key", "secret", "token"})
@@ -57,7 +58,8 @@ def audit_record(
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
         if client_id is None:
-            client_id = getattr(obj, "client_id", None)
+            # A client's own entries belong to that client, so its staff can see them.
+            client_id = obj.pk if isinstance(obj, Client) else getattr(obj, "client_id", None)
     return AuditEntry.objects.create(
         actor=actor_user,
         actor_label=actor_label,

@@ -140,7 +140,7 @@ def site_create(*, actor: Any, client: Client, name: str, via: str = "console", 
     return site
 
 
-def _service_values(actor: Any, client: Client, data: dict[str, Any]) -> dict[str, Any]:
+def _service_values(client: Client, data: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key in ("name", "description", "is_active"):
         if data.get(key) is not None:
@@ -153,11 +153,11 @@ def _service_values(actor: Any, client: Client, data: dict[str, Any]) -> dict[st
         values["criticality"] = _choice(data["criticality"], Criticality, "criticality")
     if "site_id" in data:
         site_id = data["site_id"]
-        values["site"] = (
-            None
-            if site_id is None
-            else access.reference(actor, Site.objects.filter(client=client), label="site", pk=site_id)
-        )
+        # The caller has already checked access to `client`; a site must be one of its own.
+        site = None if site_id is None else Site.objects.filter(client=client, pk=site_id).first()
+        if site_id is not None and site is None:
+            raise InvalidInput(f"Unknown site {site_id} for {client.name}.", field="site")
+        values["site"] = site
     if "owner_team" in data:
         slug = data["owner_team"]
         team = None if slug is None else Team.objects.filter(slug=slug).first()
@@ -170,7 +170,7 @@ def _service_values(actor: Any, client: Client, data: dict[str, Any]) -> dict[st
 def service_create(*, actor: Any, client: Client, name: str, via: str = "console", **data: Any) -> Service:
     if not isinstance(actor, str):
         access.require(actor, "services.manage", client=client)
-    service = Service(client=client, **_service_values(actor, client, {"name": name, **data}))
+    service = Service(client=client, **_service_values(client, {"name": name, **data}))
     with transaction.atomic():
         _save(service, actor=actor, action="service.create", before=None, fields=None, via=via)
     return service
@@ -178,7 +178,7 @@ def service_create(*, actor: Any, client: Client, name: str, via: str = "console
 
 def service_update(*, actor: Any, service: Service, via: str = "console", **data: Any) -> Service:
     access.require(actor, "services.manage", client=service.client)
-    values = _service_values(actor, service.client, data)
+    values = _service_values(service.client, data)
     with transaction.atomic():
         service = Service.objects.select_for_update().select_related("client").get(pk=service.pk)
         before = snapshot(service)

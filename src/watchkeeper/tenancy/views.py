@@ -31,8 +31,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def client_detail(request: HttpRequest, slug: str) -> HttpResponse:
     user = _user(request)
+    client = access.client_access(user, slug)  # another tenant's client is 404 before any 403
     access.require(user, "console.use")
-    client = access.client_access(user, slug)
     context = {
         "client": client,
         "services": selectors.service_list(actor=user, client=client),

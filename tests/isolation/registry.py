@@ -1,0 +1,87 @@
+"""What every URL and API operation is, for the isolation matrix.
+
+Each capability adds its URLs and operations here. The matrix fails on any URL or
+operation that is not declared, so nothing new escapes the isolation tests.
+
+Kinds:
+- PUBLIC: no tenant data (health checks, sign-in pages); must not show the other tenant.
+- PAGE / LIST: may answer (200, 302, 403…), must never show the other tenant's data.
+- DETAIL: addressed by the other tenant's object: must answer 404.
+- WRITE: a write that points at the other tenant's objects: 400, 403 or 404, nothing changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+PUBLIC, PAGE, LIST, DETAIL, WRITE = "public", "page", "list", "detail", "write"
+
+
+@dataclass(frozen=True)
+class Spec:
+    kind: str
+    # Builds URL kwargs (HTML) or path parameters (API) from the victim tenant.
+    params: Callable[[Any], dict[str, Any]] = field(default=lambda victim: {})
+    # Builds a JSON body (API writes) or form data (HTML POSTs) from the victim tenant.
+    body: Callable[[Any], dict[str, Any]] | None = None
+    method: str = "GET"
+
+
+def _client_slug(v: Any) -> dict[str, Any]:
+    return {"slug": v.client.slug}
+
+
+# HTML URL names (namespace:name). Django admin URLs are covered by test_admin_isolation.
+URLS: dict[str, Spec] = {
+    "web:home": Spec(LIST),
+    "web:healthz": Spec(PUBLIC),
+    "web:readyz": Spec(PUBLIC),
+    "web:metrics": Spec(PUBLIC),
+    "tenancy:client": Spec(DETAIL, _client_slug),
+    "tenancy:portal": Spec(PAGE),
+    "accounts:login": Spec(PUBLIC),
+    "accounts:two_factor_verify": Spec(PUBLIC),
+    "accounts:logout": Spec(PAGE, method="POST"),
+    "accounts:account": Spec(PAGE),
+    "accounts:two_factor_setup": Spec(PAGE),
+    "accounts:password_change": Spec(PAGE),
+    "accounts:password_change_done": Spec(PAGE),
+    "accounts:password_reset": Spec(PUBLIC),
+    "accounts:password_reset_done": Spec(PUBLIC),
+    "accounts:password_reset_confirm": Spec(PUBLIC, lambda v: {"uidb64": "MQ", "token": "set-password"}),
+    "accounts:password_reset_complete": Spec(PUBLIC),
+    "audit:list": Spec(LIST),
+    "policy:page": Spec(PAGE),
+    "api:api-root": Spec(PUBLIC),
+    "api:openapi-json": Spec(PUBLIC),
+    "api:openapi-view": Spec(PUBLIC),
+}
+
+# API operations as (METHOD, path template from the OpenAPI document).
+API: dict[tuple[str, str], Spec] = {
+    ("GET", "/api/v1/clients"): Spec(LIST),
+    ("POST", "/api/v1/clients"): Spec(WRITE, body=lambda v: {"name": v.client.name, "slug": v.client.slug}),
+    ("GET", "/api/v1/clients/{slug}"): Spec(DETAIL, _client_slug),
+    ("PATCH", "/api/v1/clients/{slug}"): Spec(WRITE, _client_slug, body=lambda v: {"name": "Taken over"}),
+    ("GET", "/api/v1/sites"): Spec(LIST),
+    ("GET", "/api/v1/sites/{site_id}"): Spec(DETAIL, lambda v: {"site_id": v.site.pk}),
+    ("GET", "/api/v1/services"): Spec(LIST),
+    ("POST", "/api/v1/services"): Spec(WRITE, body=lambda v: {"client": v.client.slug, "name": "Planted"}),
+    ("GET", "/api/v1/services/{service_id}"): Spec(DETAIL, lambda v: {"service_id": v.service.pk}),
+    ("PATCH", "/api/v1/services/{service_id}"): Spec(
+        WRITE, lambda v: {"service_id": v.service.pk}, body=lambda v: {"name": "Renamed"}
+    ),
+    ("GET", "/api/v1/contacts"): Spec(LIST),
+    ("POST", "/api/v1/contacts"): Spec(WRITE, body=lambda v: {"client": v.client.slug, "name": "Planted"}),
+    ("GET", "/api/v1/contacts/{contact_id}"): Spec(DETAIL, lambda v: {"contact_id": v.contact.pk}),
+    ("PATCH", "/api/v1/contacts/{contact_id}"): Spec(
+        WRITE, lambda v: {"contact_id": v.contact.pk}, body=lambda v: {"email": "attacker@evil.example"}
+    ),
+    ("GET", "/api/v1/users"): Spec(LIST),
+    ("GET", "/api/v1/users/me"): Spec(PAGE),
+    ("GET", "/api/v1/users/{user_id}"): Spec(DETAIL, lambda v: {"user_id": v.client_user.pk}),
+    ("GET", "/api/v1/teams"): Spec(LIST),
+    ("GET", "/api/v1/teams/{slug}"): Spec(PAGE, lambda v: {"slug": "no-such-team"}),
+}
