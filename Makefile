@@ -4,8 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-HOST ?= 127.0.0.1
-PORT ?= 8000
+HOST ?= $(or $(WATCHKEEPER_HOST),127.0.0.1)
+PORT ?= $(or $(WATCHKEEPER_PORT),8000)
 
 .PHONY: run test lint types test-only test-postgres clean
 

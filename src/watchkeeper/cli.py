@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import os
 import secrets
@@ -15,6 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
+
+from watchkeeper.core import clock
 
 
 def _setup() -> None:
@@ -203,9 +206,29 @@ def cmd_token_create(args: argparse.Namespace) -> int:
         if client is None:
             return _fail(f"No client with slug '{args.client}'.")
     scopes = [scope for item in args.scopes for scope in item.replace(",", " ").split()]
-    token, secret = token_create(user=user, name=args.name or "", scopes=scopes or None, client=client)
+    expires = None
+    if args.expires_days is not None:
+        if args.expires_days < 1:
+            return _fail("--expires-days must be at least 1.")
+        expires = clock.now() + dt.timedelta(days=args.expires_days)
+    token, secret = token_create(
+        user=user, name=args.name or "", scopes=scopes or None, client=client, expires_at=expires
+    )
     print(f"Token '{token.name}' for {user.email}, scopes {', '.join(token.scopes)}. It is shown only once:")
     print(secret)
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    from watchkeeper.accounts.models import ApiToken
+    from watchkeeper.accounts.services import token_revoke
+
+    tokens = list(ApiToken.objects.filter(prefix__startswith=args.prefix, revoked_at__isnull=True)[:2])
+    if len(tokens) != 1:
+        found = "No live token" if not tokens else "More than one live token"
+        return _fail(f"{found} starts with '{args.prefix}'. Give the prefix shown on the account page.")
+    token_revoke(token=tokens[0], actor="cli", via="cli")
+    print(f"Revoked token '{tokens[0].name}' of {tokens[0].user.email}.")
     return 0
 
 
@@ -331,6 +354,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scopes", nargs="*", default=[], help="read, write, admin (default: read)")
     p.add_argument("--client", help="Restrict the token to one client (slug)")
     p.add_argument("--name")
+    p.add_argument("--expires-days", type=int, help="Expire the token after this many days")
+    p = token.add_parser("revoke", help="Revoke a token by the prefix shown when it was made.")
+    p.set_defaults(handler=cmd_token_revoke)
+    p.add_argument("prefix")
 
     policy = add("policy", lambda a: 2, "Export or import the incident policy as YAML.")
     policy_sub = policy.add_subparsers(dest="action", required=True)

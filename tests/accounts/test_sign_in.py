@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _sign_in(http: HttpClient, email: str, password: str = PASSWORD, **extra: Any) -> Any:
-    return http.post("/accounts/login/", {"email": email, "password": password, **extra})
+    headers = {key: extra.pop(key) for key in list(extra) if key.startswith("HTTP_")}
+    return http.post("/accounts/login/", {"email": email, "password": password, **extra}, **headers)
 
 
 def _code(device: TOTPDevice, drift: int = 0) -> str:
@@ -140,3 +141,41 @@ def test_unknown_address_reset_sends_nothing_and_says_the_same() -> None:
     response = HttpClient().post("/accounts/password/reset/", {"email": "nobody@example.com"})
     assert response.status_code == 302
     assert mail.outbox == []
+
+
+def test_admin_login_goes_through_our_sign_in() -> None:
+    response = HttpClient().get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+    user = UserFactory(role=Role.OWNER)
+    response = HttpClient().post("/admin/login/", {"username": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_password_change_is_audited() -> None:
+    user = UserFactory()
+    http = HttpClient()
+    http.force_login(user)
+    new = "Brand-new-passphrase-99"
+    response = http.post(
+        "/accounts/password/", {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(action="user.password_change", actor=user).exists()
+
+
+def test_throttling_per_ip_behind_a_trusted_proxy(settings: Any) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    users = [UserFactory() for _ in range(21)]
+    http = HttpClient(REMOTE_ADDR="10.0.0.1")  # the proxy
+    for user in users[:20]:
+        _sign_in(http, user.email, "wrong", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    # The attacker's address is throttled; a colleague behind the same proxy is not.
+    assert _sign_in(http, users[20].email, HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 429
+    assert (
+        _sign_in(
+            HttpClient(REMOTE_ADDR="10.0.0.1"), users[20].email, HTTP_X_FORWARDED_FOR="198.51.100.4"
+        ).status_code
+        == 302
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import socket
@@ -16,6 +17,7 @@ import pytest
 from watchkeeper.accounts.models import ApiToken, Role, User
 from watchkeeper.accounts.services import token_authenticate
 from watchkeeper.cli import main
+from watchkeeper.core import clock
 from watchkeeper.tenancy.models import Client
 
 
@@ -68,6 +70,21 @@ def test_bad_input_is_a_clear_error(
     assert main(argv) == 1
     assert message in capsys.readouterr().err
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_token_expiry_and_revoke(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["createadmin", "--email", "boss@example.com", "--password", "a-Good-passphrase-42"])
+    assert main(["token", "create", "--user", "boss@example.com", "--expires-days", "2"]) == 0
+    secret = capsys.readouterr().out.strip().splitlines()[-1]
+    assert token_authenticate(secret) is not None
+    clock.advance(dt.timedelta(days=2, seconds=1))
+    assert token_authenticate(secret) is None, "expired"
+    clock.reset()
+    assert main(["token", "revoke", secret[:10]]) == 0
+    assert token_authenticate(secret) is None
+    assert main(["token", "revoke", secret[:10]]) == 1
+    assert "No live token" in capsys.readouterr().err
 
 
 @pytest.mark.django_db

@@ -27,6 +27,10 @@ class Spec:
     # Builds a JSON body (API writes) or form data (HTML POSTs) from the victim tenant.
     body: Callable[[Any], dict[str, Any]] | None = None
     method: str = "GET"
+    # Query-string parameters for API operations.
+    query: dict[str, str] = field(default_factory=dict)
+    # API lists that take a `client` filter: filtering by the other tenant must answer 404.
+    client_filter: bool = False
 
 
 def _client_slug(v: Any) -> dict[str, Any]:
@@ -54,7 +58,10 @@ URLS: dict[str, Spec] = {
     "accounts:password_reset_complete": Spec(PUBLIC),
     "audit:list": Spec(LIST),
     "policy:page": Spec(PAGE),
+    "policy:export": Spec(PAGE),
+    "policy:import": Spec(PAGE, method="POST"),
     "api:api-root": Spec(PUBLIC),
+    "api-not-found": Spec(PUBLIC, lambda v: {"rest": f"clients/{v.client.slug}/secrets"}),
     "api:openapi-json": Spec(PUBLIC),
     "api:openapi-view": Spec(PUBLIC),
 }
@@ -65,15 +72,15 @@ API: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/clients"): Spec(WRITE, body=lambda v: {"name": v.client.name, "slug": v.client.slug}),
     ("GET", "/api/v1/clients/{slug}"): Spec(DETAIL, _client_slug),
     ("PATCH", "/api/v1/clients/{slug}"): Spec(WRITE, _client_slug, body=lambda v: {"name": "Taken over"}),
-    ("GET", "/api/v1/sites"): Spec(LIST),
+    ("GET", "/api/v1/sites"): Spec(LIST, client_filter=True),
     ("GET", "/api/v1/sites/{site_id}"): Spec(DETAIL, lambda v: {"site_id": v.site.pk}),
-    ("GET", "/api/v1/services"): Spec(LIST),
+    ("GET", "/api/v1/services"): Spec(LIST, client_filter=True),
     ("POST", "/api/v1/services"): Spec(WRITE, body=lambda v: {"client": v.client.slug, "name": "Planted"}),
     ("GET", "/api/v1/services/{service_id}"): Spec(DETAIL, lambda v: {"service_id": v.service.pk}),
     ("PATCH", "/api/v1/services/{service_id}"): Spec(
         WRITE, lambda v: {"service_id": v.service.pk}, body=lambda v: {"name": "Renamed"}
     ),
-    ("GET", "/api/v1/contacts"): Spec(LIST),
+    ("GET", "/api/v1/contacts"): Spec(LIST, client_filter=True),
     ("POST", "/api/v1/contacts"): Spec(WRITE, body=lambda v: {"client": v.client.slug, "name": "Planted"}),
     ("GET", "/api/v1/contacts/{contact_id}"): Spec(DETAIL, lambda v: {"contact_id": v.contact.pk}),
     ("PATCH", "/api/v1/contacts/{contact_id}"): Spec(
@@ -84,4 +91,6 @@ API: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/users/{user_id}"): Spec(DETAIL, lambda v: {"user_id": v.client_user.pk}),
     ("GET", "/api/v1/teams"): Spec(LIST),
     ("GET", "/api/v1/teams/{slug}"): Spec(PAGE, lambda v: {"slug": "no-such-team"}),
+    ("GET", "/api/v1/policy"): Spec(PAGE),
+    ("GET", "/api/v1/policy/priority"): Spec(PAGE, query={"impact": "high", "urgency": "low"}),
 }

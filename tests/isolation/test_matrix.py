@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client as HttpClient
@@ -111,6 +112,8 @@ def test_api_operations_as_another_clients_actor(
     spec = API[(method, path)]
     api = api_as(_attacker(world, attacker), scopes=["read", "write", "admin"])
     url = path.format(**spec.params(world.a))
+    if spec.query:
+        url = f"{url}?{urlencode(spec.query)}"
     before = _victim_state(world)
     body = json.dumps(spec.body(world.a)) if spec.body else None
     response = api.http.generic(method, url, body or "", content_type="application/json", headers=api.headers)
@@ -127,15 +130,20 @@ def test_api_operations_as_another_clients_actor(
     assert _victim_state(world) == before, f"{where} changed the other client's data"
 
 
+def test_client_filters_are_declared(client: HttpClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    for (method, path), entry in API.items():
+        parameters = spec["paths"][path][method.lower()].get("parameters", [])
+        takes_client = "client" in {parameter["name"] for parameter in parameters}
+        assert takes_client == entry.client_filter, f"{method} {path}: set client_filter={takes_client}"
+
+
 @pytest.mark.parametrize("attacker", ATTACKERS)
-@pytest.mark.parametrize(("method", "path"), sorted(p for p, s in API.items() if s.kind == LIST))
+@pytest.mark.parametrize(("method", "path"), sorted(p for p, s in API.items() if s.client_filter))
 def test_api_lists_filtered_by_the_other_client_are_404(
     world: Any, api_as: Any, attacker: str, method: str, path: str
 ) -> None:
     api = api_as(_attacker(world, attacker))
-    parameters = api.get("/api/v1/openapi.json").json()["paths"][path]["get"].get("parameters", [])
-    if "client" not in {parameter["name"] for parameter in parameters}:
-        pytest.skip("no client filter on this list")
     response = api.get(path, client=world.a.client.slug)
     assert response.status_code == 404
     _assert_no_leak(world, response, f"{path}?client=A")

@@ -100,3 +100,9 @@ def test_technician_sees_only_assigned_clients(world: Any, api_as: Any) -> None:
     services = api.get("/api/v1/services").json()["items"]
     assert {s["client"] for s in services} == {world.a.client.slug}
     assert world.a.technician.role == Role.TECHNICIAN
+
+
+def test_unknown_api_path_is_json_404(world: Any, api_as: Any) -> None:
+    response = api_as(world.owner).get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json()["detail"].startswith("No API operation")

@@ -24,15 +24,32 @@ def test_healthz_and_readyz() -> None:
 
 
 def test_readyz_fails_when_engine_work_is_overdue() -> None:
-    run_cycle(register_process())
+    process = register_process()
+    run_cycle(process)
     clock.advance(dt.timedelta(hours=1))
     response = HttpClient().get("/readyz")
     assert response.status_code == 503
     assert "lagging" in response.json()["checks"]["engine"]
-    run_cycle()
+    run_cycle(process)
     # Only jobs due within the interval remain: the longest-period job is not overdue.
     assert PeriodicJob.objects.filter(next_due_at__lt=clock.now()).count() == 0
     assert HttpClient().get("/readyz").status_code == 200
+
+
+def test_readyz_notices_a_silent_engine_before_any_job_is_due() -> None:
+    process = register_process()
+    run_cycle(process)
+    clock.advance(dt.timedelta(minutes=5))  # no job due yet, but no heartbeat for 5 minutes
+    assert HttpClient().get("/readyz").status_code == 503
+    run_cycle(process)
+    assert HttpClient().get("/readyz").status_code == 200
+
+
+def test_probes_answer_whatever_the_host_header() -> None:
+    http = HttpClient(HTTP_HOST="10.1.2.3:8000")
+    assert http.get("/healthz").status_code == 200
+    assert http.get("/readyz").status_code == 200
+    assert http.get("/accounts/login/").status_code == 400  # everything else checks the host
 
 
 def test_metrics_is_prometheus_text(world: object) -> None:

@@ -9,9 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
 from django.db import models, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from watchkeeper.accounts.models import (
     MSP_ADMIN_ROLES,
@@ -30,6 +33,11 @@ class WatchkeeperAdminSite(admin.AdminSite):
     site_header = "Watchkeeper configuration"
     site_title = "Watchkeeper admin"
     index_title = "Configuration"
+
+    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        """The admin has no sign-in of its own: ours applies throttling and two-factor."""
+        target = request.GET.get("next") or reverse("admin:index")
+        return redirect_to_login(target, reverse("accounts:login"))
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
@@ -135,6 +143,12 @@ class ApiTokenAdmin(AuditedAdmin):
     exclude = ["digest"]
     list_select_related = ["user", "client"]
 
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _role(request) in MSP_ADMIN_ROLES
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _role(request) in MSP_ADMIN_ROLES
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tokens are created where the secret can be shown once (CLI, account page)
 
@@ -149,3 +163,16 @@ class SecuritySettingsAdmin(AuditedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(TOTPDevice, site=admin_site)
+class TOTPDeviceAdmin(AuditedAdmin):
+    """Owners and admins remove a lost authenticator here so its user can set up a new one."""
+
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "confirmed"]
+    readonly_fields = ["user", "name", "confirmed"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # devices are set up by their owner, who must scan the secret

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,10 +24,21 @@ from watchkeeper.accounts.models import User
 from watchkeeper.audit.services import audit_record
 
 _PENDING = "watchkeeper_pending_2fa_user"
-_THROTTLED = "Too many failed sign-ins. Wait 15 minutes and try again, or reset your password."
+
+
+def _throttled_message() -> str:
+    minutes = max(1, settings.LOGIN_THROTTLE_WINDOW_SECONDS // 60)
+    return f"Too many failed sign-ins. Wait {minutes} minutes and try again, or reset your password."
 
 
 def _client_ip(request: HttpRequest) -> str | None:
+    """The client's address; behind N trusted proxies, the Nth address from the right of
+    X-Forwarded-For (addresses further left are whatever the client claimed)."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
     return request.META.get("REMOTE_ADDR") or None
 
 
@@ -47,7 +62,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         email, ip = form.cleaned_data["email"].lower(), _client_ip(request)
         if services.login_is_throttled(email=email, ip=ip):
-            form.add_error(None, _THROTTLED)
+            form.add_error(None, _throttled_message())
             status = 429
         else:
             user = authenticate(request, email=email, password=form.cleaned_data["password"])
@@ -81,7 +96,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if services.login_is_throttled(email=user.email, ip=_client_ip(request)):
-            form.add_error(None, _THROTTLED)
+            form.add_error(None, _throttled_message())
             status = 429
         elif form.is_valid():
             device = _confirmed_device(user)
@@ -133,6 +148,20 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     return render(
         request, "accounts/two_factor_setup.html", {"form": form, "qr": qr, "secret": secret}, status=status
     )
+
+
+class AuditedPasswordChangeView(auth_views.PasswordChangeView):
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        audit_record(actor=form.user, action="user.password_change", obj=form.user)
+        return response
+
+
+class AuditedPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        audit_record(actor=form.user, action="user.password_reset", obj=form.user)
+        return response
 
 
 @login_required

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -25,6 +25,11 @@ api = NinjaAPI(
 api.add_router("", tenancy_router)
 api.add_router("", accounts_router)
 api.add_router("", policy_router)
+
+
+def api_not_found(request: HttpRequest, rest: str) -> HttpResponse:
+    """Unknown API paths answer in the API's own shape, not the HTML 404 page."""
+    return JsonResponse({"detail": f"No API operation at /api/v1/{rest}."}, status=404)
 
 
 @api.exception_handler(WatchkeeperError)

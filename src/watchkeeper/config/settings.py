@@ -15,7 +15,6 @@ DEBUG = env.flag("WATCHKEEPER_DEBUG")
 HTTPS = env.flag("WATCHKEEPER_HTTPS")
 
 ALLOWED_HOSTS = env.csv("WATCHKEEPER_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
-BASE_URL = os.environ.get("WATCHKEEPER_BASE_URL", "").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -36,6 +35,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "watchkeeper.web.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -86,6 +86,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Login throttling: failures per e-mail address and per client IP within the window.
 LOGIN_THROTTLE_FAILURES = int(os.environ.get("WATCHKEEPER_LOGIN_THROTTLE_FAILURES", "5"))
 LOGIN_THROTTLE_WINDOW_SECONDS = int(os.environ.get("WATCHKEEPER_LOGIN_THROTTLE_WINDOW", "900"))
+# How many reverse proxies in front of Watchkeeper append to X-Forwarded-For (0: none, use
+# the socket's address). Throttling per IP depends on getting this right.
+TRUSTED_PROXY_COUNT = int(os.environ.get("WATCHKEEPER_TRUSTED_PROXIES", "0"))
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -111,7 +114,7 @@ if HTTPS:
     # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+    SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365

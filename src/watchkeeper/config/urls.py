@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from watchkeeper.accounts.admin import admin_site
-from watchkeeper.config.api import api
+from watchkeeper.config.api import api, api_not_found
 
 urlpatterns = [
     path("", include("watchkeeper.web.urls")),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", include("watchkeeper.audit.urls")),
     path("admin/", admin_site.urls),
     path("api/v1/", api.urls),
+    path("api/v1/<path:rest>", api_not_found, name="api-not-found"),
 ]
 
 handler404 = "watchkeeper.web.errors.not_found"

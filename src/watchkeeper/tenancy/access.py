@@ -2,7 +2,7 @@
 
 Views, API endpoints, templates and the CLI ask here; none re-implements a check.
 
-Rules (docs/adr/0002-tenancy.md):
+Rules (docs/adr/0002-tenancy-and-access.md):
 - MSP owners and admins see every client. Managers and technicians see every client
   when `all_clients` is set, otherwise only their assigned clients.
 - Portal users (client admin, client user) see exactly their own client.

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from watchkeeper.core.errors import WatchkeeperError
+from watchkeeper.web import ops
 
 
 class DomainErrorMiddleware:
@@ -27,3 +28,18 @@ class DomainErrorMiddleware:
             status=exception.status,
         )
         return response.render()
+
+
+class ProbeMiddleware:
+    """Answer /healthz and /readyz before host validation and HTTPS redirects: load
+    balancers probe by IP address over plain HTTP."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "GET" and request.path_info == "/healthz":
+            return ops.healthz(request)
+        if request.method == "GET" and request.path_info == "/readyz":
+            return ops.readyz(request)
+        return self.get_response(request)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.db.models import Min, Sum
+from django.db.models import Max, Min, Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -23,11 +23,18 @@ from watchkeeper.tenancy.models import Client
 
 
 def engine_lag_seconds() -> float:
-    """now − the oldest due time not yet claimed; 0 when nothing is overdue."""
+    """How far behind the engine is: now − the oldest due time not yet claimed, or, while an
+    engine is registered as running, the age of the freshest heartbeat if that is larger
+    (a killed engine never marks itself stopped; its silence is the signal)."""
+    now = clock.now()
     oldest = PeriodicJob.objects.aggregate(oldest=Min("next_due_at"))["oldest"]
-    if oldest is None:
-        return 0.0
-    return max(0.0, (clock.now() - oldest).total_seconds())
+    lag = 0.0 if oldest is None else (now - oldest).total_seconds()
+    running = EngineProcess.objects.filter(stopped_at__isnull=True)
+    last_beat = running.aggregate(last=Max("last_cycle_at"), started=Max("started_at"))
+    beat = last_beat["last"] or last_beat["started"]
+    if beat is not None:
+        lag = max(lag, (now - beat).total_seconds() - settings.ENGINE_INTERVAL_SECONDS)
+    return max(0.0, lag)
 
 
 @require_GET

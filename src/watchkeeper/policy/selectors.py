@@ -1,0 +1,186 @@
+"""Reads of the incident policy: the whole policy for its page and API, and the two
+look-ups other capabilities use (`priority_for`, `severity_defaults`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TypeVar
+
+from watchkeeper.core import clock
+from watchkeeper.core.errors import InvalidInput, NotFound
+from watchkeeper.policy.documents import SEVERITIES, ItemDoc, PolicyDocument
+from watchkeeper.policy.models import (
+    Category,
+    ImpactLevel,
+    MatrixCell,
+    Ordered,
+    Policy,
+    Priority,
+    Section,
+    Severity,
+    UrgencyLevel,
+)
+from watchkeeper.policy.storage import POLICY_PK
+
+M = TypeVar("M", bound=Ordered)
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    impact: ImpactLevel
+    cells: list[tuple[UrgencyLevel, Priority | None]]  # in urgency order; None only if a cell was lost
+
+
+@dataclass(frozen=True)
+class SeverityRow:
+    severity: Severity
+    priority: Priority | None  # what default impact × urgency gives
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    """Everything the policy page shows, read in a fixed handful of queries."""
+
+    policy: Policy
+    sections: list[Section]
+    categories: list[Category]
+    impact_levels: list[ImpactLevel]
+    urgency_levels: list[UrgencyLevel]
+    priorities: list[Priority]
+    matrix: list[MatrixRow]
+    severities: list[SeverityRow]
+    review_due: dt.date | None
+
+    @property
+    def overdue(self) -> bool:
+        """Never reviewed, or the review interval has passed."""
+        return self.review_due is None or self.review_due < clock.now().date()
+
+
+def _ordered(model: type[M]) -> list[M]:
+    return list(model._default_manager.filter(policy_id=POLICY_PK).order_by("position", "pk"))
+
+
+def _policy() -> Policy:
+    policy = Policy.objects.filter(pk=POLICY_PK).first()
+    if policy is None:
+        raise NotFound("There is no incident policy yet. Load one with `watchkeeper policy import FILE`.")
+    return policy
+
+
+Cells = dict[tuple[int, int], Priority | None]  # (impact id, urgency id) → priority
+
+
+def _cells(priorities: list[Priority]) -> Cells:
+    by_id = {priority.pk: priority for priority in priorities}
+    rows = MatrixCell.objects.filter(policy_id=POLICY_PK).values_list(
+        "impact_id", "urgency_id", "priority_id"
+    )
+    return {(impact_id, urgency_id): by_id.get(priority_id) for impact_id, urgency_id, priority_id in rows}
+
+
+def _severity_rows(cells: Cells) -> list[SeverityRow]:
+    severities = (
+        Severity.objects.filter(policy_id=POLICY_PK)
+        .select_related("default_impact", "default_urgency")
+        .order_by("position", "pk")
+    )
+    return [SeverityRow(s, cells.get((s.default_impact_id, s.default_urgency_id))) for s in severities]
+
+
+def policy_get() -> PolicyView:
+    """The whole policy (8 queries, whatever its size)."""
+    policy = _policy()
+    impacts, urgencies, priorities = _ordered(ImpactLevel), _ordered(UrgencyLevel), _ordered(Priority)
+    cells = _cells(priorities)
+    reviewed = policy.last_reviewed
+    return PolicyView(
+        policy=policy,
+        sections=_ordered(Section),
+        categories=_ordered(Category),
+        impact_levels=impacts,
+        urgency_levels=urgencies,
+        priorities=priorities,
+        matrix=[
+            MatrixRow(impact, [(urgency, cells.get((impact.pk, urgency.pk))) for urgency in urgencies])
+            for impact in impacts
+        ],
+        severities=_severity_rows(cells),
+        review_due=reviewed + dt.timedelta(days=policy.review_interval_days) if reviewed else None,
+    )
+
+
+def _items(
+    objects: list[ImpactLevel] | list[UrgencyLevel] | list[Priority] | list[Category],
+) -> list[ItemDoc]:
+    return [{"key": obj.key, "name": obj.name, "description": obj.description} for obj in objects]
+
+
+def policy_document(view: PolicyView | None = None) -> PolicyDocument:
+    """The policy as a canonical document (the YAML file's and the API's shape)."""
+    view = view or policy_get()
+    policy = view.policy
+    return {
+        "title": policy.title,
+        "owner": policy.owner,
+        "version": policy.version,
+        "last_reviewed": policy.last_reviewed,
+        "review_interval_days": policy.review_interval_days,
+        "sections": [{"key": s.key, "title": s.name, "body": s.description} for s in view.sections],
+        "categories": _items(view.categories),
+        "impact_levels": _items(view.impact_levels),
+        "urgency_levels": _items(view.urgency_levels),
+        "priorities": _items(view.priorities),
+        "matrix": {
+            row.impact.key: {urgency.key: priority.key for urgency, priority in row.cells if priority}
+            for row in view.matrix
+        },
+        "severities": [
+            {
+                "key": row.severity.key,
+                "name": row.severity.name,
+                "description": row.severity.description,
+                "default_impact": row.severity.default_impact.key,
+                "default_urgency": row.severity.default_urgency.key,
+            }
+            for row in view.severities
+        ],
+    }
+
+
+def _known(model: type[ImpactLevel] | type[UrgencyLevel]) -> str:
+    keys = model.objects.filter(policy_id=POLICY_PK).order_by("position").values_list("key", flat=True)
+    return ", ".join(keys)
+
+
+def priority_for(*, impact: str, urgency: str) -> str:
+    """The priority key (e.g. "P2") the matrix gives; InvalidInput names an unknown level."""
+    found = (
+        MatrixCell.objects.filter(policy_id=POLICY_PK, impact__key=impact, urgency__key=urgency)
+        .values_list("priority__key", flat=True)
+        .first()
+    )
+    if found is not None:
+        return found
+    if not ImpactLevel.objects.filter(policy_id=POLICY_PK, key=impact).exists():
+        raise InvalidInput(f"Unknown impact level '{impact}' (known: {_known(ImpactLevel)}).", field="impact")
+    if not UrgencyLevel.objects.filter(policy_id=POLICY_PK, key=urgency).exists():
+        raise InvalidInput(
+            f"Unknown urgency level '{urgency}' (known: {_known(UrgencyLevel)}).", field="urgency"
+        )
+    raise NotFound(f"The priority matrix has no cell for impact '{impact}' × urgency '{urgency}'.")
+
+
+def severity_defaults(severity: str) -> tuple[str, str]:
+    """(impact key, urgency key) an alert of this severity starts an incident with."""
+    found = (
+        Severity.objects.filter(policy_id=POLICY_PK, key=severity)
+        .values_list("default_impact__key", "default_urgency__key")
+        .first()
+    )
+    if found is None:
+        raise InvalidInput(
+            f"Unknown severity '{severity}' (known: {', '.join(SEVERITIES)}).", field="severity"
+        )
+    return found
