@@ -94,7 +94,7 @@ def _login_hint() -> str:
 
     path = Path(settings.DATA_DIR) / "demo-login.txt"
     if path.exists():
-        return path.read_text().strip()
+        return "\n  ".join(line.strip() for line in path.read_text().splitlines() if line.strip())
     return "Sign in with the admin you created (watchkeeper createadmin --email you@example.com)."
 
 

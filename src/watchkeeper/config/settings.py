@@ -120,7 +120,12 @@ if HTTPS:
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    CSRF_TRUSTED_ORIGINS = [f"https://{host}" for host in ALLOWED_HOSTS if host not in {"*"}]
+    # ".example.com" in ALLOWED_HOSTS means the domain and its subdomains.
+    CSRF_TRUSTED_ORIGINS = [
+        f"https://*{host}" if host.startswith(".") else f"https://{host}"
+        for host in ALLOWED_HOSTS
+        if host != "*"
+    ]
 
 EMAIL_SUBJECT_PREFIX = "[Watchkeeper] "
 DEFAULT_FROM_EMAIL = os.environ.get("WATCHKEEPER_EMAIL_FROM", "watchkeeper@localhost")
