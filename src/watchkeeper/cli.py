@@ -232,6 +232,30 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_integration_create(args: argparse.Namespace) -> int:
+    from watchkeeper.alerts.services.integrations import integration_create
+    from watchkeeper.tenancy.models import Client, Service
+
+    client = Client.objects.filter(slug=args.client).first()
+    if client is None:
+        return _fail(f"No client with slug '{args.client}'.")
+    service = None
+    if args.service:
+        service = Service.objects.filter(client=client, name=args.service).first()
+        if service is None:
+            names = (
+                ", ".join(Service.objects.filter(client=client).values_list("name", flat=True)) or "none yet"
+            )
+            return _fail(f"{client.name} has no service named '{args.service}' (services: {names}).")
+    integration = integration_create(
+        actor="cli", via="cli", client=client, type=args.type, name=args.name, service=service
+    )
+    print(f"Created {integration.get_type_display()} integration '{integration.name}' for {client.name}, ")
+    print(f"feeding {integration.default_service.name}. Its key is shown on the integration's page too:")
+    print(integration.key)
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
@@ -358,6 +382,20 @@ def _parser() -> argparse.ArgumentParser:
     p = token.add_parser("revoke", help="Revoke a token by the prefix shown when it was made.")
     p.set_defaults(handler=cmd_token_revoke)
     p.add_argument("prefix")
+
+    integration = add("integration", lambda a: 2, "Manage integrations (alert intake).")
+    p = integration.add_subparsers(dest="action", required=True).add_parser(
+        "create", help="Create an integration; its key is printed on the last line."
+    )
+    p.set_defaults(handler=cmd_integration_create)
+    p.add_argument("--client", required=True, help="Client slug")
+    p.add_argument(
+        "--type",
+        required=True,
+        choices=["pagerduty", "alertmanager", "opsgenie", "webhook", "email", "heartbeat"],
+    )
+    p.add_argument("--name", required=True)
+    p.add_argument("--service", help="Default service (name); empty: the client's first service")
 
     policy = add("policy", lambda a: 2, "Export or import the incident policy as YAML.")
     policy_sub = policy.add_subparsers(dest="action", required=True)

@@ -60,6 +60,8 @@ URLS: dict[str, Spec] = {
     "policy:page": Spec(PAGE),
     "policy:export": Spec(PAGE),
     "policy:import": Spec(PAGE, method="POST"),
+    "ingest:pagerduty": Spec(PUBLIC, method="POST"),
+    "ingest:pagerduty_change": Spec(PUBLIC, method="POST"),
     "api:api-root": Spec(PUBLIC),
     "api-not-found": Spec(PUBLIC, lambda v: {"rest": f"clients/{v.client.slug}/secrets"}),
     "api:openapi-json": Spec(PUBLIC),

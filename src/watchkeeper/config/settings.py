@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "watchkeeper.tenancy.apps.TenancyConfig",
     "watchkeeper.audit.apps.AuditConfig",
     "watchkeeper.policy.apps.PolicyConfig",
+    "watchkeeper.alerts.apps.AlertsConfig",
+    "watchkeeper.incidents.apps.IncidentsConfig",
     "watchkeeper.engine.apps.EngineConfig",
     "watchkeeper.web.apps.WebConfig",
 ]
@@ -138,12 +140,15 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(DATA_DIR / "mail")
 
+# Ingest: events per second per integration key (a burst of the same size is allowed).
+INGEST_RATE_PER_KEY = int(os.environ.get("WATCHKEEPER_INGEST_RATE", "500"))
+
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 
 # Readiness: the engine counts as stalled when it has not finished a cycle for this long.
 ENGINE_STALL_SECONDS = int(os.environ.get("WATCHKEEPER_ENGINE_STALL_SECONDS", "60"))
-ENGINE_INTERVAL_SECONDS = float(os.environ.get("WATCHKEEPER_ENGINE_INTERVAL", "1.0"))
+ENGINE_INTERVAL_SECONDS = float(os.environ.get("WATCHKEEPER_ENGINE_INTERVAL", "0.5"))
 
 OTP_TOTP_ISSUER = "Watchkeeper"
 

@@ -7,6 +7,7 @@ from watchkeeper.config.api import api, api_not_found
 
 urlpatterns = [
     path("", include("watchkeeper.web.urls")),
+    path("", include("watchkeeper.alerts.urls_ingest")),
     path("", include("watchkeeper.tenancy.urls")),
     path("accounts/", include("watchkeeper.accounts.urls")),
     path("policy/", include("watchkeeper.policy.urls")),

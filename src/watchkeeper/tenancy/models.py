@@ -89,6 +89,9 @@ class Service(ClientOwned):
     )
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
+    auto_resolve_incidents = models.BooleanField(
+        default=True, help_text="Resolve an incident when its last open alert resolves"
+    )
 
     class Meta:
         ordering = ["name"]

@@ -1,0 +1,1 @@
+"""Alert intake: integrations, the durable inbox, parsing, event rules, dedup and alerts."""

@@ -1,0 +1,61 @@
+"""The normalised event every wire format is parsed into before rules, dedup and grouping."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Action = Literal["trigger", "acknowledge", "resolve", "annotate"]
+SEVERITIES = ("critical", "error", "warning", "info")
+
+
+class EventError(ValueError):
+    """An event that cannot be accepted; `errors` are messages a sender can act on."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class AlertEvent:
+    """One action on one alert (or, for `annotate`, a note for the service's open incidents)."""
+
+    action: Action
+    dedup_key: str
+    summary: str = ""
+    source: str = ""
+    severity: str = "error"
+    component: str = ""
+    group: str = ""
+    alert_class: str = ""
+    group_key: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    links: list[dict[str, str]] = field(default_factory=list)
+    images: list[dict[str, str]] = field(default_factory=list)
+    # A service name of the integration's client to route to (rules may also set it).
+    service_name: str = ""
+    occurred_at: dt.datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def field_value(self, name: str) -> Any:
+        """A value by rule-field name: "summary", "severity", "labels.env", "details.host" …"""
+        if "." in name:
+            head, _, rest = name.partition(".")
+            container = {"labels": self.labels, "details": self.details}.get(head)
+            if container is None:
+                return None
+            value: Any = container
+            for part in rest.split("."):
+                if not isinstance(value, dict) or part not in value:
+                    return None
+                value = value[part]
+            return value
+        return getattr(self, name, None) if name in _FIELDS else None
+
+
+_FIELDS = frozenset(
+    {"action", "dedup_key", "summary", "source", "severity", "component", "group", "alert_class", "group_key"}
+)

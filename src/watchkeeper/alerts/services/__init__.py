@@ -1,0 +1,1 @@
+"""Writes for alert intake, split by sub-domain (integrations, intake, processing)."""

@@ -1,0 +1,101 @@
+"""Creating, rotating and switching integrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from watchkeeper.alerts.models import Integration, IntegrationType
+from watchkeeper.alerts.models.integrations import new_key
+from watchkeeper.audit.services import audit_record, snapshot
+from watchkeeper.core import clock
+from watchkeeper.core.errors import InvalidInput
+from watchkeeper.tenancy import access
+from watchkeeper.tenancy.models import Client, Service
+
+DEFAULT_GRACE = dt.timedelta(hours=24)
+
+
+def integration_create(
+    *,
+    actor: Any,
+    client: Client,
+    type: str,
+    name: str,
+    service: Service | None = None,
+    config: dict[str, Any] | None = None,
+    via: str = "console",
+) -> Integration:
+    if not isinstance(actor, str):
+        access.require(actor, "services.manage", client=client)
+    if type not in IntegrationType.values:
+        raise InvalidInput(
+            f"Unknown integration type '{type}'. Choose one of: {', '.join(IntegrationType.values)}."
+        )
+    if not name.strip():
+        raise InvalidInput("An integration needs a name.", field="name")
+    if service is None:
+        service = Service.objects.filter(client=client).order_by("pk").first()
+        if service is None:
+            raise InvalidInput(f"{client.name} has no services yet: create one for the integration to feed.")
+    elif service.client_id != client.pk:
+        raise InvalidInput(f"Unknown service for {client.name}.", field="service")
+    integration = Integration(
+        client=client, type=type, name=name.strip(), default_service=service, config=config or {}
+    )
+    try:
+        with transaction.atomic():
+            integration.save()
+            audit_record(
+                actor=actor,
+                action="integration.create",
+                obj=integration,
+                after=snapshot(integration),
+                via=via,
+            )
+    except IntegrityError:
+        raise InvalidInput(
+            f"{client.name} already has an integration named '{name}'.", field="name"
+        ) from None
+    return integration
+
+
+def integration_rotate_key(
+    *, actor: Any, integration: Integration, grace: dt.timedelta = DEFAULT_GRACE, via: str = "console"
+) -> Integration:
+    """Issue a new key; the old one keeps working for `grace` so senders can be updated."""
+    if not isinstance(actor, str):
+        access.require(actor, "services.manage", client=integration.client)
+    with transaction.atomic():
+        integration = Integration.objects.select_for_update().get(pk=integration.pk)
+        integration.previous_key = integration.key
+        integration.previous_key_expires_at = clock.now() + grace
+        integration.key = new_key()
+        integration.save(
+            update_fields=integration.touch_fields("key", "previous_key", "previous_key_expires_at")
+        )
+        audit_record(actor=actor, action="integration.rotate_key", obj=integration, via=via)
+    return integration
+
+
+def integration_set_enabled(
+    *, actor: Any, integration: Integration, enabled: bool, via: str = "console"
+) -> Integration:
+    if not isinstance(actor, str):
+        access.require(actor, "services.manage", client=integration.client)
+    with transaction.atomic():
+        integration = Integration.objects.select_for_update().get(pk=integration.pk)
+        before = snapshot(integration)
+        integration.is_enabled = enabled
+        integration.save(update_fields=integration.touch_fields("is_enabled"))
+        audit_record(
+            actor=actor,
+            action="integration.update",
+            obj=integration,
+            before=before,
+            after=snapshot(integration),
+            via=via,
+        )
+    return integration

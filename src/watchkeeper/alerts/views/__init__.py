@@ -1,0 +1,1 @@
+"""HTTP adapters of alert intake: ingest endpoints (wire formats) and console pages."""

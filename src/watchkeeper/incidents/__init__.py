@@ -1,0 +1,1 @@
+"""Incidents: the unit of work and accountability, with priority, owner and an append-only timeline."""

@@ -1,0 +1,208 @@
+"""Writes for incidents. Each takes the incident's row lock, changes it, and appends to the
+timeline in the same transaction.
+
+`by` is who acted: a User, an access Actor, or a text label (an integration's name, "system").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from watchkeeper.accounts.models import User
+from watchkeeper.core import clock
+from watchkeeper.core.errors import Conflict, InvalidInput
+from watchkeeper.incidents.models import (
+    OPEN_INCIDENT_STATUSES,
+    Incident,
+    IncidentCounter,
+    IncidentStatus,
+    TimelineEntry,
+    TimelineKind,
+)
+from watchkeeper.policy.selectors import priority_for
+from watchkeeper.tenancy import access
+from watchkeeper.tenancy.models import Client, Service
+
+
+def _who(by: Any) -> tuple[User | None, str]:
+    user = getattr(by, "user", by)
+    if isinstance(user, User):
+        return user, user.email
+    return None, str(by or "system")
+
+
+def timeline_add(
+    *, incident: Incident, kind: str, text: str, by: Any = "system", data: dict[str, Any] | None = None
+) -> TimelineEntry:
+    user, label = _who(by)
+    return TimelineEntry.objects.create(
+        incident=incident, kind=kind, text=text, actor=user, actor_label=label, data=data or {}
+    )
+
+
+def _next_number(client: Client) -> int:
+    """The client's next incident number. Caller is inside a transaction; the counter row lock
+    serialises concurrent openings for one client."""
+    IncidentCounter.objects.get_or_create(client=client)
+    counter = IncidentCounter.objects.select_for_update().get(client=client)
+    counter.last_number = F("last_number") + 1
+    counter.save(update_fields=["last_number"])
+    counter.refresh_from_db(fields=["last_number"])
+    return counter.last_number
+
+
+def incident_open(
+    *,
+    client: Client,
+    service: Service,
+    title: str,
+    impact: str,
+    urgency: str,
+    by: Any,
+    description: str = "",
+    category: str = "",
+    group_key: str = "",
+    data: dict[str, Any] | None = None,
+) -> Incident:
+    if service.client_id != client.pk:
+        raise InvalidInput("The service belongs to another client.", field="service")
+    if not title.strip():
+        raise InvalidInput("An incident needs a title.", field="title")
+    priority = priority_for(impact=impact, urgency=urgency)
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            client=client, number=_next_number(client), title=title.strip()[:1024], description=description,
+            service=service, category=category, impact=impact, urgency=urgency, priority=priority,
+            group_key=group_key, opened_at=clock.now(),
+        )  # fmt: skip
+        incident.client = client
+        timeline_add(
+            incident=incident, kind=TimelineKind.OPENED, by=by,
+            text=f"Opened as {priority} ({impact} impact, {urgency} urgency) on {service.name}",
+            data={"priority": priority, "impact": impact, "urgency": urgency, **(data or {})},
+        )  # fmt: skip
+    return incident
+
+
+def _locked(incident: Incident) -> Incident:
+    locked = Incident.objects.select_for_update().select_related("client", "service").get(pk=incident.pk)
+    return locked
+
+
+def incident_acknowledge(*, incident: Incident, by: Any) -> Incident:
+    with transaction.atomic():
+        incident = _locked(incident)
+        if incident.status != IncidentStatus.TRIGGERED:
+            return incident  # idempotent: already acknowledged, resolved or closed
+        incident.status = IncidentStatus.ACKNOWLEDGED
+        incident.acknowledged_at = clock.now()
+        incident.save(update_fields=incident.touch_fields("status", "acknowledged_at"))
+        timeline_add(
+            incident=incident,
+            kind=TimelineKind.STATUS,
+            by=by,
+            text="Acknowledged",
+            data={"status": "acknowledged"},
+        )
+    return incident
+
+
+def incident_resolve(*, incident: Incident, by: Any, note: str = "") -> Incident:
+    with transaction.atomic():
+        incident = _locked(incident)
+        if incident.status not in OPEN_INCIDENT_STATUSES:
+            return incident
+        incident.status = IncidentStatus.RESOLVED
+        incident.resolved_at = clock.now()
+        incident.save(update_fields=incident.touch_fields("status", "resolved_at"))
+        text = "Resolved" + (f": {note}" if note else "")
+        timeline_add(
+            incident=incident, kind=TimelineKind.STATUS, by=by, text=text, data={"status": "resolved"}
+        )
+    return incident
+
+
+def incident_reopen(*, incident: Incident, by: Any, reason: str = "") -> Incident:
+    with transaction.atomic():
+        incident = _locked(incident)
+        if incident.status != IncidentStatus.RESOLVED:
+            raise Conflict(
+                f"Only a resolved incident can be reopened ({incident.reference} is {incident.status})."
+            )
+        incident.status = IncidentStatus.TRIGGERED
+        incident.resolved_at = None
+        incident.reopened_count = F("reopened_count") + 1
+        incident.save(update_fields=incident.touch_fields("status", "resolved_at", "reopened_count"))
+        incident.refresh_from_db(fields=["reopened_count"])
+        text = "Reopened" + (f": {reason}" if reason else "")
+        timeline_add(
+            incident=incident, kind=TimelineKind.STATUS, by=by, text=text, data={"status": "triggered"}
+        )
+    return incident
+
+
+def incident_close(*, incident: Incident, by: Any) -> Incident:
+    with transaction.atomic():
+        incident = _locked(incident)
+        if incident.status != IncidentStatus.RESOLVED:
+            raise Conflict(f"Resolve {incident.reference} before closing it.")
+        incident.status = IncidentStatus.CLOSED
+        incident.closed_at = clock.now()
+        incident.save(update_fields=incident.touch_fields("status", "closed_at"))
+        timeline_add(
+            incident=incident, kind=TimelineKind.STATUS, by=by, text="Closed", data={"status": "closed"}
+        )
+    return incident
+
+
+def incident_note(*, incident: Incident, by: Any, text: str) -> TimelineEntry:
+    if not text.strip():
+        raise InvalidInput("A note needs some text.", field="text")
+    if len(text) > 20_000:
+        raise InvalidInput("A note can be at most 20,000 characters.", field="text")
+    with transaction.atomic():
+        incident = _locked(incident)
+        return timeline_add(incident=incident, kind=TimelineKind.NOTE, by=by, text=text.strip())
+
+
+def incident_set_priority(*, incident: Incident, by: Any, impact: str, urgency: str) -> Incident:
+    priority = priority_for(impact=impact, urgency=urgency)  # InvalidInput names an unknown level
+    with transaction.atomic():
+        incident = _locked(incident)
+        if (incident.impact, incident.urgency) == (impact, urgency):
+            return incident
+        before = incident.priority
+        incident.impact, incident.urgency, incident.priority = impact, urgency, priority
+        incident.save(update_fields=incident.touch_fields("impact", "urgency", "priority"))
+        timeline_add(
+            incident=incident, kind=TimelineKind.PRIORITY, by=by,
+            text=f"Priority {before} → {priority} ({impact} impact, {urgency} urgency)",
+            data={"from": before, "to": priority, "impact": impact, "urgency": urgency},
+        )  # fmt: skip
+    return incident
+
+
+def incident_assign(*, incident: Incident, by: Any, owner: User | None) -> Incident:
+    """Make `owner` the incident's owner (None: nobody). The owner must see the client."""
+    if owner is not None and (
+        not owner.is_msp or not access.visible_clients(owner).filter(pk=incident.client_id).exists()
+    ):
+        raise InvalidInput(f"{owner} cannot work on {incident.client.name}'s incidents.", field="owner")
+    with transaction.atomic():
+        incident = _locked(incident)
+        if incident.owner_id == (owner.pk if owner else None):
+            return incident
+        incident.owner = owner
+        incident.save(update_fields=incident.touch_fields("owner"))
+        text = f"Owner: {owner.full_name}" if owner else "Owner removed"
+        timeline_add(
+            incident=incident,
+            kind=TimelineKind.OWNER,
+            by=by,
+            text=text,
+            data={"owner": owner.pk if owner else None},
+        )
+    return incident
