@@ -7,7 +7,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | cksum | cut -d'
 HOST ?= $(or $(WATCHKEEPER_HOST),127.0.0.1)
 PORT ?= $(or $(WATCHKEEPER_PORT),8000)
 
-.PHONY: run test lint types test-only test-postgres clean
+.PHONY: run test lint types test-only test-postgres clean bench
 
 run: $(STAMP)
 	$(BIN)/watchkeeper migrate
@@ -43,6 +43,11 @@ $(STAMP): $(VENV)/bin/python pyproject.toml
 $(DEV_STAMP): $(VENV)/bin/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP) $@
+
+# Intake throughput against Debian's Alertmanager (needs wrk and prometheus-alertmanager;
+# see bench/ingest/README.md). BENCH_DB=postgres for PostgreSQL.
+bench: $(DEV_STAMP)
+	$(BIN)/python bench/ingest/run.py --db $(or $(BENCH_DB),sqlite)
 
 clean:
 	rm -rf $(VENV) var/test var/test-pg

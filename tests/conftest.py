@@ -10,10 +10,14 @@ import pytest
 from django.test import Client as HttpClient
 
 from tests.accounts.factories import UserFactory
+from tests.alerts.factories import IntegrationFactory
 from tests.tenancy.factories import ClientFactory, ContactFactory, ServiceFactory, SiteFactory
 from watchkeeper.accounts.models import Role, User
 from watchkeeper.accounts.services import token_create
+from watchkeeper.alerts.models import Alert, Integration
 from watchkeeper.core import clock
+from watchkeeper.incidents.models import Incident
+from watchkeeper.incidents.services import incident_open
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
 
 
@@ -41,6 +45,23 @@ class Tenant:
     client_admin: User
     client_user: User
     technician: User  # assigned to this client only
+    integration: Integration  # feeds `service`
+    alert: Alert  # open, from `integration`, part of `incident`
+    incident: Incident  # triggered, on `service`
+
+
+def _alerting(service: Service) -> tuple[Integration, Alert, Incident]:
+    """An integration, one open alert from it, and the incident the alert opened."""
+    integration = IntegrationFactory(default_service=service, name=f"{service.client.slug} monitoring")
+    incident = incident_open(
+        client=service.client, service=service, title="Practice server unreachable",
+        impact="high", urgency="medium", by=integration.name,
+    )  # fmt: skip
+    alert = Alert.objects.create(
+        client=service.client, integration=integration, service=service, incident=incident,
+        dedup_key="server/ping", summary="Practice server unreachable", severity="critical",
+    )  # fmt: skip
+    return integration, alert, incident
 
 
 def make_tenant(name: str) -> Tenant:
@@ -48,14 +69,19 @@ def make_tenant(name: str) -> Tenant:
     site = SiteFactory(client=client)
     technician = UserFactory(role=Role.TECHNICIAN, email=f"tech@{client.slug}.example")
     technician.assigned_clients.add(client)
+    service = ServiceFactory(client=client, site=site)
+    integration, alert, incident = _alerting(service)
     return Tenant(
         client=client,
         site=site,
-        service=ServiceFactory(client=client, site=site),
+        service=service,
         contact=ContactFactory(client=client),
         client_admin=UserFactory(role=Role.CLIENT_ADMIN, client=client),
         client_user=UserFactory(role=Role.CLIENT_USER, client=client),
         technician=technician,
+        integration=integration,
+        alert=alert,
+        incident=incident,
     )
 
 

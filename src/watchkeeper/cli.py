@@ -43,7 +43,27 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _web_granian(args: argparse.Namespace) -> int:
+    """Granian: its HTTP layer is native code, measured about twice gunicorn's gthread on
+    ingest on two cores (bench/ingest/README.md)."""
+    from granian.constants import Interfaces
+    from granian.server import Server
+
+    Server(
+        "watchkeeper.config.wsgi:application", address=args.host, port=args.port,
+        interface=Interfaces.WSGI, workers=args.workers,
+        # Two Python threads per worker: more only queue on the GIL (measured, bench/ingest).
+        blocking_threads=int(os.environ.get("WATCHKEEPER_WEB_THREADS", "2")),
+        log_access=args.access_log, respawn_failed_workers=True, workers_kill_timeout=10,
+        ssl_cert=Path(args.certfile) if args.certfile else None,
+        ssl_key=Path(args.keyfile) if args.keyfile else None,
+    ).serve()  # fmt: skip
+    return 0
+
+
 def cmd_web(args: argparse.Namespace) -> int:
+    if args.server == "granian":
+        return _web_granian(args)
     from gunicorn.app.base import BaseApplication
 
     from watchkeeper.config.wsgi import application
@@ -59,6 +79,9 @@ def cmd_web(args: argparse.Namespace) -> int:
         "errorlog": "-",
         "loglevel": "warning",
         "proc_name": "watchkeeper-web",
+        # TLS straight from gunicorn, for small installations without a proxy (and tests).
+        "certfile": args.certfile,
+        "keyfile": args.keyfile,
     }
 
     class _App(BaseApplication):
@@ -89,6 +112,34 @@ def cmd_engine(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_smtp(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    from watchkeeper.alerts.smtp import smtp_serve
+
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    def _ready(host: str, port: int) -> None:
+        domain = settings.INBOUND_EMAIL_DOMAIN
+        print(f"Inbound e-mail on {host}:{port} for <integration key>@{domain} (Ctrl-C to stop).", flush=True)
+
+    previous = {signum: signal.signal(signum, _stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        smtp_serve(host=args.host, port=args.port, stop=stop, on_ready=_ready)
+    except OSError as exc:
+        return _fail(
+            f"cannot listen for e-mail on {args.host}:{args.port}: {exc.strerror or exc}. "
+            "Choose another address with --host/--port or WATCHKEEPER_SMTP_HOST/WATCHKEEPER_SMTP_PORT."
+        )
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0
+
+
 def _login_hint() -> str:
     from django.conf import settings
 
@@ -99,7 +150,7 @@ def _login_hint() -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Migrate, then run web and engine as child processes until Ctrl-C or SIGTERM."""
+    """Migrate, then run web, engine and smtp as child processes until Ctrl-C or SIGTERM."""
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -107,9 +158,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     children = {
         "web": subprocess.Popen([*base, "web", "--host", args.host, "--port", str(args.port)]),  # noqa: S603
         "engine": subprocess.Popen([*base, "engine"]),  # noqa: S603
+        "smtp": subprocess.Popen(  # noqa: S603
+            [*base, "smtp", "--host", args.smtp_host, "--port", str(args.smtp_port)]
+        ),
     }
     shown_host = "localhost" if args.host in {"127.0.0.1", "0.0.0.0", "::"} else args.host  # noqa: S104
-    print(f"\n  Watchkeeper is running at http://{shown_host}:{args.port}/\n  {_login_hint()}\n", flush=True)
+    print(f"\n  Watchkeeper is running at http://{shown_host}:{args.port}/", flush=True)
+    print(f"  Alerts by e-mail: SMTP on {args.smtp_host}:{args.smtp_port}\n  {_login_hint()}\n", flush=True)
     stopping = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:
@@ -328,15 +383,28 @@ def _parser() -> argparse.ArgumentParser:
 
     default_port = int(os.environ.get("WATCHKEEPER_PORT", "8000"))
     default_host = os.environ.get("WATCHKEEPER_HOST", "127.0.0.1")
-    p = add("serve", cmd_serve, "Migrate, then run web and engine together (the embedded default).")
+    default_smtp_host = os.environ.get("WATCHKEEPER_SMTP_HOST", "127.0.0.1")
+    default_smtp_port = int(os.environ.get("WATCHKEEPER_SMTP_PORT", "2525"))
+    p = add("serve", cmd_serve, "Migrate, then run web, engine and smtp together (the embedded default).")
     p.add_argument("--host", default=default_host)
     p.add_argument("--port", type=int, default=default_port)
+    p.add_argument("--smtp-host", default=default_smtp_host, help="Address for inbound e-mail")
+    p.add_argument("--smtp-port", type=int, default=default_smtp_port, help="Port for inbound e-mail")
     p = add("web", cmd_web, "Run the web role (console, portal, API, ingest) with gunicorn.")
     p.add_argument("--host", default=default_host)
     p.add_argument("--port", type=int, default=default_port)
     p.add_argument("--workers", type=int, default=int(os.environ.get("WATCHKEEPER_WEB_WORKERS", "2")))
     p.add_argument("--access-log", action="store_true")
+    p.add_argument("--certfile", help="Serve HTTPS with this PEM certificate (and --keyfile)")
+    p.add_argument(
+        "--server", choices=["granian", "gunicorn"],
+        default=os.environ.get("WATCHKEEPER_WEB_SERVER", "granian"), help="The HTTP server (default granian)",
+    )  # fmt: skip
+    p.add_argument("--keyfile", help="The PEM private key of --certfile")
     add("engine", cmd_engine, "Run the engine role (timers, inbox, outbox).")
+    p = add("smtp", cmd_smtp, "Run the smtp role: mail to <integration key>@<domain> becomes alerts.")
+    p.add_argument("--host", default=default_smtp_host)
+    p.add_argument("--port", type=int, default=default_smtp_port)
     p = add("migrate", cmd_migrate, "Create or upgrade the database schema.")
     p.add_argument("--verbose", action="store_true")
     p = add("createadmin", cmd_createadmin, "Create an MSP owner account.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import smtplib
 import socket
 import subprocess
 import sys
@@ -141,8 +142,8 @@ def _wait_for(url: str, deadline: float) -> httpx.Response:
 
 @pytest.mark.slow
 def test_serve_migrates_runs_web_and_engine_and_stops_on_sigterm(tmp_path: Path) -> None:
-    port = _free_port()
-    env = _env(tmp_path, WATCHKEEPER_ENGINE_INTERVAL="0.2")
+    port, smtp_port = _free_port(), _free_port()
+    env = _env(tmp_path, WATCHKEEPER_ENGINE_INTERVAL="0.2", WATCHKEEPER_SMTP_PORT=str(smtp_port))
     before_migrate = subprocess.run(
         [sys.executable, "-m", "watchkeeper", "createadmin", "--email", "b@example.com", "--password", "x"],
         env=env, capture_output=True, text=True, timeout=120, check=False,
@@ -170,6 +171,8 @@ def test_serve_migrates_runs_web_and_engine_and_stops_on_sigterm(tmp_path: Path)
             assert time.monotonic() < deadline, "engine never reported a cycle"
             time.sleep(0.3)
         assert httpx.get(f"{base}/readyz").status_code == 200
+        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as mail:  # the smtp role
+            assert mail.noop()[0] == 250
         serve.send_signal(signal.SIGTERM)
         output, _ = serve.communicate(timeout=30)
     finally:
@@ -177,6 +180,7 @@ def test_serve_migrates_runs_web_and_engine_and_stops_on_sigterm(tmp_path: Path)
             os.killpg(serve.pid, signal.SIGKILL)
     assert serve.returncode == 0, output
     assert f"http://localhost:{port}/" in output
+    assert f"SMTP on 127.0.0.1:{smtp_port}" in output
     assert "createadmin" in output  # the login hint when there is no demo login
     assert "Watchkeeper stopped." in output
     with pytest.raises(httpx.TransportError):

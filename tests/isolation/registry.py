@@ -31,10 +31,20 @@ class Spec:
     query: dict[str, str] = field(default_factory=dict)
     # API lists that take a `client` filter: filtering by the other tenant must answer 404.
     client_filter: bool = False
+    # DETAIL control: which of the victim tenant's own users gets 200 (MSP-only data: "technician").
+    viewer: str = "client_admin"
 
 
 def _client_slug(v: Any) -> dict[str, Any]:
     return {"slug": v.client.slug}
+
+
+def _integration(v: Any) -> dict[str, Any]:
+    return {"integration_id": v.integration.pk}
+
+
+def _incident(v: Any) -> dict[str, Any]:
+    return {"incident_id": v.incident.pk}
 
 
 # HTML URL names (namespace:name). Django admin URLs are covered by test_admin_isolation.
@@ -62,6 +72,48 @@ URLS: dict[str, Spec] = {
     "policy:import": Spec(PAGE, method="POST"),
     "ingest:pagerduty": Spec(PUBLIC, method="POST"),
     "ingest:pagerduty_change": Spec(PUBLIC, method="POST"),
+    # Keyed ingest endpoints, addressed with a key nobody has (a real key would record an event).
+    "ingest:alertmanager": Spec(PUBLIC, lambda v: {"key": "x" * 32}, method="POST"),
+    "ingest:webhook": Spec(PUBLIC, lambda v: {"key": "x" * 32}, method="POST"),
+    "ingest:heartbeat": Spec(PUBLIC, lambda v: {"key": "x" * 32}, method="POST"),
+    "ingest:opsgenie": Spec(PUBLIC, method="POST"),
+    "ingest:opsgenie_acknowledge": Spec(PUBLIC, lambda v: {"identifier": str(v.alert.pk)}, method="POST"),
+    "ingest:opsgenie_close": Spec(PUBLIC, lambda v: {"identifier": str(v.alert.pk)}, method="POST"),
+    # Console pages of alert intake and incidents (MSP-only: the DETAIL control is the technician).
+    "alerts:integrations": Spec(LIST),
+    "alerts:integration_new": Spec(
+        WRITE, body=lambda v: {"client": v.client.slug, "type": "pagerduty", "name": "Planted"}, method="POST"
+    ),
+    "alerts:integration": Spec(DETAIL, _integration, viewer="technician"),
+    "alerts:integration_rotate": Spec(PAGE, _integration, method="POST"),
+    "alerts:integration_enabled": Spec(PAGE, _integration, body=lambda v: {"enabled": "0"}, method="POST"),
+    "alerts:integration_preview": Spec(PAGE, _integration, body=lambda v: {"payload": "{}"}, method="POST"),
+    "alerts:list": Spec(LIST),
+    "alerts:detail": Spec(DETAIL, lambda v: {"alert_id": v.alert.pk}, viewer="technician"),
+    "incidents:list": Spec(LIST),
+    "incidents:new": Spec(
+        WRITE,
+        body=lambda v: {
+            "client": v.client.slug,
+            "service": v.service.pk,
+            "title": "Planted",
+            "impact": "high",
+            "urgency": "high",
+        },
+        method="POST",
+    ),
+    "incidents:detail": Spec(DETAIL, _incident, viewer="technician"),
+    "incidents:acknowledge": Spec(PAGE, _incident, method="POST"),
+    "incidents:resolve": Spec(
+        PAGE, _incident, body=lambda v: {"note": "Closed by a stranger"}, method="POST"
+    ),
+    "incidents:reopen": Spec(PAGE, _incident, method="POST"),
+    "incidents:close": Spec(PAGE, _incident, method="POST"),
+    "incidents:note": Spec(PAGE, _incident, body=lambda v: {"text": "Planted note"}, method="POST"),
+    "incidents:priority": Spec(
+        PAGE, _incident, body=lambda v: {"impact": "low", "urgency": "low"}, method="POST"
+    ),
+    "incidents:assign": Spec(PAGE, _incident, body=lambda v: {"owner": "me"}, method="POST"),
     "api:api-root": Spec(PUBLIC),
     "api-not-found": Spec(PUBLIC, lambda v: {"rest": f"clients/{v.client.slug}/secrets"}),
     "api:openapi-json": Spec(PUBLIC),
@@ -95,4 +147,45 @@ API: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/teams/{slug}"): Spec(PAGE, lambda v: {"slug": "no-such-team"}),
     ("GET", "/api/v1/policy"): Spec(PAGE),
     ("GET", "/api/v1/policy/priority"): Spec(PAGE, query={"impact": "high", "urgency": "low"}),
+    # Alert intake: MSP-only, so the DETAIL control is the victim's technician.
+    ("GET", "/api/v1/integrations"): Spec(LIST, client_filter=True),
+    ("POST", "/api/v1/integrations"): Spec(
+        WRITE, body=lambda v: {"client": v.client.slug, "type": "pagerduty", "name": "Planted"}
+    ),
+    ("GET", "/api/v1/integrations/{integration_id}"): Spec(DETAIL, _integration, viewer="technician"),
+    ("PATCH", "/api/v1/integrations/{integration_id}"): Spec(
+        WRITE, _integration, body=lambda v: {"name": "Taken over", "is_enabled": False}
+    ),
+    ("POST", "/api/v1/integrations/{integration_id}/rotate-key"): Spec(WRITE, _integration),
+    ("GET", "/api/v1/alerts"): Spec(LIST, client_filter=True),
+    ("GET", "/api/v1/alerts/{alert_id}"): Spec(
+        DETAIL, lambda v: {"alert_id": v.alert.pk}, viewer="technician"
+    ),
+    ("GET", "/api/v1/incidents"): Spec(LIST, client_filter=True),
+    ("POST", "/api/v1/incidents"): Spec(
+        WRITE,
+        body=lambda v: {
+            "client": v.client.slug,
+            "service_id": v.service.pk,
+            "title": "Planted",
+            "impact": "high",
+            "urgency": "high",
+        },
+    ),
+    ("GET", "/api/v1/incidents/{incident_id}"): Spec(DETAIL, _incident, viewer="technician"),
+    ("POST", "/api/v1/incidents/{incident_id}/acknowledge"): Spec(WRITE, _incident),
+    ("POST", "/api/v1/incidents/{incident_id}/resolve"): Spec(
+        WRITE, _incident, body=lambda v: {"note": "Closed by a stranger"}
+    ),
+    ("POST", "/api/v1/incidents/{incident_id}/reopen"): Spec(WRITE, _incident),
+    ("POST", "/api/v1/incidents/{incident_id}/close"): Spec(WRITE, _incident),
+    ("POST", "/api/v1/incidents/{incident_id}/notes"): Spec(
+        WRITE, _incident, body=lambda v: {"text": "Planted note"}
+    ),
+    ("POST", "/api/v1/incidents/{incident_id}/priority"): Spec(
+        WRITE, _incident, body=lambda v: {"impact": "low", "urgency": "low"}
+    ),
+    ("POST", "/api/v1/incidents/{incident_id}/assign"): Spec(
+        WRITE, _incident, body=lambda v: {"owner": v.technician.pk}
+    ),
 }

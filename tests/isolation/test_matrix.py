@@ -18,7 +18,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.accounts.factories import UserFactory
 from tests.isolation.registry import API, DETAIL, LIST, PAGE, PUBLIC, URLS, WRITE, Spec
 from watchkeeper.accounts.models import Role, User
+from watchkeeper.alerts.models import Alert, Integration
 from watchkeeper.audit.services import snapshot
+from watchkeeper.incidents.models import Incident, TimelineEntry
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
 
 API_SHELL = {"api-root", "openapi-json", "openapi-view"}
@@ -59,6 +61,10 @@ def _victim_state(world: Any) -> list[dict[str, Any]]:
     rows += list(Service.objects.filter(client=world.a.client).order_by("pk"))
     rows += list(Contact.objects.filter(client=world.a.client).order_by("pk"))
     rows += list(Site.objects.filter(client=world.a.client).order_by("pk"))
+    rows += list(Integration.objects.filter(client=world.a.client).order_by("pk"))
+    rows += list(Alert.objects.filter(client=world.a.client).order_by("pk"))
+    rows += list(Incident.objects.filter(client=world.a.client).order_by("pk"))
+    rows += list(TimelineEntry.objects.filter(incident__client=world.a.client).order_by("pk"))
     return [snapshot(row) for row in rows]
 
 
@@ -99,7 +105,7 @@ def test_html_urls_as_another_clients_actor(world: Any, attacker: str, name: str
     if spec.kind == DETAIL:
         assert response.status_code == 404, where
     else:
-        assert response.status_code in {200, 302, 400, 403, 404, 405}, f"{where}: {response.status_code}"
+        assert response.status_code in {200, 302, 400, 401, 403, 404, 405}, f"{where}: {response.status_code}"
     _assert_no_leak(world, response, where)
     assert _victim_state(world) == before, f"{where} changed the other client's data"
 
@@ -178,9 +184,10 @@ def test_admin_isolation(world: Any, attacker: str) -> None:
 
 @pytest.mark.parametrize(("method", "path"), sorted(p for p, s in API.items() if s.kind == DETAIL))
 def test_api_details_answer_their_own_tenant(world: Any, api_as: Any, method: str, path: str) -> None:
-    """Control: the same requests succeed for the victim's own admin, so a 404 above means isolation."""
+    """Control: the same requests succeed for the victim's own user (its client admin, or its
+    technician for MSP-only data), so a 404 above means isolation."""
     spec = API[(method, path)]
-    response = api_as(world.a.client_admin).get(path.format(**spec.params(world.a)))
+    response = api_as(getattr(world.a, spec.viewer)).get(path.format(**spec.params(world.a)))
     assert response.status_code == 200
     assert any(marker in response.content.decode() for marker in _markers(world))
 

@@ -13,7 +13,7 @@ from watchkeeper.audit.models import AuditEntry
 from watchkeeper.tenancy.models import Client
 
 # Never copied into an audit entry.
-_SECRET_FIELDS = frozenset({"password", "digest", "key", "secret", "token"})
+_SECRET_FIELDS = frozenset({"password", "digest", "key", "previous_key", "secret", "token"})
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:

@@ -9,7 +9,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 import watchkeeper
 from watchkeeper.accounts.api import router as accounts_router
 from watchkeeper.accounts.auth import BearerToken
+from watchkeeper.alerts.api import router as alerts_router
 from watchkeeper.core.errors import WatchkeeperError
+from watchkeeper.incidents.api import router as incidents_router
 from watchkeeper.policy.api import router as policy_router
 from watchkeeper.tenancy.api import router as tenancy_router
 
@@ -25,6 +27,8 @@ api = NinjaAPI(
 api.add_router("", tenancy_router)
 api.add_router("", accounts_router)
 api.add_router("", policy_router)
+api.add_router("", alerts_router)
+api.add_router("", incidents_router)
 
 
 def api_not_found(request: HttpRequest, rest: str) -> HttpResponse:

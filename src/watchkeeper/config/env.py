@@ -56,7 +56,9 @@ def database(directory: Path) -> dict[str, Any]:
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write
         # lock at BEGIN so that concurrent writers queue instead of failing
         # mid-transaction with "database is locked".
-        config["CONN_MAX_AGE"] = 0
+        # Opening SQLite and running the PRAGMAs costs more than a small request: keep
+        # connections (per thread) for a minute, as for PostgreSQL.
+        config["CONN_MAX_AGE"] = 60
         config["CONN_HEALTH_CHECKS"] = False
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",

@@ -143,6 +143,10 @@ else:
 # Ingest: events per second per integration key (a burst of the same size is allowed).
 INGEST_RATE_PER_KEY = int(os.environ.get("WATCHKEEPER_INGEST_RATE", "500"))
 
+# Inbound e-mail (the smtp role): mail to <integration key>@<domain> becomes alerts.
+INBOUND_EMAIL_DOMAIN = os.environ.get("WATCHKEEPER_INBOUND_EMAIL_DOMAIN", "localhost").strip().lower()
+INBOUND_EMAIL_MAX_BYTES = int(os.environ.get("WATCHKEEPER_INBOUND_EMAIL_MAX_BYTES", str(1024 * 1024)))
+
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 

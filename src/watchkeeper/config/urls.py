@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("watchkeeper.web.urls")),
     path("", include("watchkeeper.alerts.urls_ingest")),
     path("", include("watchkeeper.tenancy.urls")),
+    path("", include("watchkeeper.alerts.urls")),  # integrations/ and alerts/ console pages
+    path("incidents/", include("watchkeeper.incidents.urls")),
     path("accounts/", include("watchkeeper.accounts.urls")),
     path("policy/", include("watchkeeper.policy.urls")),
     path("audit/", include("watchkeeper.audit.urls")),

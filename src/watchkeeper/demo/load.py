@@ -29,7 +29,7 @@ from django.db import transaction
 
 from watchkeeper.accounts.models import Team, TeamMembership, User
 from watchkeeper.accounts.services import user_create
-from watchkeeper.demo import data
+from watchkeeper.demo import data, intake
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
 from watchkeeper.tenancy.services import client_create, contact_create, service_create, site_create
 
@@ -77,7 +77,13 @@ def _steps() -> list[tuple[str, Step]]:
     steps: list[tuple[str, Step]] = [("Teams", _load_teams)]
     steps += [(_label(spec.name), functools.partial(_load_client, spec)) for spec in data.CLIENTS]
     steps += [("MSP staff", _load_staff), ("Portal users", _load_portal_users)]
+    steps += [("Alerts and incidents", _load_intake)]
     return steps
+
+
+def _load_intake(run: _Run) -> None:
+    # After the staff: technicians act on the incidents of the history.
+    intake.intake_load(created=run.created)
 
 
 def _label(name: str) -> str:

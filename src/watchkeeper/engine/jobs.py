@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.contrib.sessions.models import Session
 
 from watchkeeper.accounts.services import login_failures_prune
+from watchkeeper.alerts.services.heartbeats import heartbeat_check_overdue
 from watchkeeper.core import clock
 
 
@@ -23,6 +24,10 @@ def _prune_login_failures() -> str:
     return f"{login_failures_prune()} login failures forgotten"
 
 
+def _heartbeats() -> str:
+    return f"{heartbeat_check_overdue()} missed heartbeats alerted"
+
+
 def _prune_sessions() -> str:
     deleted, _ = Session.objects.filter(expire_date__lt=clock.now()).delete()
     return f"{deleted} expired sessions removed"
@@ -31,4 +36,5 @@ def _prune_sessions() -> str:
 JOBS: tuple[Job, ...] = (
     Job("accounts.prune_login_failures", dt.timedelta(minutes=15), _prune_login_failures),
     Job("accounts.prune_sessions", dt.timedelta(hours=6), _prune_sessions),
+    Job("alerts.heartbeats", dt.timedelta(minutes=1), _heartbeats),
 )

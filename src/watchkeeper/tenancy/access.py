@@ -68,6 +68,14 @@ _PER_CLIENT: dict[str, frozenset[str]] = {
     "services.manage": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
     "sites.manage": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
     "contacts.manage": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN, Role.CLIENT_ADMIN},
+    # Alerts, incidents and integrations are MSP work: portal users see none of them (yet).
+    "alerts.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    "incidents.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    "incidents.open": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    "incidents.respond": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    "integrations.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    # Includes seeing the secret key; a token also needs the write scope for it.
+    "integrations.manage": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
 }
 
 # The token scope each action needs.
@@ -78,6 +86,9 @@ _SCOPE_OF = {
     "services.manage": "write",
     "sites.manage": "write",
     "contacts.manage": "write",
+    "incidents.open": "write",
+    "incidents.respond": "write",
+    "integrations.manage": "write",
 }
 
 
@@ -122,6 +133,17 @@ def scope(qs: QuerySet[M], actor: ActorLike, *, field: str = "client") -> QueryS
     if sees_every_client(actor):
         return qs
     return qs.filter(**{f"{field}__in": visible_clients(actor).values("pk")})
+
+
+def scope_for(qs: QuerySet[M], actor: ActorLike, action: str, *, field: str = "client") -> QuerySet[M]:
+    """Narrow a queryset to the clients on which the actor may take the per-client `action`:
+    none at all when the actor's role or token scope does not allow it."""
+    actor = as_actor(actor)
+    if action not in _PER_CLIENT:
+        raise ValueError(f"Unknown per-client action {action!r}")
+    if not actor.user.is_active or not _has_scope(actor, action) or actor.role not in _PER_CLIENT[action]:
+        return qs.none()
+    return scope(qs, actor, field=field)
 
 
 def client_access(actor: ActorLike, slug: str) -> Client:

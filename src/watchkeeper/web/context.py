@@ -12,8 +12,9 @@ from watchkeeper.tenancy import access
 # Areas of the console; those without a URL yet are shown as coming (greyed out).
 _AREAS: tuple[tuple[str, str | None, str], ...] = (
     ("Clients", "web:home", "console.use"),
-    ("Incidents", None, "console.use"),
-    ("Alerts", None, "console.use"),
+    ("Incidents", "incidents:list", "console.use"),
+    ("Alerts", "alerts:list", "console.use"),
+    ("Integrations", "alerts:integrations", "console.use"),
     ("On-call", None, "console.use"),
     ("SLAs", None, "console.use"),
     ("Status pages", None, "console.use"),

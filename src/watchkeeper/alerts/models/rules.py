@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
 from django.db import models
 
 from watchkeeper.tenancy.models import ClientOwned
 
 
-class EventRule(ClientOwned):
+def _new_change_token() -> int:
+    return secrets.randbits(31)
+
+
+class ChangeTokenMixin(models.Model):
+    """A fresh random `change_token` on every save(), so the ingest cache can tell that a
+    client's rules or windows changed by comparing a sum of tokens: timestamps alone can
+    collide under a frozen clock, and ids repeat after a rolled-back transaction.
+    Bulk `QuerySet.update()` bypasses save(); use it only for counters the cache ignores."""
+
+    change_token = models.PositiveIntegerField(default=_new_change_token, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.change_token = _new_change_token()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "change_token" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "change_token"]
+        super().save(*args, **kwargs)
+
+
+class EventRule(ChangeTokenMixin, ClientOwned):
     """An ordered rule: when every condition matches, apply the actions.
 
     conditions: [{"field": "labels.env" | "summary" | "severity" | …,
@@ -30,6 +56,9 @@ class EventRule(ClientOwned):
     )
     conditions = models.JSONField(default=list, blank=True)
     actions = models.JSONField(default=dict, blank=True)
+    # Dropped events leave no alert behind; this count is their only trace.
+    dropped_count = models.PositiveBigIntegerField(default=0, editable=False)
+    last_dropped_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["client", "position", "id"]
@@ -38,7 +67,7 @@ class EventRule(ClientOwned):
         return self.name
 
 
-class MaintenanceWindow(ClientOwned):
+class MaintenanceWindow(ChangeTokenMixin, ClientOwned):
     """Alerts during a window are suppressed and recorded, not dropped.
 
     One-off (starts_at … ends_at) or recurring: `recurrence` is an RFC 5545 RRULE (e.g.

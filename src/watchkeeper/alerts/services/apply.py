@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import F
+
 from watchkeeper.alerts.events import AlertEvent
-from watchkeeper.alerts.models import Alert, AlertStatus, Integration
+from watchkeeper.alerts.models import Alert, AlertStatus, EventRule, Integration
 from watchkeeper.alerts.models.alerts import OPEN_STATUSES, RAW_PAYLOAD_LIMIT
 from watchkeeper.alerts.rules import Decision, rules_decide
 from watchkeeper.core import clock
@@ -19,14 +22,22 @@ from watchkeeper.incidents.models import OPEN_INCIDENT_STATUSES, Incident, Timel
 from watchkeeper.policy.selectors import severity_defaults
 from watchkeeper.tenancy.models import Service
 
+FLAPPING = "flapping"
+FLAPPING_DEFAULTS = {"changes": 4, "minutes": 30}
+
 
 def event_apply(*, integration: Integration, event: AlertEvent) -> Alert | None:
     now = clock.now()
     if event.action == "annotate":
         _annotate(integration, event)
         return None
-    decision = rules_decide(integration=integration, event=event, at=now)
-    if decision.drop:
+    # Rules shape new alerts; acknowledge/resolve always reach the alert they name, so a rule
+    # can never leave an alert open by dropping its resolve.
+    decision = (
+        rules_decide(integration=integration, event=event, at=now) if event.action == "trigger" else None
+    )
+    if decision is not None and decision.drop:
+        _count_drop(decision, now)
         return None
     open_alert = (
         Alert.objects.select_for_update()
@@ -36,7 +47,7 @@ def event_apply(*, integration: Integration, event: AlertEvent) -> Alert | None:
     if event.action == "trigger":
         if open_alert is not None:
             return _repeat(open_alert, event, now)
-        return _new_alert(integration, event, decision, now)
+        return _new_alert(integration, event, decision or Decision(), now)
     if open_alert is None:
         return None  # acknowledge/resolve for a key with no open alert: accepted, no effect
     if event.action == "acknowledge":
@@ -61,8 +72,19 @@ def _service(integration: Integration, event: AlertEvent, decision: Decision) ->
     return integration.default_service
 
 
+def _count_drop(decision: Decision, now: dt.datetime) -> None:
+    # An UPDATE, not save(): a counter must not look like a rule change to the ingest cache.
+    if decision.drop_rule_id is not None:
+        EventRule.objects.filter(pk=decision.drop_rule_id).update(
+            dropped_count=F("dropped_count") + 1, last_dropped_at=now
+        )
+
+
 def _new_alert(integration: Integration, event: AlertEvent, decision: Decision, now: dt.datetime) -> Alert:
     service = _service(integration, event, decision)
+    flapping = None if decision.suppress_reason else flapping_check(integration, event.dedup_key, now)
+    if flapping is not None:
+        decision.suppress_reason = FLAPPING
     alert = Alert.objects.create(
         client_id=integration.client_id, integration=integration, service=service,
         dedup_key=event.dedup_key, summary=event.summary[:1024] or "(no summary)", source=event.source[:255],
@@ -76,6 +98,8 @@ def _new_alert(integration: Integration, event: AlertEvent, decision: Decision, 
     )  # fmt: skip
     if not alert.suppressed:
         _attach_to_incident(alert, integration, now)
+    elif flapping is not None:
+        flapping_record(alert, integration, flapping)
     return alert
 
 
@@ -153,6 +177,78 @@ def _resolve(alert: Alert, integration: Integration, now: dt.datetime) -> Alert:
             incident=incident, by=integration.name, note="its last open alert resolved"
         )
     return alert
+
+
+@dataclass(frozen=True)
+class Flapping:
+    changes: int
+    minutes: int
+    onset: bool  # the first suppressed trigger of this bout: the one the timeline records
+    last_incident_id: int | None
+
+
+def flapping_settings(integration: Integration) -> tuple[int, int]:
+    """(state changes, minutes) from integration.config["flapping"]; changes 0 turns it off."""
+    config = integration.config.get("flapping") if isinstance(integration.config, dict) else None
+    config = config if isinstance(config, dict) else {}
+    values = []
+    for name, low, high in (("changes", 0, 1000), ("minutes", 1, 24 * 60)):
+        value = config.get(name, FLAPPING_DEFAULTS[name])
+        if not isinstance(value, int) or isinstance(value, bool):
+            value = FLAPPING_DEFAULTS[name]
+        values.append(min(max(value, low), high))
+    return values[0], values[1]
+
+
+def flapping_check(integration: Integration, dedup_key: str, now: dt.datetime) -> Flapping | None:
+    """Whether a new trigger of `dedup_key` is flapping, from the stored alerts of the key.
+
+    A state change is a resolve, or a trigger that follows a resolve; the arriving trigger
+    counts. Caller knows the key has no open alert. One indexed query per new alert."""
+    changes, minutes = flapping_settings(integration)
+    if changes <= 0:
+        return None
+    since = now - dt.timedelta(minutes=minutes)
+    rows = list(
+        Alert.objects.filter(
+            integration=integration, dedup_key=dedup_key, status=AlertStatus.RESOLVED, resolved_at__gte=since
+        )
+        .order_by("-first_seen_at", "-id")
+        .values_list("first_seen_at", "suppressed_reason", "incident_id")[:changes]
+    )
+    # Every row resolved in the window; each but the oldest was also re-triggered in it.
+    retriggers = sum(1 for first_seen, _, _ in rows[:-1] if first_seen >= since)
+    counted = len(rows) + retriggers + 1
+    if not rows or counted < changes:
+        return None
+    onset = rows[0][1] != FLAPPING
+    last_incident = next((incident for _, _, incident in rows if incident is not None), None)
+    if onset and last_incident is None:
+        last_incident = (
+            Alert.objects.filter(integration=integration, dedup_key=dedup_key, incident__isnull=False)
+            .order_by("-first_seen_at", "-id")
+            .values_list("incident_id", flat=True)
+            .first()
+        )
+    return Flapping(counted, minutes, onset, last_incident)
+
+
+def flapping_record(alert: Alert, integration: Integration, flapping: Flapping) -> None:
+    """Note the start of a bout on the last incident of the key (later triggers add nothing)."""
+    if not flapping.onset or flapping.last_incident_id is None:
+        return
+    incident = Incident.objects.filter(pk=flapping.last_incident_id).first()
+    if incident is None:
+        return
+    by = f"{integration.name} ({integration.get_type_display()})"
+    incidents.timeline_add(
+        incident=incident, kind=TimelineKind.ALERT, by=by,
+        text=(
+            f"Alert flapping: {alert.summary} changed state {flapping.changes} times in "
+            f"{flapping.minutes} minutes; new triggers are kept but suppressed until it stays quiet"
+        ),
+        data={"alert": alert.pk, "dedup_key": alert.dedup_key, "event": "flapping"},
+    )  # fmt: skip
 
 
 def _annotate(integration: Integration, event: AlertEvent) -> None:

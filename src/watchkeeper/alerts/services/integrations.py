@@ -99,3 +99,59 @@ def integration_set_enabled(
             via=via,
         )
     return integration
+
+
+# Settings integration_update may change; None for any of them means "leave as it is".
+_UPDATABLE = (
+    "name", "is_enabled", "default_service", "group_window_minutes", "rate_limit_per_second",
+    "heartbeat_interval_seconds", "heartbeat_grace_seconds", "config",
+)  # fmt: skip
+_COUNTS = ("group_window_minutes", "rate_limit_per_second", "heartbeat_interval_seconds",
+           "heartbeat_grace_seconds")  # fmt: skip
+
+
+def _update_values(integration: Integration, changes: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(changes) - set(_UPDATABLE))
+    if unknown:
+        raise InvalidInput(f"These integration settings cannot be changed: {', '.join(unknown)}.")
+    values = {key: value for key, value in changes.items() if value is not None}
+    if "name" in values:
+        values["name"] = str(values["name"]).strip()
+        if not values["name"]:
+            raise InvalidInput("An integration needs a name.", field="name")
+    service = values.get("default_service")
+    if service is not None and service.client_id != integration.client_id:
+        raise InvalidInput(f"Unknown service for {integration.client.name}.", field="default_service")
+    if "config" in values and not isinstance(values["config"], dict):
+        raise InvalidInput("config must be a JSON object.", field="config")
+    for key in _COUNTS:
+        if key in values and (not isinstance(values[key], int) or values[key] < 0):
+            raise InvalidInput(f"{key} must be a whole number of at least 0.", field=key)
+    return values
+
+
+def integration_update(
+    *, actor: Any, integration: Integration, via: str = "console", **changes: Any
+) -> Integration:
+    """Change the given settings (see _UPDATABLE) of an integration, audited."""
+    if not isinstance(actor, str):
+        access.require(actor, "integrations.manage", client=integration.client)
+    values = _update_values(integration, changes)
+    client = integration.client
+    try:
+        with transaction.atomic():
+            integration = Integration.objects.select_for_update().get(pk=integration.pk)
+            before = snapshot(integration)
+            for key, value in values.items():
+                setattr(integration, key, value)
+            integration.save(update_fields=integration.touch_fields(*values))
+            audit_record(
+                actor=actor, action="integration.update", obj=integration, before=before,
+                after=snapshot(integration), via=via,
+            )  # fmt: skip
+    except IntegrityError:
+        raise InvalidInput(
+            f"{client.name} already has an integration named '{values.get('name')}'.", field="name"
+        ) from None
+    integration.client = client
+    return integration

@@ -18,6 +18,7 @@ from watchkeeper.alerts.events import AlertEvent, EventError
 from watchkeeper.alerts.formats.registry import PARSERS
 from watchkeeper.alerts.models import InboxEvent, InboxStatus, Integration
 from watchkeeper.alerts.services.apply import event_apply
+from watchkeeper.alerts.services.intake import writer_turn
 from watchkeeper.core import clock
 
 log = logging.getLogger("watchkeeper.alerts")
@@ -67,7 +68,7 @@ def inbox_process(*, limit: int = 500) -> int:
 
 def _process_one(row_id: int, integrations: dict[int, Integration]) -> None:
     try:
-        with transaction.atomic():
+        with writer_turn(), transaction.atomic():
             row = InboxEvent.objects.select_for_update().filter(pk=row_id, status=InboxStatus.PENDING).first()
             if row is None:
                 return  # another engine (or an earlier run) finished it: fenced

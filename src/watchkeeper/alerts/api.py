@@ -1,0 +1,119 @@
+"""REST adapters for integrations and alerts. Thin: access, selectors and services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from watchkeeper.alerts import selectors
+from watchkeeper.alerts.models import Alert, Integration
+from watchkeeper.alerts.schemas import (
+    AlertDetailOut,
+    AlertOut,
+    IntegrationCreateIn,
+    IntegrationDetailOut,
+    IntegrationOut,
+    IntegrationUpdateIn,
+)
+from watchkeeper.alerts.services import integrations
+from watchkeeper.tenancy import access
+from watchkeeper.tenancy.models import Client, Service
+
+router = Router()
+
+# Query parameters with descriptions, built once (they are declarations, not values).
+_STATUS = Query([], description="triggered, acknowledged, resolved or open; repeat or comma-separate")
+
+
+def _actor(request: HttpRequest) -> access.Actor:
+    return request.auth  # type: ignore[attr-defined]
+
+
+def _filter_client(request: HttpRequest, client: str | None) -> Client | None:
+    return access.client_access(_actor(request), client) if client else None
+
+
+def _service(request: HttpRequest, service_id: int | None) -> Service | None:
+    """A service a write points at; another tenant's answers 400."""
+    if service_id is None:
+        return None
+    return access.reference(
+        _actor(request), Service.objects.select_related("client"), label="service", pk=service_id
+    )
+
+
+@router.get("/integrations", response=list[IntegrationOut], tags=["integrations"])
+@paginate(LimitOffsetPagination)
+def list_integrations(
+    request: HttpRequest, client: str | None = None, type: str = ""
+) -> QuerySet[Integration]:
+    return selectors.integration_list(
+        actor=_actor(request), client=_filter_client(request, client), type=type
+    )
+
+
+@router.post("/integrations", response={201: IntegrationDetailOut}, tags=["integrations"])
+def create_integration(request: HttpRequest, body: IntegrationCreateIn) -> Status[Integration]:
+    actor = _actor(request)
+    client = access.client_reference(actor, body.client)
+    access.require(actor, "integrations.manage", client=client)
+    integration = integrations.integration_create(
+        actor=actor, client=client, type=body.type, name=body.name,
+        service=_service(request, body.service_id), config=body.config, via="api",
+    )  # fmt: skip
+    return Status(201, selectors.integration_access(actor=actor, pk=integration.pk))
+
+
+@router.get("/integrations/{integration_id}", response=IntegrationDetailOut, tags=["integrations"])
+def get_integration(request: HttpRequest, integration_id: int) -> Integration:
+    """The secret key is included only for those who may manage the integration."""
+    return selectors.integration_access(actor=_actor(request), pk=integration_id)
+
+
+@router.patch("/integrations/{integration_id}", response=IntegrationDetailOut, tags=["integrations"])
+def update_integration(request: HttpRequest, integration_id: int, body: IntegrationUpdateIn) -> Integration:
+    actor = _actor(request)
+    integration = selectors.integration_access(actor=actor, pk=integration_id)
+    changes: dict[str, Any] = body.dict(exclude_unset=True)
+    if "default_service_id" in changes:
+        changes["default_service"] = _service(request, changes.pop("default_service_id"))
+    integrations.integration_update(actor=actor, integration=integration, via="api", **changes)
+    return selectors.integration_access(actor=actor, pk=integration_id)
+
+
+@router.post(
+    "/integrations/{integration_id}/rotate-key", response=IntegrationDetailOut, tags=["integrations"]
+)
+def rotate_integration_key(request: HttpRequest, integration_id: int) -> Integration:
+    """A new key; the old one keeps working for 24 hours so senders can be updated."""
+    actor = _actor(request)
+    integration = selectors.integration_access(actor=actor, pk=integration_id)
+    access.require(actor, "integrations.manage", client=integration.client)
+    integrations.integration_rotate_key(actor=actor, integration=integration, via="api")
+    return selectors.integration_access(actor=actor, pk=integration_id)
+
+
+@router.get("/alerts", response=list[AlertOut], tags=["alerts"])
+@paginate(LimitOffsetPagination)
+def list_alerts(
+    request: HttpRequest,
+    client: str | None = None,
+    status: list[str] = _STATUS,
+    dedup_key: str = "",
+    integration: int | None = None,
+    service: int | None = None,
+    incident: int | None = None,
+) -> QuerySet[Alert]:
+    return selectors.alert_list(
+        actor=_actor(request), client=_filter_client(request, client), status=status, dedup_key=dedup_key,
+        integration=integration, service=service, incident=incident,
+    )  # fmt: skip
+
+
+@router.get("/alerts/{alert_id}", response=AlertDetailOut, tags=["alerts"])
+def get_alert(request: HttpRequest, alert_id: int) -> Alert:
+    return selectors.alert_access(actor=_actor(request), pk=alert_id)

@@ -1,0 +1,154 @@
+"""API schemas for integrations and alerts (one in, one out per operation)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from ninja import Field, Schema
+from pydantic import field_validator
+
+from watchkeeper.alerts import selectors
+from watchkeeper.alerts.models import Integration
+
+CONFIG_LIMIT = 32 * 1024  # characters of JSON: templates and rules, not payloads
+CONFIG_DEPTH = 6
+
+
+class ServiceRef(Schema):
+    id: int
+    name: str
+
+
+class IntegrationRef(Schema):
+    id: int
+    name: str
+    type: str
+
+
+class IncidentRef(Schema):
+    id: int
+    number: int
+    reference: str = Field(description="The human reference, e.g. ACME-42")
+
+
+class IntegrationOut(Schema):
+    id: int
+    client: str = Field(alias="client.slug")
+    name: str
+    type: str
+    default_service: ServiceRef
+    is_enabled: bool
+    group_window_minutes: int
+    rate_limit_per_second: int
+    heartbeat_interval_seconds: int
+    heartbeat_grace_seconds: int
+    last_event_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+class IntegrationDetailOut(IntegrationOut):
+    config: dict[str, Any]
+    key: str | None = Field(
+        None, description="The secret key; null unless you may manage the integration (write scope)"
+    )
+    previous_key: str | None = Field(None, description="The key before the last rotation, while it works")
+    previous_key_expires_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_key(obj: Integration, context: dict[str, Any]) -> str | None:
+        actor = context["request"].auth
+        return obj.key if selectors.integration_key_visible(actor=actor, integration=obj) else None
+
+    @staticmethod
+    def resolve_previous_key(obj: Integration, context: dict[str, Any]) -> str | None:
+        actor = context["request"].auth
+        if not selectors.integration_key_visible(actor=actor, integration=obj):
+            return None
+        return selectors.integration_previous_key(integration=obj)
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(item) for item in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(item) for item in value), default=0)
+    return 0
+
+
+def config_check(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The shape every integration's settings share: a small, shallow JSON object. What each
+    key means is the format's business, checked where the format reads it."""
+    if value is None:
+        return None
+    if len(json.dumps(value)) > CONFIG_LIMIT:
+        raise ValueError(f"config is larger than {CONFIG_LIMIT // 1024} KB of JSON; keep templates short")
+    if _depth(value) > CONFIG_DEPTH:
+        raise ValueError(f"config nests deeper than {CONFIG_DEPTH} levels")
+    return value
+
+
+class IntegrationCreateIn(Schema):
+    client: str = Field(description="Slug of the client the integration feeds")
+    type: str = Field(description="pagerduty, alertmanager, opsgenie, webhook, email or heartbeat")
+    name: str = Field(min_length=1, max_length=150)
+    service_id: int | None = Field(None, description="Default service; empty: the client's first service")
+    config: dict[str, Any] | None = None
+
+    @field_validator("config")
+    @classmethod
+    def check_config(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return config_check(value)
+
+
+class IntegrationUpdateIn(Schema):
+    name: str | None = Field(None, min_length=1, max_length=150)
+    is_enabled: bool | None = None
+    default_service_id: int | None = None
+    group_window_minutes: int | None = Field(None, ge=0, le=7 * 24 * 60)
+    rate_limit_per_second: int | None = Field(None, ge=0, le=100_000)
+    heartbeat_interval_seconds: int | None = Field(None, ge=10, le=31 * 24 * 3600)
+    heartbeat_grace_seconds: int | None = Field(None, ge=0, le=7 * 24 * 3600)
+    config: dict[str, Any] | None = None
+
+    @field_validator("config")
+    @classmethod
+    def check_config(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return config_check(value)
+
+
+class AlertOut(Schema):
+    id: int
+    client: str = Field(alias="client.slug")
+    dedup_key: str
+    status: str
+    summary: str
+    severity: str
+    source: str
+    component: str
+    group: str
+    alert_class: str
+    occurrence_count: int
+    suppressed: bool
+    suppressed_reason: str
+    first_seen_at: dt.datetime
+    last_seen_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    service: ServiceRef
+    integration: IntegrationRef
+    incident: IncidentRef | None
+
+
+class AlertDetailOut(AlertOut):
+    group_key: str
+    labels: dict[str, Any]
+    details: dict[str, Any]
+    links: list[Any]
+    images: list[Any]
+    tags: list[Any]
+    impact: str
+    urgency: str
+    category: str
+    raw: dict[str, Any]

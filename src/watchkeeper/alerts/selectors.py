@@ -1,0 +1,118 @@
+"""Reads for integrations and alerts, scoped by the access module.
+
+The API and the console both read through here. Alerts and integrations are MSP work: portal
+users get empty lists and 404s (access actions `alerts.view` and `integrations.view`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db.models import QuerySet
+
+from watchkeeper.alerts.models import Alert, AlertStatus, Integration, IntegrationType
+from watchkeeper.core import clock
+from watchkeeper.core.errors import InvalidInput
+from watchkeeper.tenancy import access
+from watchkeeper.tenancy.models import Client
+
+# Large JSON columns that lists never show; reading them for 50 rows would cost megabytes.
+_LIST_DEFERRED = ("raw", "details", "images")
+
+
+def integration_list(
+    *, actor: access.ActorLike, client: Client | None = None, type: str = ""
+) -> QuerySet[Integration]:
+    qs = access.scope_for(
+        Integration.objects.select_related("client", "default_service"), actor, "integrations.view"
+    )
+    if client is not None:
+        qs = qs.filter(client=client)
+    if type:
+        if type not in IntegrationType.values:
+            raise InvalidInput(
+                f"Unknown integration type '{type}'. Choose one of: {', '.join(IntegrationType.values)}.",
+                field="type",
+            )
+        qs = qs.filter(type=type)
+    return qs.order_by("client__name", "name", "pk")
+
+
+def integration_access(*, actor: access.ActorLike, pk: int) -> Integration:
+    qs = access.scope_for(
+        Integration.objects.select_related("client", "default_service"), actor, "integrations.view"
+    )
+    return access.object_access(actor, qs, pk=pk)
+
+
+def integration_key_visible(*, actor: access.ActorLike, integration: Integration) -> bool:
+    """Whether the actor may read the integration's secret key (who may manage it)."""
+    return access.can(actor, "integrations.manage", client=integration.client)
+
+
+def integration_previous_key(*, integration: Integration) -> str | None:
+    """The key replaced by the last rotation, while it still works."""
+    expires = integration.previous_key_expires_at
+    if integration.previous_key and expires is not None and expires > clock.now():
+        return integration.previous_key
+    return None
+
+
+def alert_statuses(values: Sequence[str]) -> list[str]:
+    """Status filter values ("triggered,acknowledged" or repeated; "open" means both)."""
+    statuses: list[str] = []
+    for value in (part.strip() for raw in values for part in raw.split(",")):
+        if value == "open":
+            statuses += [AlertStatus.TRIGGERED, AlertStatus.ACKNOWLEDGED]
+        elif value in AlertStatus.values:
+            statuses.append(value)
+        elif value:
+            raise InvalidInput(
+                f"Unknown alert status '{value}'. Use open or one of: {', '.join(AlertStatus.values)}.",
+                field="status",
+            )
+    return statuses
+
+
+def alert_list(
+    *,
+    actor: access.ActorLike,
+    client: Client | None = None,
+    status: Sequence[str] = (),
+    dedup_key: str = "",
+    integration: int | None = None,
+    service: int | None = None,
+    incident: int | None = None,
+) -> QuerySet[Alert]:
+    """Alerts, most recently seen first, without their large JSON columns (see alert_access)."""
+    qs = access.scope_for(
+        Alert.objects.select_related("client", "service", "integration", "incident__client").defer(
+            *_LIST_DEFERRED
+        ),
+        actor,
+        "alerts.view",
+    )
+    if client is not None:
+        qs = qs.filter(client=client)
+    if statuses := alert_statuses(status):
+        qs = qs.filter(status__in=statuses)
+    if dedup_key:
+        qs = qs.filter(dedup_key=dedup_key)
+    # Ids the actor cannot see simply match nothing: the queryset is already scoped.
+    if integration is not None:
+        qs = qs.filter(integration_id=integration)
+    if service is not None:
+        qs = qs.filter(service_id=service)
+    if incident is not None:
+        qs = qs.filter(incident_id=incident)
+    return qs.order_by("-last_seen_at", "-id")
+
+
+def alert_access(*, actor: access.ActorLike, pk: int) -> Alert:
+    """One alert with everything, including its labels, details, links and raw payload."""
+    qs = access.scope_for(
+        Alert.objects.select_related("client", "service", "integration", "incident__client"),
+        actor,
+        "alerts.view",
+    )
+    return access.object_access(actor, qs, pk=pk)

@@ -1,0 +1,97 @@
+"""API schemas for incidents and their actions (one in, one out per operation)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Field, Schema
+
+from watchkeeper.alerts.schemas import IntegrationRef, ServiceRef
+
+
+class OwnerRef(Schema):
+    id: int
+    full_name: str
+    email: str
+
+
+class IncidentOut(Schema):
+    id: int
+    number: int
+    reference: str = Field(description="The human reference, e.g. ACME-42")
+    client: str = Field(alias="client.slug")
+    title: str
+    status: str
+    priority: str
+    impact: str
+    urgency: str
+    category: str
+    service: ServiceRef
+    owner: OwnerRef | None
+    opened_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    reopened_count: int
+    alert_count: int
+
+
+class TimelineEntryOut(Schema):
+    id: int
+    at: dt.datetime
+    kind: str
+    actor: str = Field(alias="actor_label", description="Who: a person's e-mail, an integration, 'system'")
+    actor_id: int | None = Field(description="The user, when a person acted")
+    text: str
+    data: dict[str, Any]
+
+
+class IncidentAlertOut(Schema):
+    id: int
+    dedup_key: str
+    status: str
+    summary: str
+    severity: str
+    occurrence_count: int
+    first_seen_at: dt.datetime
+    last_seen_at: dt.datetime
+    service: ServiceRef
+    integration: IntegrationRef
+
+
+class IncidentDetailOut(IncidentOut):
+    description: str
+    timeline: list[TimelineEntryOut]
+    alerts: list[IncidentAlertOut]
+
+
+class IncidentOpenIn(Schema):
+    client: str = Field(description="Slug of the client")
+    service_id: int
+    title: str = Field(min_length=1, max_length=1024)
+    description: str = Field("", max_length=20_000)
+    impact: str = Field(description="An impact level of the policy, e.g. high")
+    urgency: str = Field(description="An urgency level of the policy, e.g. medium")
+    category: str = Field("", max_length=40)
+
+
+class IncidentResolveIn(Schema):
+    note: str = Field("", max_length=2000)
+
+
+class IncidentReopenIn(Schema):
+    reason: str = Field("", max_length=2000)
+
+
+class IncidentNoteIn(Schema):
+    text: str = Field(min_length=1, max_length=20_000)
+
+
+class IncidentPriorityIn(Schema):
+    impact: str
+    urgency: str
+
+
+class IncidentAssignIn(Schema):
+    owner: int | None = Field(description="The new owner's user id; null: nobody")

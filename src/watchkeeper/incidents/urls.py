@@ -1,0 +1,20 @@
+"""Console pages for incidents."""
+
+from django.urls import path
+
+from watchkeeper.incidents import views
+
+app_name = "incidents"
+
+urlpatterns = [
+    path("", views.incident_list_page, name="list"),
+    path("new", views.incident_new, name="new"),
+    path("<int:incident_id>/", views.incident_page, name="detail"),
+    path("<int:incident_id>/acknowledge", views.incident_acknowledge, name="acknowledge"),
+    path("<int:incident_id>/resolve", views.incident_resolve, name="resolve"),
+    path("<int:incident_id>/reopen", views.incident_reopen, name="reopen"),
+    path("<int:incident_id>/close", views.incident_close, name="close"),
+    path("<int:incident_id>/notes", views.incident_note, name="note"),
+    path("<int:incident_id>/priority", views.incident_priority, name="priority"),
+    path("<int:incident_id>/assign", views.incident_assign, name="assign"),
+]
