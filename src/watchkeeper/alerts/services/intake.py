@@ -96,7 +96,8 @@ for _model in (Integration, Client, Service):
 
 def inbox_accept(*, integration: Integration, kind: str, payload: Any, dedup_key: str = "") -> InboxEvent:
     """Write one accepted event durably: committed when this returns, unless the caller holds a
-    transaction, in which case the row is part of it."""
+    transaction, in which case the row is part of it (and only then is its `pk` set: a group
+    commit does not read ids back)."""
     row = InboxEvent(integration=integration, kind=kind, payload=payload, dedup_key=dedup_key)
     if connection.in_atomic_block:
         row.save(force_insert=True)

@@ -9,6 +9,7 @@ which keeps per-dedup-key order across engines.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -24,6 +25,7 @@ from watchkeeper.core import clock
 log = logging.getLogger("watchkeeper.alerts")
 
 MAX_ATTEMPTS = 5
+WRITER_GAP = 0.001  # seconds between two rows on SQLite
 _INBOX_LOCK = 0x57_4B_49_4E  # "WKIN": the advisory lock id for inbox processing
 
 
@@ -63,6 +65,11 @@ def inbox_process(*, limit: int = 500) -> int:
         integrations: dict[int, Integration] = {}
         for row_id in ids:
             _process_one(row_id, integrations)
+            if connection.vendor == "sqlite":
+                # Let the web processes' inbox writers, woken by our unlock, take the write lock
+                # before we take it again: otherwise a busy engine starves intake (measured: 90
+                # events/s, p99 0.6 s, instead of hundreds).
+                time.sleep(WRITER_GAP)
         return len(ids)
 
 

@@ -1,0 +1,145 @@
+"""kill -9 of every Watchkeeper process in the middle of a 10,000-event run with unique keys:
+after restart, every event that was answered 202 is an alert exactly once.
+
+The client has an event rule that suppresses its alerts (kept and visible, no incident, nobody
+paged): what is under test is that the inbox loses and repeats nothing, and processing 10,000
+incidents would make the engine, not intake, the length of the test.
+
+Senders behave like real monitoring tools: an event that got no answer (connection refused or
+cut mid-request) is sent again until it is answered. An event cut mid-request may already be
+committed, so its retry is a second inbox row for the same dedup key; deduplication must turn
+both into one alert.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.compat.live import Stack
+
+pytestmark = pytest.mark.slow
+
+EVENTS = 10_000
+KILL_AFTER = 4_000
+SENDERS = 8
+
+QUIET_RULE = """
+from watchkeeper.alerts.models import EventRule
+from watchkeeper.tenancy.models import Client
+EventRule.objects.create(client=Client.objects.get(slug='acme'), name='Load test', actions={'suppress': True})
+result = True
+"""
+
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is 10,000 lines
+
+
+class Senders:
+    """Threads that send one trigger per key until each is answered 202."""
+
+    def __init__(self, url: str, routing_key: str, keys: list[str]) -> None:
+        self.url, self.routing_key = url, routing_key
+        self.todo: queue.Queue[str] = queue.Queue()
+        for key in keys:
+            self.todo.put(key)
+        self.accepted: list[str] = []
+        self.unanswered = 0  # attempts that got no answer (the crash window)
+        self.refusals: Counter[int] = Counter()
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(SENDERS)]
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def join(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        for thread in self.threads:
+            thread.join(max(0.1, deadline - time.monotonic()))
+        assert not any(t.is_alive() for t in self.threads), f"senders still busy; {self.todo.qsize()} left"
+
+    def answered(self) -> int:
+        with self.lock:
+            return len(self.accepted)
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=10) as http:
+            while True:
+                try:
+                    key = self.todo.get_nowait()
+                except queue.Empty:
+                    return
+                if not self._send(http, key):
+                    self.todo.put(key)  # retried by this thread or another: never dropped
+                    time.sleep(0.05)
+
+    def _send(self, http: httpx.Client, key: str) -> bool:
+        body = {
+            "routing_key": self.routing_key,
+            "event_action": "trigger",
+            "dedup_key": key,
+            "payload": {"summary": f"Probe failed for {key}", "source": "kill9", "severity": "error"},
+        }
+        try:
+            response = http.post(self.url, json=body)
+        except httpx.TransportError:
+            with self.lock:
+                self.unanswered += 1
+            return False
+        with self.lock:
+            if response.status_code == 202:
+                self.accepted.append(key)
+                return True
+            self.refusals[response.status_code] += 1
+        return False
+
+
+def test_kill9_of_web_and_engine_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None:
+    with Stack(tmp_path) as stack:
+        stack.migrate()
+        routing_key = stack.seed("pagerduty")["pagerduty"]
+        stack.python(QUIET_RULE)
+        url = stack.start_web()
+        port = int(url.rsplit(":", 1)[1])
+        stack.start_engine()
+        senders = Senders(url + "/v2/enqueue", routing_key, [f"kill9-{n:05d}" for n in range(EVENTS)])
+        senders.start()
+        deadline = time.monotonic() + 60
+        while senders.answered() < KILL_AFTER:
+            assert time.monotonic() < deadline, (
+                f"only {senders.answered()} answered: {stack.log('web')[-2000:]}"
+            )
+            time.sleep(0.01)
+
+        stack.kill("web")  # SIGKILL to the process groups: gunicorn's master and workers,
+        stack.kill("engine")  # and the engine in the middle of its transactions
+        answered_at_kill = senders.answered()
+        stack.start_web(port=port)
+        stack.start_engine()
+        senders.join(timeout=90)
+        sent_at = time.monotonic()
+        state = stack.snapshot(timeout=120)
+        drained_in = time.monotonic() - sent_at
+    assert 0 < answered_at_kill < EVENTS, "the kill happened in the middle of the run"
+    assert state["pending"] == 0 and state["failed"] == [], state["failed"]
+    accepted = Counter(senders.accepted)
+    assert len(accepted) == EVENTS and max(accepted.values()) == 1, "each key answered 202 once"
+    alerts = Counter(alert["dedup_key"] for alert in state["alerts"])
+    duplicates = [key for key, count in alerts.items() if count > 1]
+    assert not duplicates, f"{len(duplicates)} keys became more than one alert, e.g. {duplicates[:5]}"
+    lost = set(accepted) - set(alerts)
+    assert not lost, f"{len(lost)} events answered 202 are not alerts, e.g. {sorted(lost)[:5]}"
+    assert set(alerts) == set(accepted), "no alert without an accepted event"
+    assert state["inbox"] >= EVENTS, "retries after the crash add inbox rows, never remove any"
+    assert not senders.refusals, f"refused: {dict(senders.refusals)}"
+    print(  # shown with -s: how the crash landed
+        f"killed after {answered_at_kill} answers; {senders.unanswered} attempts unanswered; "
+        f"{state['inbox']} inbox rows for {EVENTS} keys; drained {drained_in:.1f} s after the last answer"
+    )
