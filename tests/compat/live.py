@@ -1,4 +1,4 @@
-"""A Watchkeeper installation as real processes on loopback: web (gunicorn) and engine.
+"""A Watchkeeper installation as real processes on loopback: web (granian by default) and engine.
 
 Used by the compatibility and durability tests and by bench/ingest. Each stack gets its own
 data directory and its own database: a SQLite file there, or, when WATCHKEEPER_DATABASE_URL

@@ -1,7 +1,7 @@
 """The official `pagerduty` Python client against a running Watchkeeper, with only its base URL
 changed: trigger, re-trigger, acknowledge, resolve, and the incident follows.
 
-The client accepts only https:// base URLs, so the web role serves TLS itself (gunicorn with a
+The client accepts only https:// base URLs, so the web role serves TLS itself (with a
 certificate for 127.0.0.1 made here) and the client trusts exactly that certificate.
 """
 

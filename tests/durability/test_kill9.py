@@ -118,7 +118,7 @@ def test_kill9_of_web_and_engine_loses_nothing_and_duplicates_nothing(tmp_path: 
             )
             time.sleep(0.01)
 
-        stack.kill("web")  # SIGKILL to the process groups: gunicorn's master and workers,
+        stack.kill("web")  # SIGKILL to the process groups: the web server's processes,
         stack.kill("engine")  # and the engine in the middle of its transactions
         answered_at_kill = senders.answered()
         stack.start_web(port=port)
