@@ -99,6 +99,25 @@ class AuditedAdmin(admin.ModelAdmin):
             self.delete_model(request, obj)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records people look at but never change here (audit entries, engine state)."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return admin_site.has_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return admin_site.has_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class TeamMembershipInline(admin.TabularInline):
     model = TeamMembership
     extra = 1
