@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.exception import response_for_exception
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
-from django.db import close_old_connections, connection
+from django.db import DataError, IntegrityError, close_old_connections, connection
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.urls import Resolver404, get_resolver
 
@@ -63,8 +63,9 @@ def read_json(request: HttpRequest) -> Any:
 
 
 UNSTORABLE_TEXT = (
-    "The body contains characters that cannot be stored (such as \\u0000 or a lone surrogate); remove them"
+    "The body holds values that cannot be stored (\\u0000, a lone surrogate, NaN or Infinity); remove them"
 )
+UNSTORABLE_ERRORS = (DataError, IntegrityError)  # the database's word, should a check miss one
 _NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not an escaped backslash
 
 
@@ -75,13 +76,21 @@ def _no_constant(name: str) -> Any:
 def require_storable(value: Any) -> None:
     """Refuse, as bad input, values every database refuses, before the insert does (a 500)."""
     try:
-        # Lone surrogates fail the encode.
-        text = json.dumps(value, ensure_ascii=False)
+        # Lone surrogates fail the encode; NaN and Infinity (in values built after parsing) the dump.
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False)
         text.encode()
     except ValueError:
         raise IngestError(400, UNSTORABLE_TEXT) from None
     if "\\u0000" in text and _NUL_ESCAPE.search(text):
         raise IngestError(400, UNSTORABLE_TEXT)
+
+
+def json_error(status: int, message: str, *, errors: list[str] | None = None) -> JsonResponse:
+    """The error shape of the keyed endpoints (Alertmanager, webhook): {"error", "errors"?}."""
+    body: dict[str, Any] = {"error": message}
+    if errors:
+        body["errors"] = errors
+    return JsonResponse(body, status=status)
 
 
 def check_rate(key: str, *, per_second: int, cost: int = 1, status: int = 429) -> None:

@@ -19,8 +19,15 @@ from watchkeeper.alerts.events import EventError
 from watchkeeper.alerts.formats import opsgenie
 from watchkeeper.alerts.models import Integration
 from watchkeeper.alerts.services.intake import inbox_accept, integration_for_key
-from watchkeeper.alerts.views.alertmanager import UNSTORABLE, UNSTORABLE_ERRORS, require_storable
-from watchkeeper.alerts.views.common import IngestError, check_rate, read_body, read_json
+from watchkeeper.alerts.views.common import (
+    UNSTORABLE_ERRORS,
+    UNSTORABLE_TEXT,
+    IngestError,
+    check_rate,
+    read_body,
+    read_json,
+    require_storable,
+)
 
 KINDS = {"acknowledge": "opsgenie_ack", "close": "opsgenie_close"}
 
@@ -58,14 +65,13 @@ def create(request: HttpRequest) -> HttpResponse:
         has_alias = isinstance(body, dict) and bool(body.get("alias"))
         alias = "" if has_alias else opsgenie.new_alias()
         event = opsgenie.parse_create(body, alias=alias)
-        require_storable(body)
         inbox_accept(integration=integration, kind="opsgenie", payload=body, dedup_key=alias)
     except IngestError as exc:
         return _refused(exc, started)
     except EventError as exc:
         return _answer(422, started, message="; ".join(exc.errors))
     except UNSTORABLE_ERRORS:
-        return _answer(400, started, message=UNSTORABLE)
+        return _answer(400, started, message=UNSTORABLE_TEXT)
     return _answer(202, started, result="Request will be processed", alias=event.dedup_key)
 
 
@@ -85,7 +91,7 @@ def _action(request: HttpRequest, identifier: str, action: str) -> HttpResponse:
     except EventError as exc:
         return _answer(422, started, message="; ".join(exc.errors))
     except UNSTORABLE_ERRORS:
-        return _answer(400, started, message=UNSTORABLE)
+        return _answer(400, started, message=UNSTORABLE_TEXT)
     return _answer(202, started, result="Request will be processed")
 
 

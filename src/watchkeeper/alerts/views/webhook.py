@@ -11,15 +11,15 @@ from django.views.decorators.http import require_POST
 from watchkeeper.alerts.events import EventError
 from watchkeeper.alerts.formats import webhook
 from watchkeeper.alerts.services.intake import inbox_accept, integration_for_key
-from watchkeeper.alerts.views.alertmanager import UNSTORABLE, UNSTORABLE_ERRORS, require_storable
-from watchkeeper.alerts.views.common import IngestError, check_rate, read_json
-
-
-def _error(status: int, message: str, *, errors: list[str] | None = None) -> JsonResponse:
-    body: dict[str, Any] = {"error": message}
-    if errors:
-        body["errors"] = errors
-    return JsonResponse(body, status=status)
+from watchkeeper.alerts.views.common import (
+    UNSTORABLE_ERRORS,
+    UNSTORABLE_TEXT,
+    IngestError,
+    check_rate,
+    json_error,
+    read_json,
+    require_storable,
+)
 
 
 @csrf_exempt
@@ -27,7 +27,7 @@ def _error(status: int, message: str, *, errors: list[str] | None = None) -> Jso
 def receive(request: HttpRequest, key: str) -> HttpResponse:
     integration = integration_for_key(key, type="webhook")
     if integration is None:
-        return _error(404, "No enabled webhook integration has this key; check the URL")
+        return json_error(404, "No enabled webhook integration has this key; check the URL")
     try:
         check_rate(integration.key, per_second=integration.rate_limit_per_second)
         body: Any = read_json(request)
@@ -35,14 +35,14 @@ def receive(request: HttpRequest, key: str) -> HttpResponse:
         require_storable(stored)
         inbox_accept(integration=integration, kind="webhook", payload=stored)
     except IngestError as exc:
-        response = _error(exc.status, exc.message)
+        response = json_error(exc.status, exc.message)
         if exc.retry_after:
             response["Retry-After"] = str(exc.retry_after)
         return response
     except EventError as exc:
-        return _error(400, "The integration's templates could not render this payload", errors=exc.errors)
+        return json_error(400, "The integration's templates could not render this payload", errors=exc.errors)
     except UNSTORABLE_ERRORS:
-        return _error(400, UNSTORABLE)
+        return json_error(400, UNSTORABLE_TEXT)
     event = stored["event"]
     return JsonResponse(
         {"status": "accepted", "dedup_key": event["dedup_key"], "action": event["action"]}, status=202
