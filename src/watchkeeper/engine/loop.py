@@ -21,6 +21,7 @@ from watchkeeper.alerts.services.processing import inbox_process
 from watchkeeper.core import clock
 from watchkeeper.engine.jobs import JOBS, Job
 from watchkeeper.engine.models import EngineProcess, PeriodicJob
+from watchkeeper.engine.timers import timers_run_due
 
 log = logging.getLogger("watchkeeper.engine")
 
@@ -61,10 +62,11 @@ def run_job(job: Job) -> bool:
 
 
 def run_cycle(process: EngineProcess | None = None) -> int:
-    """One pass: the inbox first (latency matters there), then every due job.
+    """One pass: the inbox first (latency matters there), then due timers, then every due job.
     Returns how much work was done (inbox events plus jobs run)."""
     started = time.monotonic()
     ran = inbox_process()
+    ran += timers_run_due()
     ran += sum(run_job(job) for job in JOBS)
     if process is not None:
         EngineProcess.objects.filter(pk=process.pk).update(

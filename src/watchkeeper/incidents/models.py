@@ -97,6 +97,8 @@ class TimelineEntry(models.Model):
     )
     text = models.TextField()
     data = models.JSONField(default=dict, blank=True)
+    # Client-visible entries are what the client's portal and e-mails show; all others are internal.
+    client_visible = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["at", "id"]

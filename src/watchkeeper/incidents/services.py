@@ -14,6 +14,7 @@ from django.db.models import F
 from watchkeeper.accounts.models import User
 from watchkeeper.core import clock
 from watchkeeper.core.errors import Conflict, InvalidInput
+from watchkeeper.core.timers import timer_set
 from watchkeeper.incidents.models import (
     OPEN_INCIDENT_STATUSES,
     Incident,
@@ -26,6 +27,17 @@ from watchkeeper.policy.selectors import priority_for
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Client, Service
 
+# The engine handlers that follow every incident change: each reconciles its own state (pages,
+# SLA clocks) with the incident's, so one timer per (kind, incident) coalesces bursts of changes.
+INCIDENT_WATCHERS = ("paging.incident", "sla.incident")
+
+
+def incident_changed(*, incident: Incident) -> None:
+    """Tell the watchers the incident changed. Caller is inside the transaction of the change."""
+    now = clock.now()
+    for kind in INCIDENT_WATCHERS:
+        timer_set(kind=kind, key=str(incident.pk), due_at=now)
+
 
 def _who(by: Any) -> tuple[User | None, str]:
     user = getattr(by, "user", by)
@@ -35,12 +47,19 @@ def _who(by: Any) -> tuple[User | None, str]:
 
 
 def timeline_add(
-    *, incident: Incident, kind: str, text: str, by: Any = "system", data: dict[str, Any] | None = None
+    *,
+    incident: Incident,
+    kind: str,
+    text: str,
+    by: Any = "system",
+    data: dict[str, Any] | None = None,
+    client_visible: bool = False,
 ) -> TimelineEntry:
     user, label = _who(by)
     return TimelineEntry.objects.create(
-        incident=incident, kind=kind, text=text, actor=user, actor_label=label, data=data or {}
-    )
+        incident=incident, kind=kind, text=text, actor=user, actor_label=label, data=data or {},
+        client_visible=client_visible,
+    )  # fmt: skip
 
 
 def _next_number(client: Client) -> int:
@@ -90,6 +109,7 @@ def incident_open(
             text=f"Opened as {priority} ({impact} impact, {urgency} urgency) on {service.name}",
             data={"priority": priority, "impact": impact, "urgency": urgency, **(data or {})},
         )  # fmt: skip
+        incident_changed(incident=incident)
     return incident
 
 
@@ -113,6 +133,7 @@ def incident_acknowledge(*, incident: Incident, by: Any) -> Incident:
             text="Acknowledged",
             data={"status": "acknowledged"},
         )
+        incident_changed(incident=incident)
     return incident
 
 
@@ -128,6 +149,7 @@ def incident_resolve(*, incident: Incident, by: Any, note: str = "") -> Incident
         timeline_add(
             incident=incident, kind=TimelineKind.STATUS, by=by, text=text, data={"status": "resolved"}
         )
+        incident_changed(incident=incident)
     return incident
 
 
@@ -147,6 +169,7 @@ def incident_reopen(*, incident: Incident, by: Any, reason: str = "") -> Inciden
         timeline_add(
             incident=incident, kind=TimelineKind.STATUS, by=by, text=text, data={"status": "triggered"}
         )
+        incident_changed(incident=incident)
     return incident
 
 
@@ -161,17 +184,24 @@ def incident_close(*, incident: Incident, by: Any) -> Incident:
         timeline_add(
             incident=incident, kind=TimelineKind.STATUS, by=by, text="Closed", data={"status": "closed"}
         )
+        incident_changed(incident=incident)
     return incident
 
 
-def incident_note(*, incident: Incident, by: Any, text: str) -> TimelineEntry:
+def incident_note(*, incident: Incident, by: Any, text: str, client_visible: bool = False) -> TimelineEntry:
+    """Add a note. A client-visible note is an update the client sees (portal, e-mail); it counts
+    as a response and restarts the client-update clock for SLA."""
     if not text.strip():
         raise InvalidInput("A note needs some text.", field="text")
     if len(text) > 20_000:
         raise InvalidInput("A note can be at most 20,000 characters.", field="text")
     with transaction.atomic():
         incident = _locked(incident)
-        return timeline_add(incident=incident, kind=TimelineKind.NOTE, by=by, text=text.strip())
+        entry = timeline_add(
+            incident=incident, kind=TimelineKind.NOTE, by=by, text=text.strip(), client_visible=client_visible
+        )
+        incident_changed(incident=incident)
+        return entry
 
 
 def incident_set_priority(*, incident: Incident, by: Any, impact: str, urgency: str) -> Incident:
@@ -188,6 +218,7 @@ def incident_set_priority(*, incident: Incident, by: Any, impact: str, urgency: 
             text=f"Priority {before} → {priority} ({impact} impact, {urgency} urgency)",
             data={"from": before, "to": priority, "impact": impact, "urgency": urgency},
         )  # fmt: skip
+        incident_changed(incident=incident)
     return incident
 
 
@@ -211,4 +242,5 @@ def incident_assign(*, incident: Incident, by: Any, owner: User | None) -> Incid
             text=text,
             data={"owner": owner.pk if owner else None},
         )
+        incident_changed(incident=incident)
     return incident
