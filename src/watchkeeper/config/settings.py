@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "watchkeeper.policy.apps.PolicyConfig",
     "watchkeeper.alerts.apps.AlertsConfig",
     "watchkeeper.incidents.apps.IncidentsConfig",
+    "watchkeeper.oncall.apps.OncallConfig",
     "watchkeeper.engine.apps.EngineConfig",
     "watchkeeper.web.apps.WebConfig",
 ]
