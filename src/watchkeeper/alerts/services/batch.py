@@ -108,6 +108,7 @@ class ApplyCache:
                 status=AlertStatus.RESOLVED,
                 resolved_at__gte=now - dt.timedelta(minutes=minutes),
             )
+            .order_by()
             .values_list("dedup_key", flat=True)
             .distinct()
         )

@@ -117,7 +117,8 @@ def _batch_process(ids: list[int], integrations: dict[int, Integration]) -> int:
             return _batch_apply(ids, integrations)
     except Exception:
         log.exception("inbox batch %s…%s failed; processing its rows one by one", ids[0], ids[-1])
-        connection.close_if_unusable_or_obsolete()
+        if not connection.in_atomic_block:  # a broken connection must not fail the retries
+            connection.close_if_unusable_or_obsolete()
         for row_id in ids:
             _process_one(row_id, integrations)
         return len(ids)
