@@ -15,6 +15,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from watchkeeper.alerts.events import AlertEvent
 from watchkeeper.alerts.models import Alert, AlertStatus, Integration
 from watchkeeper.alerts.models.alerts import OPEN_STATUSES
@@ -90,26 +92,30 @@ class ApplyCache:
     def _prefetch_chunk(
         self, integration_id: int, chunk: list[str], minutes: int | None, now: dt.datetime
     ) -> None:
+        # One light query finds what exists; full alerts are read (and locked) only for the open
+        # ones, which new keys — the common case in a burst — do not have.
+        wanted = Q(status__in=OPEN_STATUSES)
+        if minutes is not None:  # None: flapping detection is off for this integration
+            since = now - dt.timedelta(minutes=minutes)
+            wanted |= Q(status=AlertStatus.RESOLVED, resolved_at__gte=since)
+        found = (
+            Alert.objects.filter(wanted, integration_id=integration_id, dedup_key__in=chunk)
+            .order_by()
+            .values_list("id", "dedup_key", "status")
+        )
+        open_ids = []
         for dedup_key in chunk:
             self.open_alerts[(integration_id, dedup_key)] = None
-        open_alerts = (
-            Alert.objects.select_for_update(of=("self",))
-            .select_related("service", "incident")
-            .filter(integration_id=integration_id, dedup_key__in=chunk, status__in=OPEN_STATUSES)
-        )
-        for alert in open_alerts:
-            self.open_alerts[(integration_id, alert.dedup_key)] = alert
-        if minutes is None:  # flapping detection is off for this integration
-            return
-        resolved = (
-            Alert.objects.filter(
-                integration_id=integration_id,
-                dedup_key__in=chunk,
-                status=AlertStatus.RESOLVED,
-                resolved_at__gte=now - dt.timedelta(minutes=minutes),
+        for pk, dedup_key, status in found:
+            if status == AlertStatus.RESOLVED:
+                self.recently_resolved.add((integration_id, dedup_key))
+            else:
+                open_ids.append(pk)
+        if open_ids:
+            open_alerts = (
+                Alert.objects.select_for_update(of=("self",))
+                .select_related("service", "incident")
+                .filter(pk__in=open_ids, status__in=OPEN_STATUSES)
             )
-            .order_by()
-            .values_list("dedup_key", flat=True)
-            .distinct()
-        )
-        self.recently_resolved.update((integration_id, dedup_key) for dedup_key in resolved)
+            for alert in open_alerts:
+                self.open_alerts[(integration_id, alert.dedup_key)] = alert

@@ -78,18 +78,25 @@ def inbox_process(*, limit: int = 500) -> int:
             .values_list("id", flat=True)[:limit]
         )
         integrations: dict[int, Integration] = {}
-        handled = 0
-        while handled < len(ids):
-            started = time.monotonic()
-            did = _batch_process(ids[handled : handled + _batch_size.rows], integrations)
-            _batch_size.adapt(did, time.monotonic() - started)
-            handled += did
-            if connection.vendor == "sqlite":
-                # Let the web processes' inbox writers, woken by our unlock, take the write lock
-                # before we take it again: otherwise a busy engine starves intake (measured: 90
-                # events/s, p99 0.6 s, instead of hundreds).
-                time.sleep(WRITER_GAP)
-        return len(ids)
+        # The policy's matrix is read once per call (a few seconds of work at most): a policy
+        # saved meanwhile applies from the next call on.
+        with policy_lookups_cached():
+            return _batches_process(ids, integrations)
+
+
+def _batches_process(ids: list[int], integrations: dict[int, Integration]) -> int:
+    handled = 0
+    while handled < len(ids):
+        started = time.monotonic()
+        did = _batch_process(ids[handled : handled + _batch_size.rows], integrations)
+        _batch_size.adapt(did, time.monotonic() - started)
+        handled += did
+        if connection.vendor == "sqlite":
+            # Let the web processes' inbox writers, woken by our unlock, take the write lock
+            # before we take it again: otherwise a busy engine starves intake (measured: 90
+            # events/s, p99 0.6 s, instead of hundreds).
+            time.sleep(WRITER_GAP)
+    return handled
 
 
 class _BatchSize:
@@ -145,38 +152,46 @@ def _batch_apply(ids: list[int], integrations: dict[int, Integration]) -> int:
     done: list[int] = []
     waiting: set[tuple[int, str]] = set()  # keys whose earlier row failed in this batch
     handled = 0
-    with policy_lookups_cached():
-        for row_id in ids:
-            if done and time.monotonic() > deadline:
-                break
-            handled += 1
-            row = rows.get(row_id)
-            if row is None:
-                continue  # another engine (or an earlier run) finished it: fenced
-            events = parsed[row_id]
-            keys = (
-                {(row.integration_id, event.dedup_key) for event in events}
-                if isinstance(events, list)
-                else set()
-            )
-            if keys & waiting:
-                continue  # stays pending behind the failed row of its key
-            try:
-                with transaction.atomic():
-                    if isinstance(events, Exception):
-                        raise events
-                    for event in events:
-                        event_apply(integration=integrations[row.integration_id], event=event, cache=cache)
-                done.append(row_id)
-            except Exception as exc:
-                log.exception("inbox event %s failed", row_id)
-                cache.forget()  # it may hold what the savepoint just rolled back
-                waiting |= keys
-                _failure_record(row, exc)
+    for row_id in ids:
+        if done and time.monotonic() > deadline:
+            break
+        handled += 1
+        row = rows.get(row_id)
+        if row is None:
+            continue  # another engine (or an earlier run) finished it: fenced
+        if _row_apply(row, parsed[row_id], integrations[row.integration_id], cache, waiting):
+            done.append(row_id)
     InboxEvent.objects.filter(pk__in=done).update(
         status=InboxStatus.DONE, processed_at=clock.now(), attempts=F("attempts") + 1
     )
     return handled
+
+
+def _row_apply(
+    row: InboxEvent,
+    events: list[AlertEvent] | Exception,
+    integration: Integration,
+    cache: ApplyCache,
+    waiting: set[tuple[int, str]],
+) -> bool:
+    """Apply one row under its own savepoint; True when it is done. A failure rolls back the
+    row's effects only, records the attempt, and makes later rows of its keys wait."""
+    keys = {(row.integration_id, event.dedup_key) for event in events} if isinstance(events, list) else set()
+    if keys & waiting:
+        return False  # stays pending behind the failed row of its key
+    try:
+        with transaction.atomic():
+            if isinstance(events, Exception):
+                raise events
+            for event in events:
+                event_apply(integration=integration, event=event, cache=cache)
+    except Exception as exc:
+        log.exception("inbox event %s failed", row.pk)
+        cache.forget()  # it may hold what the savepoint just rolled back
+        waiting |= keys
+        _failure_record(row, exc)
+        return False
+    return True
 
 
 def _parse(row: InboxEvent) -> list[AlertEvent] | Exception:
