@@ -195,3 +195,23 @@ def test_rate_limit_is_429_with_retry_after() -> None:
     response = _create(integration.key)
     _assert_opsgenie_shape(response, 429)
     assert int(response["Retry-After"]) >= 1
+
+
+def test_notes_on_acknowledge_and_close_reach_the_incident_timeline(integration: Integration) -> None:
+    _create(integration.key, alias="web01/http")
+    inbox_process()
+    incident = Incident.objects.get()
+    ack = {"user": "alice@msp.example", "note": "Looking at it", "source": "mobile"}
+    _assert_opsgenie_shape(
+        _post("/v2/alerts/web01%2Fhttp/acknowledge?identifierType=alias", ack, integration.key), 202
+    )
+    _post("/v2/alerts/web01%2Fhttp/close?identifierType=alias", {"note": "Restarted nginx"}, integration.key)
+    _post("/v2/alerts/web01%2Fhttp/close?identifierType=alias", {"note": "Too late"}, integration.key)
+    inbox_process()
+    notes = list(incident.timeline.filter(kind="note").values_list("text", "actor_label", "data__event"))
+    assert notes == [
+        ("Looking at it", f"alice@msp.example via {integration.name}", "acknowledge"),
+        ("Restarted nginx", integration.name, "resolve"),
+    ]  # the third close found no open alert: nothing to note on
+    kinds = list(incident.timeline.values_list("kind", flat=True))
+    assert kinds.index("note") < kinds.index("status")  # the note comes before the status it explains

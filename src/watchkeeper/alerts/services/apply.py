@@ -56,6 +56,7 @@ def event_apply(
         return alert
     if open_alert is None:
         return None  # acknowledge/resolve for a key with no open alert: accepted, no effect
+    _note(open_alert, integration, event)
     if event.action == "acknowledge":
         return _acknowledge(open_alert, integration, now)
     alert = _resolve(open_alert, integration, now)
@@ -174,6 +175,17 @@ def _incident_for(alert: Alert, integration: Integration, now: dt.datetime) -> I
         client=integration.client, service=alert.service, title=alert.summary, impact=impact,
         urgency=urgency, category=alert.category, group_key=alert.group_key, by=_by(integration),
         data={"dedup_key": alert.dedup_key, "severity": alert.severity},
+    )  # fmt: skip
+
+
+def _note(alert: Alert, integration: Integration, event: AlertEvent) -> None:
+    """The sender's note on an acknowledge/resolve, on the incident before the status change."""
+    if not event.note or alert.incident is None:
+        return
+    author = f"{event.note_by} via {integration.name}" if event.note_by else integration.name
+    incidents.timeline_add(
+        incident=alert.incident, kind=TimelineKind.NOTE, by=author[:200], text=event.note,
+        data={"alert": alert.pk, "dedup_key": alert.dedup_key, "event": event.action},
     )  # fmt: skip
 
 
