@@ -79,6 +79,7 @@ URLS: dict[str, Spec] = {
     "ingest:opsgenie": Spec(PUBLIC, method="POST"),
     "ingest:opsgenie_acknowledge": Spec(PUBLIC, lambda v: {"identifier": str(v.alert.pk)}, method="POST"),
     "ingest:opsgenie_close": Spec(PUBLIC, lambda v: {"identifier": str(v.alert.pk)}, method="POST"),
+    "ingest:opsgenie_request": Spec(PUBLIC, lambda v: {"request_id": "0" * 36}),
     # Console pages of alert intake and incidents (MSP-only: the DETAIL control is the technician).
     "alerts:integrations": Spec(LIST),
     "alerts:integration_new": Spec(
