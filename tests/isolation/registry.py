@@ -47,6 +47,38 @@ def _incident(v: Any) -> dict[str, Any]:
     return {"incident_id": v.incident.pk}
 
 
+def _rule(v: Any) -> dict[str, Any]:
+    from watchkeeper.alerts.models import EventRule
+
+    rule, _ = EventRule.objects.get_or_create(
+        client=v.client, name=f"{v.client.name} rule", defaults={"actions": {"severity": "warning"}}
+    )
+    return {"rule_id": rule.pk}
+
+
+def _window(v: Any) -> dict[str, Any]:
+    import datetime as dt
+
+    from watchkeeper.alerts.models import MaintenanceWindow
+
+    start = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+    window, _ = MaintenanceWindow.objects.get_or_create(
+        client=v.client,
+        name=f"{v.client.name} window",
+        defaults={"starts_at": start, "ends_at": start + dt.timedelta(hours=2)},
+    )
+    return {"window_id": window.pk}
+
+
+def _window_body(slug: str) -> dict[str, Any]:
+    return {
+        "client": slug,
+        "name": "Planted",
+        "starts_at": "2027-01-01T00:00Z",
+        "ends_at": "2027-01-02T00:00Z",
+    }
+
+
 # HTML URL names (namespace:name). Django admin URLs are covered by test_admin_isolation.
 URLS: dict[str, Spec] = {
     "web:home": Spec(LIST),
@@ -158,6 +190,26 @@ API: dict[tuple[str, str], Spec] = {
         WRITE, _integration, body=lambda v: {"name": "Taken over", "is_enabled": False}
     ),
     ("POST", "/api/v1/integrations/{integration_id}/rotate-key"): Spec(WRITE, _integration),
+    ("GET", "/api/v1/event-rules"): Spec(LIST, client_filter=True),
+    ("POST", "/api/v1/event-rules"): Spec(
+        WRITE, body=lambda v: {"client": v.client.slug, "name": "Planted", "actions": {"suppress": True}}
+    ),
+    ("POST", "/api/v1/event-rules/order"): Spec(
+        WRITE, body=lambda v: {"client": v.client.slug, "rule_ids": []}
+    ),
+    ("POST", "/api/v1/event-rules/try"): Spec(
+        WRITE, body=lambda v: {"client": v.client.slug, "event": {"summary": "Probe"}}
+    ),
+    ("GET", "/api/v1/event-rules/{rule_id}"): Spec(DETAIL, _rule, viewer="technician"),
+    ("PATCH", "/api/v1/event-rules/{rule_id}"): Spec(WRITE, _rule, body=lambda v: {"name": "Taken over"}),
+    ("DELETE", "/api/v1/event-rules/{rule_id}"): Spec(WRITE, _rule),
+    ("GET", "/api/v1/maintenance-windows"): Spec(LIST, client_filter=True),
+    ("POST", "/api/v1/maintenance-windows"): Spec(WRITE, body=lambda v: _window_body(v.client.slug)),
+    ("GET", "/api/v1/maintenance-windows/{window_id}"): Spec(DETAIL, _window, viewer="technician"),
+    ("PATCH", "/api/v1/maintenance-windows/{window_id}"): Spec(
+        WRITE, _window, body=lambda v: {"name": "Taken over"}
+    ),
+    ("DELETE", "/api/v1/maintenance-windows/{window_id}"): Spec(WRITE, _window),
     ("GET", "/api/v1/alerts"): Spec(LIST, client_filter=True),
     ("GET", "/api/v1/alerts/{alert_id}"): Spec(
         DETAIL, lambda v: {"alert_id": v.alert.pk}, viewer="technician"

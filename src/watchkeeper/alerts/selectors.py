@@ -14,10 +14,12 @@ from django.db.models import QuerySet
 from watchkeeper.alerts.models import (
     Alert,
     AlertStatus,
+    EventRule,
     InboxEvent,
     InboxStatus,
     Integration,
     IntegrationType,
+    MaintenanceWindow,
 )
 from watchkeeper.core import clock
 from watchkeeper.core.errors import InvalidInput
@@ -174,3 +176,38 @@ def inbox_request_status(*, integration: Integration, request_id: str) -> dict[s
         "integrationId": str(integration.pk), "status": done if success else problem,
         "alertId": str(alert_id) if alert_id is not None else "", "alias": alias,
     }  # fmt: skip
+
+
+def event_rule_list(*, actor: access.ActorLike, client: Client | None = None) -> QuerySet[EventRule]:
+    """Rules in the order they apply: by client, then position."""
+    qs = access.scope_for(
+        EventRule.objects.select_related("client", "integration"), actor, "integrations.view"
+    )
+    if client is not None:
+        qs = qs.filter(client=client)
+    return qs.order_by("client__name", "position", "id")
+
+
+def event_rule_access(*, actor: access.ActorLike, pk: int) -> EventRule:
+    qs = access.scope_for(
+        EventRule.objects.select_related("client", "integration"), actor, "integrations.view"
+    )
+    return access.object_access(actor, qs, pk=pk)
+
+
+def maintenance_window_list(
+    *, actor: access.ActorLike, client: Client | None = None
+) -> QuerySet[MaintenanceWindow]:
+    qs = access.scope_for(
+        MaintenanceWindow.objects.select_related("client", "service"), actor, "integrations.view"
+    )
+    if client is not None:
+        qs = qs.filter(client=client)
+    return qs.order_by("-starts_at", "id")
+
+
+def maintenance_window_access(*, actor: access.ActorLike, pk: int) -> MaintenanceWindow:
+    qs = access.scope_for(
+        MaintenanceWindow.objects.select_related("client", "service"), actor, "integrations.view"
+    )
+    return access.object_access(actor, qs, pk=pk)
