@@ -122,6 +122,13 @@ URLS: dict[str, Spec] = {
     "alerts:integration_enabled": Spec(PAGE, _integration, body=lambda v: {"enabled": "0"}, method="POST"),
     "alerts:integration_preview": Spec(PAGE, _integration, body=lambda v: {"payload": "{}"}, method="POST"),
     "alerts:list": Spec(LIST),
+    "alerts:rules": Spec(DETAIL, _client_slug, viewer="technician"),
+    "alerts:rules_try": Spec(PAGE, _client_slug, body=lambda v: {"sample": "{}"}, method="POST"),
+    "alerts:window_new": Spec(PAGE, _client_slug, body=lambda v: _window_body(v.client.slug), method="POST"),
+    "alerts:rule": Spec(DETAIL, _rule, viewer="technician"),
+    "alerts:rule_move": Spec(PAGE, _rule, body=lambda v: {"direction": "down"}, method="POST"),
+    "alerts:rule_delete": Spec(PAGE, _rule, method="POST"),
+    "alerts:window_delete": Spec(PAGE, _window, method="POST"),
     "alerts:detail": Spec(DETAIL, lambda v: {"alert_id": v.alert.pk}, viewer="technician"),
     "incidents:list": Spec(LIST),
     "incidents:new": Spec(
