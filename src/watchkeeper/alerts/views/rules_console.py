@@ -117,7 +117,7 @@ def _rule(request: HttpRequest, rule_id: int) -> tuple[User, EventRule]:
 def rule_page(request: HttpRequest, rule_id: int) -> HttpResponse:
     """Edit one rule."""
     user, rule = _rule(request, rule_id)
-    form = {
+    form: dict[str, Any] = {
         "name": rule.name, "conditions": json.dumps(rule.conditions, indent=2),
         "actions": json.dumps({k: v for k, v in rule.actions.items() if k != "service_id"}, indent=2),
         "is_enabled": rule.is_enabled,
@@ -127,10 +127,10 @@ def rule_page(request: HttpRequest, rule_id: int) -> HttpResponse:
         form = {key: request.POST.get(key, "") for key in ("name", "conditions", "actions")}
         form["is_enabled"] = request.POST.get("is_enabled") == "on"
         try:
-            conditions = _json(form["conditions"], "conditions", [])
+            conditions = _json(str(form["conditions"]), "conditions", [])
             services.event_rule_update(
                 actor=user, rule=rule, name=form["name"], conditions=conditions,
-                actions=_json(form["actions"], "actions", {}), is_enabled=form["is_enabled"], via="console",
+                actions=_json(str(form["actions"]), "actions", {}), is_enabled=form["is_enabled"], via="console",
             )  # fmt: skip
         except InvalidInput as exc:
             error = exc.message
