@@ -128,9 +128,10 @@ def rule_page(request: HttpRequest, rule_id: int) -> HttpResponse:
         form["is_enabled"] = request.POST.get("is_enabled") == "on"
         try:
             conditions = _json(str(form["conditions"]), "conditions", [])
+            actions = _json(str(form["actions"]), "actions", {})
             services.event_rule_update(
-                actor=user, rule=rule, name=form["name"], conditions=conditions,
-                actions=_json(str(form["actions"]), "actions", {}), is_enabled=form["is_enabled"], via="console",
+                actor=user, rule=rule, name=form["name"], conditions=conditions, actions=actions,
+                is_enabled=form["is_enabled"], via="console",
             )  # fmt: skip
         except InvalidInput as exc:
             error = exc.message
