@@ -172,7 +172,9 @@ _COLUMNS = ("integration_id", "kind", "payload", "dedup_key", "request_id", "rec
 
 
 def _concrete(column: str) -> Field[Any, Any]:
-    field = InboxEvent._meta.get_field(column.removesuffix("_id"))
+    # A column is a field's name, or a foreign key's name plus "_id" ("request_id" is a field).
+    names = {field.name for field in InboxEvent._meta.concrete_fields}
+    field = InboxEvent._meta.get_field(column if column in names else column.removesuffix("_id"))
     if not isinstance(field, Field):  # pragma: no cover — every name in _COLUMNS is a column
         raise TypeError(f"{column} is not a column of the inbox")
     return field
