@@ -106,15 +106,16 @@ import datetime as dt
 from django.db.models import Count, Max, Min
 from watchkeeper.alerts.models import InboxEvent
 since = dt.datetime.fromtimestamp(SINCE, tz=dt.UTC)
-done = InboxEvent.objects.filter(status='done', processed_at__gte=since)
+done = InboxEvent.objects.filter(status='done', processed_at__gte=since, kind='pagerduty')
 span = done.aggregate(n=Count('id'), start=Min('processed_at'), end=Max('processed_at'))
 result = [span['n'], (span['end'] - span['start']).total_seconds() if span['n'] > 1 else 0.0]
 """
 
 
 def drain_rate(stack: Stack, seconds: float) -> float:
-    """Inbox rows the engine (alone on the machine) processes per second, from the rows' own
-    processing times (the web processes are stopped, so every row done now is the engine's
+    """PagerDuty inbox rows (each a new alert and incident) the engine, alone on the machine,
+    processes per second, from the rows' own processing times (they come first in the inbox,
+    before the Alertmanager rows of 100 alerts each) (the web processes are stopped, so every row done now is the engine's
     drain of what the loads above left)."""
     before = stack.pending_inbox()
     assert before > 0, "the inbox is empty: nothing to drain"
