@@ -114,9 +114,9 @@ result = [span['n'], (span['end'] - span['start']).total_seconds() if span['n'] 
 
 def drain_rate(stack: Stack, seconds: float) -> float:
     """PagerDuty inbox rows (each a new alert and incident) the engine, alone on the machine,
-    processes per second, from the rows' own processing times (they come first in the inbox,
-    before the Alertmanager rows of 100 alerts each) (the web processes are stopped, so every row done now is the engine's
-    drain of what the loads above left)."""
+    processes per second, timed from the rows' own processing times. The web processes are
+    stopped; the PagerDuty rows come first in the inbox, before the Alertmanager rows of 100
+    alerts each."""
     before = stack.pending_inbox()
     assert before > 0, "the inbox is empty: nothing to drain"
     since = time.time()

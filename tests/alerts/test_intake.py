@@ -30,5 +30,6 @@ def test_group_commit_statement_stores_every_column() -> None:
     assert stored == [
         {"kind": "opsgenie", "payload": {"message": "x"}, "dedup_key": "k", "request_id": "r" * 36,
          "status": "pending"},
-        {"kind": "alertmanager", "payload": {"a": [1, 2]}, "dedup_key": "", "request_id": "", "status": "pending"},
+        {"kind": "alertmanager", "payload": {"a": [1, 2]}, "dedup_key": "", "request_id": "",
+         "status": "pending"},
     ]  # fmt: skip
