@@ -136,3 +136,14 @@ def test_checkin_body_limit_and_rate_limit() -> None:
 )
 def test_duration_text(seconds: int, text: str) -> None:
     assert duration_text(dt.timedelta(seconds=seconds)) == text
+
+
+def test_head_checks_in_with_an_empty_answer(backup: Integration) -> None:
+    clock.advance(dt.timedelta(minutes=7))
+    assert heartbeat_check_overdue() == 1
+    response = HTTP.head(f"/integrations/heartbeat/{backup.key}")
+    assert response.status_code == 202
+    assert response.content == b""
+    assert InboxEvent.objects.get().payload == {"method": "HEAD"}
+    inbox_process()
+    assert Alert.objects.get().status == "resolved"

@@ -195,3 +195,62 @@ def test_rate_limit_is_429_with_retry_after() -> None:
     response = _create(integration.key)
     _assert_opsgenie_shape(response, 429)
     assert int(response["Retry-After"]) >= 1
+
+
+def test_notes_on_acknowledge_and_close_reach_the_incident_timeline(integration: Integration) -> None:
+    _create(integration.key, alias="web01/http")
+    inbox_process()
+    incident = Incident.objects.get()
+    ack = {"user": "alice@msp.example", "note": "Looking at it", "source": "mobile"}
+    _assert_opsgenie_shape(
+        _post("/v2/alerts/web01%2Fhttp/acknowledge?identifierType=alias", ack, integration.key), 202
+    )
+    _post("/v2/alerts/web01%2Fhttp/close?identifierType=alias", {"note": "Restarted nginx"}, integration.key)
+    _post("/v2/alerts/web01%2Fhttp/close?identifierType=alias", {"note": "Too late"}, integration.key)
+    inbox_process()
+    notes = list(incident.timeline.filter(kind="note").values_list("text", "actor_label", "data__event"))
+    assert notes == [
+        ("Looking at it", f"alice@msp.example via {integration.name}", "acknowledge"),
+        ("Restarted nginx", integration.name, "resolve"),
+    ]  # the third close found no open alert: nothing to note on
+    kinds = list(incident.timeline.values_list("kind", flat=True))
+    assert kinds.index("note") < kinds.index("status")  # the note comes before the status it explains
+
+
+def _status(request_id: str, key: str | None) -> Any:
+    headers = {"Authorization": f"GenieKey {key}"} if key else {}
+    return HTTP.get(f"/v2/alerts/requests/{request_id}", headers=headers)
+
+
+def test_request_status_is_404_until_processed_then_names_the_alert(integration: Integration) -> None:
+    created = _create(integration.key, alias="db01/disk").json()["requestId"]
+    pending = _assert_opsgenie_shape(_status(created, integration.key), 404)
+    assert pending["message"] == "Request not found. It might not be processed, yet."
+    inbox_process()
+    alert = Alert.objects.get()
+    data = _assert_opsgenie_shape(_status(created, integration.key), 200)["data"]
+    assert data["success"] is data["isSuccess"] is True
+    assert (data["action"], data["status"], data["alias"]) == ("Create", "Created alert", "db01/disk")
+    assert data["alertId"] == str(alert.pk)
+    assert data["processedAt"].endswith("Z")
+
+    closed = _post(f"/v2/alerts/{alert.pk}/close", {}, integration.key).json()["requestId"]
+    inbox_process()
+    data = _status(closed, integration.key).json()["data"]
+    assert (data["action"], data["status"], data["alertId"]) == ("Close", "Closed", str(alert.pk))
+
+
+def test_request_status_of_another_integration_or_without_key_is_not_found(integration: Integration) -> None:
+    created = _create(integration.key).json()["requestId"]
+    inbox_process()
+    other = IntegrationFactory(type="opsgenie")
+    assert _status(created, other.key).status_code == 404
+    assert _status(created, None).status_code == 401
+    assert _status("not-a-request", integration.key).status_code == 404
+
+
+def test_request_status_of_a_failed_request_says_why(integration: Integration) -> None:
+    created = _create(integration.key).json()["requestId"]
+    InboxEvent.objects.filter(request_id=created).update(status="failed", error="EventError: bad\nmore")
+    data = _status(created, integration.key).json()["data"]
+    assert (data["success"], data["status"]) == (False, "EventError: bad")

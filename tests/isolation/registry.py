@@ -47,6 +47,38 @@ def _incident(v: Any) -> dict[str, Any]:
     return {"incident_id": v.incident.pk}
 
 
+def _rule(v: Any) -> dict[str, Any]:
+    from watchkeeper.alerts.models import EventRule
+
+    rule, _ = EventRule.objects.get_or_create(
+        client=v.client, name=f"{v.client.name} rule", defaults={"actions": {"severity": "warning"}}
+    )
+    return {"rule_id": rule.pk}
+
+
+def _window(v: Any) -> dict[str, Any]:
+    import datetime as dt
+
+    from watchkeeper.alerts.models import MaintenanceWindow
+
+    start = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+    window, _ = MaintenanceWindow.objects.get_or_create(
+        client=v.client,
+        name=f"{v.client.name} window",
+        defaults={"starts_at": start, "ends_at": start + dt.timedelta(hours=2)},
+    )
+    return {"window_id": window.pk}
+
+
+def _window_body(slug: str) -> dict[str, Any]:
+    return {
+        "client": slug,
+        "name": "Planted",
+        "starts_at": "2027-01-01T00:00Z",
+        "ends_at": "2027-01-02T00:00Z",
+    }
+
+
 # HTML URL names (namespace:name). Django admin URLs are covered by test_admin_isolation.
 URLS: dict[str, Spec] = {
     "web:home": Spec(LIST),
@@ -79,6 +111,7 @@ URLS: dict[str, Spec] = {
     "ingest:opsgenie": Spec(PUBLIC, method="POST"),
     "ingest:opsgenie_acknowledge": Spec(PUBLIC, lambda v: {"identifier": str(v.alert.pk)}, method="POST"),
     "ingest:opsgenie_close": Spec(PUBLIC, lambda v: {"identifier": str(v.alert.pk)}, method="POST"),
+    "ingest:opsgenie_request": Spec(PUBLIC, lambda v: {"request_id": "0" * 36}),
     # Console pages of alert intake and incidents (MSP-only: the DETAIL control is the technician).
     "alerts:integrations": Spec(LIST),
     "alerts:integration_new": Spec(
@@ -89,6 +122,13 @@ URLS: dict[str, Spec] = {
     "alerts:integration_enabled": Spec(PAGE, _integration, body=lambda v: {"enabled": "0"}, method="POST"),
     "alerts:integration_preview": Spec(PAGE, _integration, body=lambda v: {"payload": "{}"}, method="POST"),
     "alerts:list": Spec(LIST),
+    "alerts:rules": Spec(DETAIL, _client_slug, viewer="technician"),
+    "alerts:rules_try": Spec(PAGE, _client_slug, body=lambda v: {"sample": "{}"}, method="POST"),
+    "alerts:window_new": Spec(PAGE, _client_slug, body=lambda v: _window_body(v.client.slug), method="POST"),
+    "alerts:rule": Spec(DETAIL, _rule, viewer="technician"),
+    "alerts:rule_move": Spec(PAGE, _rule, body=lambda v: {"direction": "down"}, method="POST"),
+    "alerts:rule_delete": Spec(PAGE, _rule, method="POST"),
+    "alerts:window_delete": Spec(PAGE, _window, method="POST"),
     "alerts:detail": Spec(DETAIL, lambda v: {"alert_id": v.alert.pk}, viewer="technician"),
     "incidents:list": Spec(LIST),
     "incidents:new": Spec(
@@ -157,6 +197,26 @@ API: dict[tuple[str, str], Spec] = {
         WRITE, _integration, body=lambda v: {"name": "Taken over", "is_enabled": False}
     ),
     ("POST", "/api/v1/integrations/{integration_id}/rotate-key"): Spec(WRITE, _integration),
+    ("GET", "/api/v1/event-rules"): Spec(LIST, client_filter=True),
+    ("POST", "/api/v1/event-rules"): Spec(
+        WRITE, body=lambda v: {"client": v.client.slug, "name": "Planted", "actions": {"suppress": True}}
+    ),
+    ("POST", "/api/v1/event-rules/order"): Spec(
+        WRITE, body=lambda v: {"client": v.client.slug, "rule_ids": []}
+    ),
+    ("POST", "/api/v1/event-rules/try"): Spec(
+        WRITE, body=lambda v: {"client": v.client.slug, "event": {"summary": "Probe"}}
+    ),
+    ("GET", "/api/v1/event-rules/{rule_id}"): Spec(DETAIL, _rule, viewer="technician"),
+    ("PATCH", "/api/v1/event-rules/{rule_id}"): Spec(WRITE, _rule, body=lambda v: {"name": "Taken over"}),
+    ("DELETE", "/api/v1/event-rules/{rule_id}"): Spec(WRITE, _rule),
+    ("GET", "/api/v1/maintenance-windows"): Spec(LIST, client_filter=True),
+    ("POST", "/api/v1/maintenance-windows"): Spec(WRITE, body=lambda v: _window_body(v.client.slug)),
+    ("GET", "/api/v1/maintenance-windows/{window_id}"): Spec(DETAIL, _window, viewer="technician"),
+    ("PATCH", "/api/v1/maintenance-windows/{window_id}"): Spec(
+        WRITE, _window, body=lambda v: {"name": "Taken over"}
+    ),
+    ("DELETE", "/api/v1/maintenance-windows/{window_id}"): Spec(WRITE, _window),
     ("GET", "/api/v1/alerts"): Spec(LIST, client_filter=True),
     ("GET", "/api/v1/alerts/{alert_id}"): Spec(
         DETAIL, lambda v: {"alert_id": v.alert.pk}, viewer="technician"

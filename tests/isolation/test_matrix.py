@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.accounts.factories import UserFactory
 from tests.isolation.registry import API, DETAIL, LIST, PAGE, PUBLIC, URLS, WRITE, Spec
 from watchkeeper.accounts.models import Role, User
-from watchkeeper.alerts.models import Alert, Integration
+from watchkeeper.alerts.models import Alert, EventRule, Integration, MaintenanceWindow
 from watchkeeper.audit.services import snapshot
 from watchkeeper.incidents.models import Incident, TimelineEntry
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
@@ -65,6 +65,8 @@ def _victim_state(world: Any) -> list[dict[str, Any]]:
     rows += list(Alert.objects.filter(client=world.a.client).order_by("pk"))
     rows += list(Incident.objects.filter(client=world.a.client).order_by("pk"))
     rows += list(TimelineEntry.objects.filter(incident__client=world.a.client).order_by("pk"))
+    rows += list(EventRule.objects.filter(client=world.a.client).order_by("pk"))
+    rows += list(MaintenanceWindow.objects.filter(client=world.a.client).order_by("pk"))
     return [snapshot(row) for row in rows]
 
 

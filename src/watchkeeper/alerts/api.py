@@ -10,6 +10,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from watchkeeper.alerts import selectors
+from watchkeeper.alerts.api_rules import router as rules_router
 from watchkeeper.alerts.models import Alert, Integration
 from watchkeeper.alerts.schemas import (
     AlertDetailOut,
@@ -24,6 +25,7 @@ from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Client, Service
 
 router = Router()
+router.add_router("", rules_router)  # event rules and maintenance windows
 
 # Query parameters with descriptions, built once (they are declarations, not values).
 _STATUS = Query([], description="triggered, acknowledged, resolved or open; repeat or comma-separate")

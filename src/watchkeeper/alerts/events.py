@@ -39,6 +39,10 @@ class AlertEvent:
     service_name: str = ""
     occurred_at: dt.datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    # A note the sender attached to an acknowledge or resolve (Opsgenie's "note"), and who it
+    # says wrote it: recorded on the alert's incident timeline.
+    note: str = ""
+    note_by: str = ""
 
     def field_value(self, name: str) -> Any:
         """A value by rule-field name: "summary", "severity", "labels.env", "details.host" …"""

@@ -330,9 +330,12 @@ def _maintenance(
     return ""
 
 
-def rules_decide(*, integration: Integration, event: AlertEvent, at: dt.datetime) -> Decision:
-    """Apply the client's event rules and maintenance windows to one event."""
-    ruleset = ruleset_for(integration.client_id)
+def rules_decide(
+    *, integration: Integration, event: AlertEvent, at: dt.datetime, ruleset: RuleSet | None = None
+) -> Decision:
+    """Apply the client's event rules and maintenance windows to one event (`ruleset`: the
+    client's, when the caller already has it)."""
+    ruleset = ruleset if ruleset is not None else ruleset_for(integration.client_id)
     if not ruleset.rules and not ruleset.windows:
         return Decision()
     decision = _run_rules(ruleset, integration, event)

@@ -152,3 +152,97 @@ class AlertDetailOut(AlertOut):
     urgency: str
     category: str
     raw: dict[str, Any]
+
+
+class EventRuleOut(Schema):
+    id: int
+    client: str = Field(alias="client.slug")
+    name: str
+    position: int = Field(description="Rules of a client apply in ascending position")
+    is_enabled: bool
+    integration: IntegrationRef | None = Field(None, description="Only events of this integration; null: all")
+    conditions: list[dict[str, Any]] = Field(description="All must hold: {field, op, value, negate}")
+    actions: dict[str, Any]
+    dropped_count: int
+    last_dropped_at: dt.datetime | None
+    updated_at: dt.datetime
+
+
+class EventRuleCreateIn(Schema):
+    client: str = Field(description="Slug of the client whose events the rule shapes")
+    name: str = Field(min_length=1, max_length=150)
+    conditions: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
+    actions: dict[str, Any]
+    integration_id: int | None = None
+    position: int | None = Field(None, ge=0, description="Empty: after the client's last rule")
+    is_enabled: bool = True
+
+
+class EventRuleUpdateIn(Schema):
+    name: str | None = Field(None, min_length=1, max_length=150)
+    conditions: list[dict[str, Any]] | None = Field(None, max_length=50)
+    actions: dict[str, Any] | None = None
+    integration_id: int | None = None
+    is_enabled: bool | None = None
+
+
+class EventRuleOrderIn(Schema):
+    client: str
+    rule_ids: list[int] = Field(
+        max_length=1000, description="Every rule of the client, once, in the new order"
+    )
+
+
+class EventRuleTryIn(Schema):
+    client: str
+    integration_id: int | None = None
+    event: dict[str, Any] = Field(
+        description="Alert fields: summary, source, severity, component, group, class, labels, details, "
+        "service_name"
+    )
+
+
+class EventRuleTryOut(Schema):
+    matched: list[str]
+    drop: bool
+    suppressed: bool
+    reason: str
+    service: str | None
+    severity: str
+    impact: str
+    urgency: str
+    category: str
+    tags: list[str]
+
+
+class MaintenanceWindowOut(Schema):
+    id: int
+    client: str = Field(alias="client.slug")
+    name: str
+    service: ServiceRef | None = Field(None, description="null: the whole client")
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    timezone: str
+    recurrence: str = Field(description='An RFC 5545 RRULE, e.g. "FREQ=WEEKLY;BYDAY=SU"; empty: one-off')
+    reason: str
+
+
+class MaintenanceWindowCreateIn(Schema):
+    client: str
+    name: str = Field(min_length=1, max_length=150)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    timezone: str | None = Field(None, description="Empty: the client's time zone")
+    recurrence: str = ""
+    service_id: int | None = None
+    reason: str = ""
+
+
+class MaintenanceWindowUpdateIn(Schema):
+    name: str | None = Field(None, min_length=1, max_length=150)
+    starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
+    timezone: str | None = None
+    recurrence: str | None = None
+    service_id: int | None = None
+    reason: str | None = None

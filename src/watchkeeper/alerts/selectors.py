@@ -7,10 +7,20 @@ users get empty lists and 404s (access actions `alerts.view` and `integrations.v
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db.models import QuerySet
 
-from watchkeeper.alerts.models import Alert, AlertStatus, Integration, IntegrationType
+from watchkeeper.alerts.models import (
+    Alert,
+    AlertStatus,
+    EventRule,
+    InboxEvent,
+    InboxStatus,
+    Integration,
+    IntegrationType,
+    MaintenanceWindow,
+)
 from watchkeeper.core import clock
 from watchkeeper.core.errors import InvalidInput
 from watchkeeper.tenancy import access
@@ -114,5 +124,90 @@ def alert_access(*, actor: access.ActorLike, pk: int) -> Alert:
         Alert.objects.select_related("client", "service", "integration", "incident__client"),
         actor,
         "alerts.view",
+    )
+    return access.object_access(actor, qs, pk=pk)
+
+
+_REQUEST_ACTIONS = {
+    "opsgenie": ("Create", "Created alert"),
+    "opsgenie_ack": ("Acknowledge", "Acknowledged"),
+    "opsgenie_close": ("Close", "Closed"),
+}
+
+
+def inbox_request_status(*, integration: Integration, request_id: str) -> dict[str, Any] | None:
+    """How an accepted request went, in Opsgenie's request-status shape; None while it is still
+    waiting in the inbox or when `integration` (the caller's key) did not send it."""
+    row = (
+        InboxEvent.objects.filter(integration=integration, request_id=request_id)
+        .exclude(status=InboxStatus.PENDING)
+        .first()
+        if request_id
+        else None
+    )
+    if row is None or row.kind not in _REQUEST_ACTIONS:
+        return None
+    action, done = _REQUEST_ACTIONS[row.kind]
+    success = row.status == InboxStatus.DONE
+    payload = row.payload if isinstance(row.payload, dict) else {}
+    # A create stores the alias it generated; one the sender gave is in its payload.
+    alias, alert_id = row.dedup_key or str(payload.get("alias") or ""), None
+    if row.kind != "opsgenie":
+        alias = str(payload.get("identifier") or "")
+        if payload.get("identifierType") == "id" and alias.isdigit() and len(alias) < 19:
+            alert_id = (
+                Alert.objects.filter(integration=integration, pk=int(alias))
+                .values_list("pk", flat=True)
+                .first()
+            )
+    if alert_id is None and alias:
+        alert_id = (
+            Alert.objects.filter(
+                integration=integration, dedup_key=alias, first_seen_at__lte=row.processed_at or clock.now()
+            )
+            .order_by("-first_seen_at", "-id")
+            .values_list("pk", flat=True)
+            .first()
+        )
+    problem = row.error.splitlines()[0][:500] if row.error else "Failed"
+    processed = row.processed_at.isoformat().replace("+00:00", "Z") if row.processed_at else None
+    return {
+        "success": success, "isSuccess": success, "action": action, "processedAt": processed,
+        "integrationId": str(integration.pk), "status": done if success else problem,
+        "alertId": str(alert_id) if alert_id is not None else "", "alias": alias,
+    }  # fmt: skip
+
+
+def event_rule_list(*, actor: access.ActorLike, client: Client | None = None) -> QuerySet[EventRule]:
+    """Rules in the order they apply: by client, then position."""
+    qs = access.scope_for(
+        EventRule.objects.select_related("client", "integration"), actor, "integrations.view"
+    )
+    if client is not None:
+        qs = qs.filter(client=client)
+    return qs.order_by("client__name", "position", "id")
+
+
+def event_rule_access(*, actor: access.ActorLike, pk: int) -> EventRule:
+    qs = access.scope_for(
+        EventRule.objects.select_related("client", "integration"), actor, "integrations.view"
+    )
+    return access.object_access(actor, qs, pk=pk)
+
+
+def maintenance_window_list(
+    *, actor: access.ActorLike, client: Client | None = None
+) -> QuerySet[MaintenanceWindow]:
+    qs = access.scope_for(
+        MaintenanceWindow.objects.select_related("client", "service"), actor, "integrations.view"
+    )
+    if client is not None:
+        qs = qs.filter(client=client)
+    return qs.order_by("-starts_at", "id")
+
+
+def maintenance_window_access(*, actor: access.ActorLike, pk: int) -> MaintenanceWindow:
+    qs = access.scope_for(
+        MaintenanceWindow.objects.select_related("client", "service"), actor, "integrations.view"
     )
     return access.object_access(actor, qs, pk=pk)

@@ -7,11 +7,10 @@ Services call these inside their own transaction; the engine claims and runs due
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from watchkeeper.core import clock
 from watchkeeper.core.models import Timer, TimerState
@@ -35,28 +34,48 @@ def _wake() -> None:
 def timer_set(*, kind: str, key: str, due_at: dt.datetime, payload: dict[str, Any] | None = None) -> None:
     """Schedule (or reschedule) the timer (kind, key) for `due_at`. Idempotent; a timer that
     already exists gets the new due time and payload and runs again even if it ran before."""
+    timer_set_many(timers=[(kind, key)], due_at=due_at, payload=payload)
+
+
+_COLUMNS = ("kind", "key", "due_at", "payload", "state", "version", "lease_owner", "attempts",
+            "last_error", "created_at")  # fmt: skip
+
+
+def timer_set_many(
+    *, timers: Sequence[tuple[str, str]], due_at: dt.datetime, payload: dict[str, Any] | None = None
+) -> None:
+    """`timer_set` for several (kind, key) pairs at once, in one statement.
+
+    An upsert (INSERT … ON CONFLICT DO UPDATE, in SQLite and PostgreSQL alike): an existing
+    timer gets the new due time and payload, turns pending, bumps `version` (which fences a
+    worker still running the old one) and starts its attempts afresh. One statement and no
+    savepoint: this runs for every incident change, often many per engine batch."""
     if due_at.tzinfo is None:
         raise ValueError("timer_set() needs a timezone-aware due time")
-    with transaction.atomic():
-        updated = Timer.objects.filter(kind=kind, key=key).update(
-            due_at=due_at,
-            payload=payload or {},
-            state=TimerState.PENDING,
-            version=F("version") + 1,
-            attempts=0,
-            last_error="",
-            done_at=None,
-        )
-        if not updated:
-            # A concurrent insert of the same (kind, key) loses on the unique constraint; the
-            # savepoint keeps the caller's transaction usable and the retry updates instead.
-            try:
-                with transaction.atomic():
-                    Timer.objects.create(kind=kind, key=key, due_at=due_at, payload=payload or {})
-            except IntegrityError:  # someone else created it first
-                Timer.objects.filter(kind=kind, key=key).update(
-                    due_at=due_at, payload=payload or {}, state=TimerState.PENDING, version=F("version") + 1
-                )
+    if not timers:
+        return
+    ops, fields = connection.ops, [Timer._meta.get_field(name) for name in _COLUMNS]
+    now = clock.now()
+    params: list[Any] = []
+    for kind, key in timers:
+        values = (kind, key, due_at, payload or {}, TimerState.PENDING, 1, "", 0, "", now)
+        params += [
+            field.get_db_prep_save(value, connection)  # type: ignore[union-attr]
+            for field, value in zip(fields, values, strict=True)
+        ]
+    table, q = ops.quote_name(Timer._meta.db_table), ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+    refresh = ", ".join(
+        f"{q(name)} = excluded.{q(name)}" for name in ("due_at", "payload", "state", "attempts", "last_error")
+    )
+    columns, rows = ", ".join(q(name) for name in _COLUMNS), ", ".join([row] * len(timers))
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES {rows} "  # noqa: S608 — names, not data
+        f"ON CONFLICT ({q('kind')}, {q('key')}) DO UPDATE SET {refresh}, "
+        f"{q('version')} = {table}.{q('version')} + 1, {q('done_at')} = NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
     if due_at <= clock.now() + dt.timedelta(seconds=1):
         transaction.on_commit(_wake)
 

@@ -4,6 +4,9 @@ look-ups other capabilities use (`priority_for`, `severity_defaults`)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -154,8 +157,56 @@ def _known(model: type[ImpactLevel] | type[UrgencyLevel]) -> str:
     return ", ".join(keys)
 
 
+class _Lookups:
+    """The matrix and the severities by key, read on first use (two queries)."""
+
+    def __init__(self) -> None:
+        self._priorities: dict[tuple[str, str], str] | None = None
+        self._severities: dict[str, tuple[str, str]] = {}
+
+    def _load(self) -> None:
+        cells = MatrixCell.objects.filter(policy_id=POLICY_PK).values_list(
+            "impact__key", "urgency__key", "priority__key"
+        )
+        self._priorities = {(impact, urgency): priority for impact, urgency, priority in cells}
+        severities = Severity.objects.filter(policy_id=POLICY_PK).values_list(
+            "key", "default_impact__key", "default_urgency__key"
+        )
+        self._severities = {key: (impact, urgency) for key, impact, urgency in severities}
+
+    def priority(self, impact: str, urgency: str) -> str | None:
+        if self._priorities is None:
+            self._load()
+        return (self._priorities or {}).get((impact, urgency))
+
+    def severity(self, key: str) -> tuple[str, str] | None:
+        if self._priorities is None:
+            self._load()
+        return self._severities.get(key)
+
+
+_lookups: ContextVar[_Lookups | None] = ContextVar("policy_lookups", default=None)
+
+
+@contextmanager
+def policy_lookups_cached() -> Iterator[None]:
+    """Inside the block, `priority_for` and `severity_defaults` answer from one read of the
+    matrix and the severities instead of a query per call. For batch work inside one
+    transaction (the engine's inbox batches); a policy saved meanwhile shows from the next
+    block on. Unknown keys still go to the database, so their errors are unchanged."""
+    token = _lookups.set(_Lookups())
+    try:
+        yield
+    finally:
+        _lookups.reset(token)
+
+
 def priority_for(*, impact: str, urgency: str) -> str:
     """The priority key (e.g. "P2") the matrix gives; InvalidInput names an unknown level."""
+    cached = _lookups.get()
+    known = cached.priority(impact, urgency) if cached is not None else None
+    if known is not None:
+        return known
     found = (
         MatrixCell.objects.filter(policy_id=POLICY_PK, impact__key=impact, urgency__key=urgency)
         .values_list("priority__key", flat=True)
@@ -174,6 +225,10 @@ def priority_for(*, impact: str, urgency: str) -> str:
 
 def severity_defaults(severity: str) -> tuple[str, str]:
     """(impact key, urgency key) an alert of this severity starts an incident with."""
+    cached = _lookups.get()
+    defaults = cached.severity(severity) if cached is not None else None
+    if defaults is not None:
+        return defaults
     found = (
         Severity.objects.filter(policy_id=POLICY_PK, key=severity)
         .values_list("default_impact__key", "default_urgency__key")

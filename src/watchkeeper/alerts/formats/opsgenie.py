@@ -143,4 +143,6 @@ def action_events(payload: Any, *, action: str, integration_id: int) -> list[Ale
             if alert.status not in OPEN_STATUSES:
                 return []
             key = alert.dedup_key
-    return [AlertEvent(action=ACTIONS[action], dedup_key=key, raw=request)]
+    body = request["body"]
+    note, user = str(body.get("note") or "").strip(), str(body.get("user") or "").strip()
+    return [AlertEvent(action=ACTIONS[action], dedup_key=key, raw=request, note=note, note_by=user)]

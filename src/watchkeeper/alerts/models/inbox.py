@@ -25,6 +25,8 @@ class InboxEvent(models.Model):
     payload = models.JSONField()
     # For formats where the ingest answer names the key (PagerDuty), the key chosen at ingest.
     dedup_key = models.CharField(max_length=255, blank=True)
+    # For formats whose clients can ask how their request went (Opsgenie's requestId).
+    request_id = models.CharField(max_length=36, blank=True)
     received_at = models.DateTimeField(default=clock.now)
     status = models.CharField(max_length=10, choices=InboxStatus.choices, default=InboxStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -34,6 +36,7 @@ class InboxEvent(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["id"], name="inbox_pending", condition=models.Q(status="pending")),
+            models.Index(fields=["request_id"], name="inbox_request", condition=~models.Q(request_id="")),
         ]
 
     def __str__(self) -> str:

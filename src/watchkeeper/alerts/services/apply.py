@@ -16,7 +16,9 @@ from watchkeeper.alerts.events import AlertEvent
 from watchkeeper.alerts.models import Alert, AlertStatus, EventRule, Integration
 from watchkeeper.alerts.models.alerts import OPEN_STATUSES, RAW_PAYLOAD_LIMIT
 from watchkeeper.alerts.rules import Decision, rules_decide
+from watchkeeper.alerts.services.batch import ApplyCache
 from watchkeeper.core import clock
+from watchkeeper.core.rows import row_insert, row_update
 from watchkeeper.incidents import services as incidents
 from watchkeeper.incidents.models import OPEN_INCIDENT_STATUSES, Incident, TimelineKind
 from watchkeeper.policy.selectors import severity_defaults
@@ -26,33 +28,50 @@ FLAPPING = "flapping"
 FLAPPING_DEFAULTS = {"changes": 4, "minutes": 30}
 
 
-def event_apply(*, integration: Integration, event: AlertEvent) -> Alert | None:
+def event_apply(
+    *, integration: Integration, event: AlertEvent, cache: ApplyCache | None = None
+) -> Alert | None:
+    """Apply `event`. With `cache` (the engine's batches), reads come from the batch's cache
+    where it has them and the cache follows what this event changes."""
     now = clock.now()
+    cache = cache or ApplyCache()
     if event.action == "annotate":
-        _annotate(integration, event)
+        _annotate(integration, event, cache)
         return None
     # Rules shape new alerts; acknowledge/resolve always reach the alert they name, so a rule
     # can never leave an alert open by dropping its resolve.
-    decision = (
-        rules_decide(integration=integration, event=event, at=now) if event.action == "trigger" else None
-    )
+    decision = None
+    if event.action == "trigger":
+        ruleset = cache.ruleset(integration.client_id)
+        decision = rules_decide(integration=integration, event=event, at=now, ruleset=ruleset)
     if decision is not None and decision.drop:
         _count_drop(decision, now)
         return None
-    open_alert = (
-        Alert.objects.select_for_update()
-        .filter(integration=integration, dedup_key=event.dedup_key, status__in=OPEN_STATUSES)
-        .first()
-    )
+    open_alert = _open_alert(integration, event.dedup_key, cache)
     if event.action == "trigger":
         if open_alert is not None:
             return _repeat(open_alert, event, now)
-        return _new_alert(integration, event, decision or Decision(), now)
+        alert = _new_alert(integration, event, decision or Decision(), now, cache)
+        cache.note_open(alert)
+        return alert
     if open_alert is None:
         return None  # acknowledge/resolve for a key with no open alert: accepted, no effect
+    _note(open_alert, integration, event)
     if event.action == "acknowledge":
         return _acknowledge(open_alert, integration, now)
-    return _resolve(open_alert, integration, now)
+    alert = _resolve(open_alert, integration, now)
+    cache.note_resolved(alert)
+    return alert
+
+
+def _open_alert(integration: Integration, dedup_key: str, cache: ApplyCache) -> Alert | None:
+    if cache.knows(integration, dedup_key):
+        return cache.open_alerts[(integration.pk, dedup_key)]
+    return (
+        Alert.objects.select_for_update()
+        .filter(integration=integration, dedup_key=dedup_key, status__in=OPEN_STATUSES)
+        .first()
+    )
 
 
 def _raw(event: AlertEvent) -> dict[str, Any]:
@@ -62,11 +81,11 @@ def _raw(event: AlertEvent) -> dict[str, Any]:
     return {"truncated": True, "size": len(text), "head": text[: RAW_PAYLOAD_LIMIT - 200]}
 
 
-def _service(integration: Integration, event: AlertEvent, decision: Decision) -> Service:
+def _service(integration: Integration, event: AlertEvent, decision: Decision, cache: ApplyCache) -> Service:
     if decision.service is not None:
         return decision.service
     if event.service_name:
-        named = Service.objects.filter(client_id=integration.client_id, name=event.service_name).first()
+        named = cache.service_named(integration.client_id, event.service_name)
         if named is not None:
             return named
     return integration.default_service
@@ -80,12 +99,16 @@ def _count_drop(decision: Decision, now: dt.datetime) -> None:
         )
 
 
-def _new_alert(integration: Integration, event: AlertEvent, decision: Decision, now: dt.datetime) -> Alert:
-    service = _service(integration, event, decision)
-    flapping = None if decision.suppress_reason else flapping_check(integration, event.dedup_key, now)
+def _new_alert(
+    integration: Integration, event: AlertEvent, decision: Decision, now: dt.datetime, cache: ApplyCache
+) -> Alert:
+    service = _service(integration, event, decision, cache)
+    flapping = None
+    if not decision.suppress_reason and cache.may_flap(integration, event.dedup_key):
+        flapping = flapping_check(integration, event.dedup_key, now)
     if flapping is not None:
         decision.suppress_reason = FLAPPING
-    alert = Alert.objects.create(
+    alert = Alert(
         client_id=integration.client_id, integration=integration, service=service,
         dedup_key=event.dedup_key, summary=event.summary[:1024] or "(no summary)", source=event.source[:255],
         severity=decision.severity or event.severity, component=event.component[:255],
@@ -96,10 +119,19 @@ def _new_alert(integration: Integration, event: AlertEvent, decision: Decision, 
         suppressed=bool(decision.suppress_reason), suppressed_reason=decision.suppress_reason[:200],
         first_seen_at=now, last_seen_at=now,
     )  # fmt: skip
-    if not alert.suppressed:
-        _attach_to_incident(alert, integration, now)
-    elif flapping is not None:
-        flapping_record(alert, integration, flapping)
+    if alert.suppressed:
+        row_insert(alert)
+        if flapping is not None:
+            flapping_record(alert, integration, flapping)
+        return alert
+    # The incident first, so the alert is inserted with it (one statement fewer per alert).
+    alert.incident = _incident_for(alert, integration, now)
+    row_insert(alert)
+    incidents.timeline_add(
+        incident=alert.incident, kind=TimelineKind.ALERT, by=_by(integration),
+        text=f"Alert {alert.severity}: {alert.summary}",
+        data={"alert": alert.pk, "dedup_key": alert.dedup_key, "event": "triggered"},
+    )  # fmt: skip
     return alert
 
 
@@ -109,15 +141,16 @@ def _repeat(alert: Alert, event: AlertEvent, now: dt.datetime) -> Alert:
     alert.summary = event.summary[:1024] or alert.summary
     alert.details = event.details or alert.details
     alert.raw = _raw(event)
-    alert.save(
-        update_fields=alert.touch_fields("occurrence_count", "last_seen_at", "summary", "details", "raw")
-    )
+    row_update(alert, alert.touch_fields("occurrence_count", "last_seen_at", "summary", "details", "raw"))
     return alert
 
 
-def _attach_to_incident(alert: Alert, integration: Integration, now: dt.datetime) -> None:
-    by = f"{integration.name} ({integration.get_type_display()})"
-    incident = None
+def _by(integration: Integration) -> str:
+    return f"{integration.name} ({integration.get_type_display()})"
+
+
+def _incident_for(alert: Alert, integration: Integration, now: dt.datetime) -> Incident:
+    """The open incident of the alert's group within the integration's window, or a new one."""
     if alert.group_key and integration.group_window_minutes:
         since = now - dt.timedelta(minutes=integration.group_window_minutes)
         incident = (
@@ -131,22 +164,28 @@ def _attach_to_incident(alert: Alert, integration: Integration, now: dt.datetime
             .order_by("-opened_at")
             .first()
         )
-    if incident is None:
-        impact, urgency = alert.impact, alert.urgency
-        if not (impact and urgency):
-            default_impact, default_urgency = severity_defaults(alert.severity)
-            impact, urgency = impact or default_impact, urgency or default_urgency
-        incident = incidents.incident_open(
-            client=alert.service.client, service=alert.service, title=alert.summary, impact=impact,
-            urgency=urgency, category=alert.category, group_key=alert.group_key, by=by,
-            data={"alert": alert.pk, "severity": alert.severity},
-        )  # fmt: skip
-    alert.incident = incident
-    alert.save(update_fields=alert.touch_fields("incident"))
+        if incident is not None:
+            return incident
+    impact, urgency = alert.impact, alert.urgency
+    if not (impact and urgency):
+        default_impact, default_urgency = severity_defaults(alert.severity)
+        impact, urgency = impact or default_impact, urgency or default_urgency
+    # The service is the integration's client's (rules and names resolve within it).
+    return incidents.incident_open(
+        client=integration.client, service=alert.service, title=alert.summary, impact=impact,
+        urgency=urgency, category=alert.category, group_key=alert.group_key, by=_by(integration),
+        data={"dedup_key": alert.dedup_key, "severity": alert.severity},
+    )  # fmt: skip
+
+
+def _note(alert: Alert, integration: Integration, event: AlertEvent) -> None:
+    """The sender's note on an acknowledge/resolve, on the incident before the status change."""
+    if not event.note or alert.incident is None:
+        return
+    author = f"{event.note_by} via {integration.name}" if event.note_by else integration.name
     incidents.timeline_add(
-        incident=incident, kind=TimelineKind.ALERT, by=by,
-        text=f"Alert {alert.severity}: {alert.summary}",
-        data={"alert": alert.pk, "dedup_key": alert.dedup_key, "event": "triggered"},
+        incident=alert.incident, kind=TimelineKind.NOTE, by=author[:200], text=event.note,
+        data={"alert": alert.pk, "dedup_key": alert.dedup_key, "event": event.action},
     )  # fmt: skip
 
 
@@ -154,7 +193,7 @@ def _acknowledge(alert: Alert, integration: Integration, now: dt.datetime) -> Al
     if alert.status == AlertStatus.ACKNOWLEDGED:
         return alert
     alert.status, alert.acknowledged_at = AlertStatus.ACKNOWLEDGED, now
-    alert.save(update_fields=alert.touch_fields("status", "acknowledged_at"))
+    row_update(alert, alert.touch_fields("status", "acknowledged_at"))
     if alert.incident_id is not None:
         incidents.incident_acknowledge(incident=alert.incident, by=integration.name)  # type: ignore[arg-type]
     return alert
@@ -162,7 +201,7 @@ def _acknowledge(alert: Alert, integration: Integration, now: dt.datetime) -> Al
 
 def _resolve(alert: Alert, integration: Integration, now: dt.datetime) -> Alert:
     alert.status, alert.resolved_at = AlertStatus.RESOLVED, now
-    alert.save(update_fields=alert.touch_fields("status", "resolved_at"))
+    row_update(alert, alert.touch_fields("status", "resolved_at"))
     incident = alert.incident
     if incident is None:
         return alert
@@ -240,9 +279,8 @@ def flapping_record(alert: Alert, integration: Integration, flapping: Flapping) 
     incident = Incident.objects.filter(pk=flapping.last_incident_id).first()
     if incident is None:
         return
-    by = f"{integration.name} ({integration.get_type_display()})"
     incidents.timeline_add(
-        incident=incident, kind=TimelineKind.ALERT, by=by,
+        incident=incident, kind=TimelineKind.ALERT, by=_by(integration),
         text=(
             f"Alert flapping: {alert.summary} changed state {flapping.changes} times in "
             f"{flapping.minutes} minutes; new triggers are kept but suppressed until it stays quiet"
@@ -251,9 +289,9 @@ def flapping_record(alert: Alert, integration: Integration, flapping: Flapping) 
     )  # fmt: skip
 
 
-def _annotate(integration: Integration, event: AlertEvent) -> None:
+def _annotate(integration: Integration, event: AlertEvent, cache: ApplyCache) -> None:
     """Change events: a note on the open incidents of the service; nobody is paged."""
-    service = _service(integration, event, Decision())
+    service = _service(integration, event, Decision(), cache)
     for incident in Incident.objects.filter(service=service, status__in=OPEN_INCIDENT_STATUSES):
         incidents.timeline_add(
             incident=incident, kind=TimelineKind.CHANGE, by=integration.name,

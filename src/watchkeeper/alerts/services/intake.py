@@ -94,11 +94,15 @@ for _model in (Integration, Client, Service):
 # --- the inbox ------------------------------------------------------------------------------
 
 
-def inbox_accept(*, integration: Integration, kind: str, payload: Any, dedup_key: str = "") -> InboxEvent:
+def inbox_accept(
+    *, integration: Integration, kind: str, payload: Any, dedup_key: str = "", request_id: str = ""
+) -> InboxEvent:
     """Write one accepted event durably: committed when this returns, unless the caller holds a
     transaction, in which case the row is part of it (and only then is its `pk` set: a group
     commit does not read ids back)."""
-    row = InboxEvent(integration=integration, kind=kind, payload=payload, dedup_key=dedup_key)
+    row = InboxEvent(
+        integration=integration, kind=kind, payload=payload, dedup_key=dedup_key, request_id=request_id
+    )
     if connection.in_atomic_block:
         row.save(force_insert=True)
         return row
@@ -163,11 +167,14 @@ class _GroupWriter:
             done.set_result(rows)
 
 
-_COLUMNS = ("integration_id", "kind", "payload", "dedup_key", "received_at", "status", "attempts", "error")
+_COLUMNS = ("integration_id", "kind", "payload", "dedup_key", "request_id", "received_at", "status",
+            "attempts", "error")  # fmt: skip
 
 
 def _concrete(column: str) -> Field[Any, Any]:
-    field = InboxEvent._meta.get_field(column.removesuffix("_id"))
+    # A column is a field's name, or a foreign key's name plus "_id" ("request_id" is a field).
+    names = {field.name for field in InboxEvent._meta.concrete_fields}
+    field = InboxEvent._meta.get_field(column if column in names else column.removesuffix("_id"))
     if not isinstance(field, Field):  # pragma: no cover — every name in _COLUMNS is a column
         raise TypeError(f"{column} is not a column of the inbox")
     return field

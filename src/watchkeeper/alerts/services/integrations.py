@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from watchkeeper.alerts.formats.email import email_config_validate
+from watchkeeper.alerts.formats.webhook import webhook_config_validate
 from watchkeeper.alerts.models import Integration, IntegrationType
 from watchkeeper.alerts.models.integrations import new_key
 from watchkeeper.audit.services import audit_record, snapshot
@@ -36,6 +39,7 @@ def integration_create(
         )
     if not name.strip():
         raise InvalidInput("An integration needs a name.", field="name")
+    _config_check(type, config or {})
     if service is None:
         service = Service.objects.filter(client=client).order_by("pk").first()
         if service is None:
@@ -101,6 +105,23 @@ def integration_set_enabled(
     return integration
 
 
+# What each type's `config` may say; the checks are the formats' own, so what is saved is what
+# ingest can use (a broken template would otherwise fail every event at processing time).
+_CONFIG_CHECKS: dict[str, Callable[[Any], list[str]]] = {
+    IntegrationType.WEBHOOK: webhook_config_validate,
+    IntegrationType.EMAIL: email_config_validate,
+}
+
+
+def _config_check(type: str, config: Any) -> None:
+    if not isinstance(config, dict):
+        raise InvalidInput("config must be a JSON object.", field="config")
+    check = _CONFIG_CHECKS.get(type)
+    problems = check(config) if check is not None else []
+    if problems:
+        raise InvalidInput("The configuration has problems: " + "; ".join(problems), field="config")
+
+
 # Settings integration_update may change; None for any of them means "leave as it is".
 _UPDATABLE = (
     "name", "is_enabled", "default_service", "group_window_minutes", "rate_limit_per_second",
@@ -122,8 +143,8 @@ def _update_values(integration: Integration, changes: dict[str, Any]) -> dict[st
     service = values.get("default_service")
     if service is not None and service.client_id != integration.client_id:
         raise InvalidInput(f"Unknown service for {integration.client.name}.", field="default_service")
-    if "config" in values and not isinstance(values["config"], dict):
-        raise InvalidInput("config must be a JSON object.", field="config")
+    if "config" in values:
+        _config_check(integration.type, values["config"])
     for key in _COUNTS:
         if key in values and (not isinstance(values[key], int) or values[key] < 0):
             raise InvalidInput(f"{key} must be a whole number of at least 0.", field=key)

@@ -1,7 +1,8 @@
 """Heartbeat check-ins: `curl -fsS <url>` at the end of a cron job or a backup run.
 
-GET is accepted as well as POST because many schedulers can only fetch a URL; a check-in
-changes nothing but "last seen", so repeating it is harmless.
+GET and HEAD are accepted as well as POST because many schedulers and uptime checkers can only
+fetch a URL (some only with HEAD); a check-in changes nothing but "last seen", so repeating it
+is harmless. A HEAD check-in is answered with the status alone, as HEAD requires.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from watchkeeper.alerts.views.common import IngestError, check_rate, read_body
 
 
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def checkin(request: HttpRequest, key: str) -> HttpResponse:
     integration = integration_for_key(key, type="heartbeat")
     if integration is None:
@@ -34,4 +35,6 @@ def checkin(request: HttpRequest, key: str) -> HttpResponse:
         return response
     payload = heartbeat.checkin_payload(method=request.method or "GET", body=body)
     heartbeat_checkin(integration=integration, payload=payload)
+    if request.method == "HEAD":
+        return HttpResponse(status=202)
     return JsonResponse({"status": "ok"}, status=202)

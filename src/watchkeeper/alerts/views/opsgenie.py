@@ -1,4 +1,4 @@
-"""Opsgenie Alert API subset, wire-compatible for create, acknowledge and close.
+"""Opsgenie Alert API subset, wire-compatible for create, acknowledge, close and request status.
 
 Answers and errors take Opsgenie's shape ({"message", "took", "requestId"}), with its codes:
 401 for a missing or unknown GenieKey, 422 for invalid fields, 429 when rate limited.
@@ -13,11 +13,12 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from watchkeeper.alerts.events import EventError
 from watchkeeper.alerts.formats import opsgenie
 from watchkeeper.alerts.models import Integration
+from watchkeeper.alerts.selectors import inbox_request_status
 from watchkeeper.alerts.services.intake import inbox_accept, integration_for_key
 from watchkeeper.alerts.views.common import (
     UNSTORABLE_ERRORS,
@@ -32,8 +33,9 @@ from watchkeeper.alerts.views.common import (
 KINDS = {"acknowledge": "opsgenie_ack", "close": "opsgenie_close"}
 
 
-def _answer(status: int, started: float, **fields: Any) -> JsonResponse:
-    body = {**fields, "took": round(time.monotonic() - started, 3), "requestId": str(uuid.uuid4())}
+def _answer(status: int, started: float, request_id: str = "", **fields: Any) -> JsonResponse:
+    request_id = request_id or str(uuid.uuid4())
+    body = {**fields, "took": round(time.monotonic() - started, 3), "requestId": request_id}
     return JsonResponse(body, status=status)
 
 
@@ -65,14 +67,17 @@ def create(request: HttpRequest) -> HttpResponse:
         has_alias = isinstance(body, dict) and bool(body.get("alias"))
         alias = "" if has_alias else opsgenie.new_alias()
         event = opsgenie.parse_create(body, alias=alias)
-        inbox_accept(integration=integration, kind="opsgenie", payload=body, dedup_key=alias)
+        request_id = str(uuid.uuid4())
+        inbox_accept(
+            integration=integration, kind="opsgenie", payload=body, dedup_key=alias, request_id=request_id
+        )
     except IngestError as exc:
         return _refused(exc, started)
     except EventError as exc:
         return _answer(422, started, message="; ".join(exc.errors))
     except UNSTORABLE_ERRORS:
         return _answer(400, started, message=UNSTORABLE_TEXT)
-    return _answer(202, started, result="Request will be processed", alias=event.dedup_key)
+    return _answer(202, started, request_id, result="Request will be processed", alias=event.dedup_key)
 
 
 def _action(request: HttpRequest, identifier: str, action: str) -> HttpResponse:
@@ -85,14 +90,31 @@ def _action(request: HttpRequest, identifier: str, action: str) -> HttpResponse:
             identifier=identifier, identifier_type=request.GET.get("identifierType", "id"), body=body
         )
         require_storable(payload)
-        inbox_accept(integration=integration, kind=KINDS[action], payload=payload)
+        request_id = str(uuid.uuid4())
+        inbox_accept(integration=integration, kind=KINDS[action], payload=payload, request_id=request_id)
     except IngestError as exc:
         return _refused(exc, started)
     except EventError as exc:
         return _answer(422, started, message="; ".join(exc.errors))
     except UNSTORABLE_ERRORS:
         return _answer(400, started, message=UNSTORABLE_TEXT)
-    return _answer(202, started, result="Request will be processed")
+    return _answer(202, started, request_id, result="Request will be processed")
+
+
+@csrf_exempt
+@require_GET
+def request_status(request: HttpRequest, request_id: str) -> HttpResponse:
+    """`GET /v2/alerts/requests/{requestId}`: how an earlier create/acknowledge/close went.
+    404 (as Opsgenie answers) until the engine has processed it."""
+    started = time.monotonic()
+    try:
+        integration = _integration(request)
+    except IngestError as exc:
+        return _refused(exc, started)
+    data = inbox_request_status(integration=integration, request_id=request_id[:36])
+    if data is None:
+        return _answer(404, started, message="Request not found. It might not be processed, yet.")
+    return _answer(200, started, data=data)
 
 
 def _optional_json(raw: bytes) -> Any:

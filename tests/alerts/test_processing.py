@@ -1,0 +1,168 @@
+"""The engine's inbox batches: one transaction per batch, one savepoint per row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.alerts.factories import IntegrationFactory
+from watchkeeper.alerts.models import Alert, AlertStatus, InboxEvent, InboxStatus, Integration
+from watchkeeper.alerts.services import processing
+from watchkeeper.alerts.services.intake import inbox_accept_many
+from watchkeeper.alerts.services.processing import MAX_ATTEMPTS, inbox_process
+from watchkeeper.core.models import Timer
+from watchkeeper.incidents.models import Incident, TimelineEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def _event(action: str, key: str, summary: str = "Disk full on db01") -> dict[str, Any]:
+    body: dict[str, Any] = {"event_action": action, "dedup_key": key}
+    if action == "trigger":
+        body["payload"] = {"summary": summary, "source": "db01", "severity": "critical"}
+    return body
+
+
+def _accept(integration: Integration, *events: dict[str, Any]) -> list[int]:
+    payloads = [{"routing_key": integration.key, **event} for event in events]
+    inbox_accept_many(integration=integration, kind="pagerduty", payloads=payloads)
+    return list(InboxEvent.objects.order_by("-id").values_list("id", flat=True)[: len(events)])[::-1]
+
+
+@pytest.fixture
+def failing_key(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """Dedup keys whose events raise in the middle of applying (after some writes)."""
+    keys: set[str] = set()
+    real = processing.event_apply
+
+    def apply(**kwargs: Any) -> Any:
+        result = real(**kwargs)  # writes first, so the savepoint has something to roll back
+        if kwargs["event"].dedup_key in keys:
+            raise RuntimeError("database hiccup")
+        return result
+
+    monkeypatch.setattr(processing, "event_apply", apply)
+    return keys
+
+
+def test_one_batch_applies_repeats_and_resolves_of_a_key_in_order() -> None:
+    integration = IntegrationFactory()
+    _accept(
+        integration,
+        _event("trigger", "a"), _event("trigger", "a", "Disk full again"), _event("resolve", "a"),
+        _event("trigger", "a"), _event("trigger", "b"),
+    )  # fmt: skip
+    assert inbox_process() == 5
+    first, second, other = Alert.objects.order_by("id")
+    assert (first.dedup_key, first.status, first.occurrence_count) == ("a", AlertStatus.RESOLVED, 2)
+    assert first.summary == "Disk full again"
+    assert (second.dedup_key, second.status, second.occurrence_count) == ("a", AlertStatus.TRIGGERED, 1)
+    assert other.dedup_key == "b"
+    assert first.incident is not None and first.incident.status == "resolved"
+    assert second.incident != first.incident  # the resolved incident stays resolved
+    assert not InboxEvent.objects.exclude(status=InboxStatus.DONE).exists()
+    assert set(InboxEvent.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_a_failing_row_rolls_back_only_itself_and_later_rows_of_its_key_wait(failing_key: set[str]) -> None:
+    integration = IntegrationFactory()
+    failing_key.add("bad")
+    good, bad, later_bad, other = _accept(
+        integration, _event("trigger", "good"), _event("trigger", "bad"), _event("resolve", "bad"),
+        _event("trigger", "other"),
+    )  # fmt: skip
+    inbox_process()
+    rows = {row.pk: row for row in InboxEvent.objects.all()}
+    assert rows[good].status == rows[other].status == InboxStatus.DONE
+    assert (rows[bad].status, rows[bad].attempts) == (InboxStatus.PENDING, 1)
+    assert "database hiccup" in rows[bad].error
+    assert (rows[later_bad].status, rows[later_bad].attempts) == (InboxStatus.PENDING, 0)  # waits its turn
+    assert sorted(Alert.objects.values_list("dedup_key", flat=True)) == ["good", "other"]
+    assert Incident.objects.count() == 2  # the bad row's incident rolled back with it
+    assert Timer.objects.filter(kind="paging.incident").count() == 2
+
+    failing_key.clear()  # the hiccup is over: the next pass applies the key's rows in order
+    inbox_process()
+    alert = Alert.objects.get(dedup_key="bad")
+    assert alert.status == AlertStatus.RESOLVED
+    assert not InboxEvent.objects.exclude(status=InboxStatus.DONE).exists()
+
+
+def test_a_row_that_keeps_failing_is_parked_and_stops_blocking_its_key(failing_key: set[str]) -> None:
+    integration = IntegrationFactory()
+    failing_key.add("bad")
+    bad, later = _accept(integration, _event("trigger", "bad"), _event("trigger", "bad"))
+    for _ in range(MAX_ATTEMPTS):
+        inbox_process()
+    assert InboxEvent.objects.get(pk=bad).status == InboxStatus.FAILED
+    assert InboxEvent.objects.get(pk=later).status == InboxStatus.PENDING
+    failing_key.clear()
+    inbox_process()
+    assert InboxEvent.objects.get(pk=later).status == InboxStatus.DONE
+    assert Alert.objects.get(dedup_key="bad").occurrence_count == 1
+
+
+def test_an_unparsable_row_is_parked_at_once_without_touching_its_neighbours() -> None:
+    integration = IntegrationFactory()
+    first, broken, last = _accept(
+        integration, _event("trigger", "a"), {"event_action": "explode"}, _event("trigger", "b")
+    )
+    inbox_process()
+    rows = {row.pk: row for row in InboxEvent.objects.all()}
+    assert rows[broken].status == InboxStatus.FAILED and rows[broken].attempts == 1
+    assert rows[first].status == rows[last].status == InboxStatus.DONE
+
+
+def test_a_batch_that_fails_as_a_whole_is_redone_row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    integration = IntegrationFactory()
+    _accept(integration, _event("trigger", "a"), _event("trigger", "b"))
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("prefetch lost the connection")
+
+    monkeypatch.setattr(processing.ApplyCache, "prefetch", broken)
+    assert inbox_process() == 2
+    assert sorted(Alert.objects.values_list("dedup_key", flat=True)) == ["a", "b"]
+    assert not InboxEvent.objects.exclude(status=InboxStatus.DONE).exists()
+
+
+def test_a_row_another_engine_finished_is_skipped() -> None:
+    integration = IntegrationFactory()
+    (row_id,) = _accept(integration, _event("trigger", "a"))
+    InboxEvent.objects.filter(pk=row_id).update(status=InboxStatus.DONE)
+    processing._batch_process([row_id], {})
+    assert not Alert.objects.exists()
+
+
+def test_queries_per_new_alert_and_incident_stay_flat(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each new alert with a new incident costs a fixed handful of statements; what a batch
+    shares (rules, policy, the open alerts of its keys, the inbox rows) is read once."""
+    integration = IntegrationFactory()
+    _accept(integration, *[_event("trigger", f"warm-{n}") for n in range(2)])
+    inbox_process()  # integration and caches warm
+    _accept(integration, *[_event("trigger", f"host-{n}") for n in range(40)])
+    monkeypatch.setattr(processing, "BATCH_SECONDS", 60)  # one batch, however slow the machine
+    monkeypatch.setattr(processing, "BATCH_SECONDS_SERVER", 60)
+    monkeypatch.setattr(processing._batch_size, "rows", 200)
+    with CaptureQueriesContext(connection) as queries:
+        assert inbox_process() == 40
+    assert Incident.objects.count() == 42
+    assert TimelineEntry.objects.count() == 84
+    # Per row: savepoint (2), alert, incident (savepoint 2, number, row, timeline, timers),
+    # arrival timeline entry = 10; the batch adds about ten (and the advisory lock on PostgreSQL).
+    assert len(queries) <= 40 * 10 + 15, len(queries)
+
+
+def test_flapping_is_seen_within_one_batch() -> None:
+    integration = IntegrationFactory()
+    _accept(
+        integration, _event("trigger", "a"), _event("resolve", "a"), _event("trigger", "a"),
+        _event("resolve", "a"), _event("trigger", "a"),
+    )  # fmt: skip
+    inbox_process()
+    alerts = list(Alert.objects.order_by("id"))
+    assert [alert.suppressed_reason for alert in alerts] == ["", "", "flapping"]
+    assert alerts[2].incident is None
