@@ -15,6 +15,7 @@ continues, so a "shift" always means an unbroken stretch on call.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -124,7 +125,9 @@ def rotation_shifts(spec: LayerSpec, start: dt.datetime, end: dt.datetime) -> It
         begin, k = finish, k + 1
 
 
-def _window_intervals(spec: LayerSpec, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+def _window_intervals(
+    spec: LayerSpec, start: dt.datetime, end: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime]]:
     """The restriction's active intervals in UTC, covering [start, end)."""
     zone = ZoneInfo(spec.time_zone)
     first = start.astimezone(zone).date() - dt.timedelta(days=8)
@@ -221,7 +224,7 @@ def final_shifts(
     ordered = sorted(b for b in bounds if start <= b <= end)
     cursors = [_Cursor(shifts) for shifts in per_layer]
     out: list[Shift] = []
-    for lo, hi in zip(ordered, ordered[1:], strict=False):
+    for lo, hi in itertools.pairwise(ordered):
         chosen = None
         for cursor in cursors:
             chosen = cursor.at(lo)
@@ -245,7 +248,9 @@ def _append(out: list[Shift], shift: Shift) -> None:
         out.append(shift)
 
 
-def gaps(shifts: Iterable[Shift], start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+def gaps(
+    shifts: Iterable[Shift], start: dt.datetime, end: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime]]:
     """The stretches of [start, end) when nobody is on call."""
     out = []
     cursor = start
