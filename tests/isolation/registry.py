@@ -47,6 +47,26 @@ def _incident(v: Any) -> dict[str, Any]:
     return {"incident_id": v.incident.pk}
 
 
+def _schedule(v: Any) -> dict[str, Any]:
+    """A schedule dedicated to the victim (named after it, so a leak shows), with an override."""
+    from tests.oncall.factories import victim_schedule
+
+    return {"schedule_id": victim_schedule(v).pk}
+
+
+def _override(v: Any) -> dict[str, Any]:
+    from tests.oncall.factories import victim_schedule
+
+    schedule = victim_schedule(v)
+    return {"schedule_id": schedule.pk, "override_id": schedule.overrides.get().pk}
+
+
+def _planted(v: Any) -> dict[str, Any]:
+    """Lists: make sure the victim has a schedule that must not show."""
+    _schedule(v)
+    return {}
+
+
 # HTML URL names (namespace:name). Django admin URLs are covered by test_admin_isolation.
 URLS: dict[str, Spec] = {
     "web:home": Spec(LIST),
@@ -188,4 +208,24 @@ API: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/incidents/{incident_id}/assign"): Spec(
         WRITE, _incident, body=lambda v: {"owner": v.technician.pk}
     ),
+    # On-call schedules: MSP data; a schedule dedicated to A is invisible to B's people.
+    ("GET", "/api/v1/schedules"): Spec(LIST, _planted, client_filter=True),
+    ("POST", "/api/v1/schedules"): Spec(WRITE, body=lambda v: {"name": "Planted", "client": v.client.slug}),
+    ("GET", "/api/v1/schedules/{schedule_id}"): Spec(DETAIL, _schedule, viewer="technician"),
+    ("PATCH", "/api/v1/schedules/{schedule_id}"): Spec(
+        WRITE, _schedule, body=lambda v: {"name": "Taken over"}
+    ),
+    ("POST", "/api/v1/schedules/{schedule_id}/overrides"): Spec(
+        WRITE,
+        _schedule,
+        body=lambda v: {
+            "user_id": v.technician.pk,
+            "starts_at": "2026-01-01T00:00:00Z",
+            "ends_at": "2026-01-02T00:00:00Z",
+        },
+    ),  # fmt: skip
+    ("DELETE", "/api/v1/schedules/{schedule_id}/overrides/{override_id}"): Spec(WRITE, _override),
+    ("GET", "/api/v1/schedules/{schedule_id}/oncall"): Spec(DETAIL, _schedule, viewer="technician"),
+    ("GET", "/api/v1/schedules/{schedule_id}/shifts"): Spec(DETAIL, _schedule, viewer="technician"),
+    ("GET", "/api/v1/oncall"): Spec(LIST, _planted),
 }

@@ -8,7 +8,7 @@ from typing import Any
 
 from watchkeeper.accounts.models import User
 from watchkeeper.oncall.models import Schedule
-from watchkeeper.oncall.services import layer_save, schedule_create
+from watchkeeper.oncall.services import layer_save, override_create, schedule_create
 
 
 def make_schedule(
@@ -21,3 +21,21 @@ def make_schedule(
         handoff_time=handoff, shift_length=1, shift_unit=unit,
     )  # fmt: skip
     return created
+
+
+def victim_schedule(tenant: Any) -> Schedule:
+    """The isolation matrix's schedule dedicated to `tenant`'s client (get or create): named
+    after the client, its technician on call, one override by that technician."""
+    existing = Schedule.objects.filter(client=tenant.client).first()
+    if existing is not None:
+        return existing
+    schedule = make_schedule(
+        [tenant.technician], name=f"{tenant.client.name} on-call", client=tenant.client,
+        starts_on=dt.date(2020, 1, 6),
+    )  # fmt: skip
+    override_create(
+        actor="test", schedule=schedule, user=tenant.technician,
+        starts_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC), ends_at=dt.datetime(2030, 1, 2, tzinfo=dt.UTC),
+        note=f"Covering for {tenant.client.name}",
+    )  # fmt: skip
+    return schedule

@@ -188,7 +188,11 @@ def test_higher_layer_wins_and_gaps_are_reported() -> None:
     high = LayerSpec(("bob",), dt.datetime(2026, 1, 5), "UTC", priority=1, restriction="daily",
                      windows=(Window(start=dt.time(12), end=dt.time(13)),))  # fmt: skip
     shifts = final_shifts([low, high], [], _utc(2026, 1, 5), _utc(2026, 1, 6))
-    assert [(s.user, s.start.hour, s.end.hour) for s in shifts] == [("ann", 8, 12), ("bob", 12, 13), ("ann", 13, 20)]
+    assert [(s.user, s.start.hour, s.end.hour) for s in shifts] == [
+        ("ann", 8, 12),
+        ("bob", 12, 13),
+        ("ann", 13, 20),
+    ]
     assert gaps(shifts, _utc(2026, 1, 5), _utc(2026, 1, 6)) == [
         (_utc(2026, 1, 5), _utc(2026, 1, 5, 8)),
         (_utc(2026, 1, 5, 20), _utc(2026, 1, 6)),

@@ -25,7 +25,9 @@ def _at(*args: int) -> dt.datetime:
 
 @pytest.fixture
 def people(db: Any) -> list[Any]:
-    return [UserFactory(full_name=name, email=f"{name.lower()}@msp.example") for name in ("Ann", "Bob", "Cat")]
+    return [
+        UserFactory(full_name=name, email=f"{name.lower()}@msp.example") for name in ("Ann", "Bob", "Cat")
+    ]
 
 
 def test_schedule_oncall_users_follows_the_rotation_and_overrides(people: list[Any]) -> None:

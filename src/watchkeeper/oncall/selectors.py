@@ -39,10 +39,13 @@ class OncallStatus:
 
 
 def _with_rules(qs: QuerySet[Schedule]) -> QuerySet[Schedule]:
-    members = LayerMember.objects.order_by("position")
+    members = LayerMember.objects.select_related("user").order_by("position")
     return qs.select_related("client", "team").prefetch_related(
         Prefetch("layers", queryset=Layer.objects.prefetch_related(Prefetch("members", queryset=members))),
-        Prefetch("overrides", queryset=Override.objects.order_by("created_at", "id")),
+        Prefetch(
+            "overrides",
+            queryset=Override.objects.select_related("user", "replaces").order_by("created_at", "id"),
+        ),
     )
 
 
