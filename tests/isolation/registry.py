@@ -223,7 +223,7 @@ API: dict[tuple[str, str], Spec] = {
             "starts_at": "2026-01-01T00:00:00Z",
             "ends_at": "2026-01-02T00:00:00Z",
         },
-    ),  # fmt: skip
+    ),
     ("DELETE", "/api/v1/schedules/{schedule_id}/overrides/{override_id}"): Spec(WRITE, _override),
     ("GET", "/api/v1/schedules/{schedule_id}/oncall"): Spec(DETAIL, _schedule, viewer="technician"),
     ("GET", "/api/v1/schedules/{schedule_id}/shifts"): Spec(DETAIL, _schedule, viewer="technician"),

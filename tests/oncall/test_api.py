@@ -71,8 +71,10 @@ def test_create_then_ask_who_is_on_call_across_the_dst_change(
 def test_override_then_patch_layers(api_as: Any, manager: Any, techs: list[Any]) -> None:
     api = api_as(manager)
     sid = api.post("/api/v1/schedules", _body(techs)).json()["id"]
-    cover = {"user_id": techs[1].pk, "replaces_id": techs[0].pk,
-             "starts_at": "2026-03-24T00:00:00Z", "ends_at": "2026-03-25T00:00:00Z", "note": "dentist"}  # fmt: skip
+    cover = {
+        "user_id": techs[1].pk, "replaces_id": techs[0].pk, "note": "dentist",
+        "starts_at": "2026-03-24T00:00:00Z", "ends_at": "2026-03-25T00:00:00Z",
+    }  # fmt: skip
     made = api.post(f"/api/v1/schedules/{sid}/overrides", cover)
     assert made.status_code == 201, made.content
     at = api.get(f"/api/v1/schedules/{sid}/oncall", at="2026-03-24T12:00:00Z").json()
@@ -101,7 +103,7 @@ def test_override_then_patch_layers(api_as: Any, manager: Any, techs: list[Any])
                 ]
             },
             "shift_unit",
-        ),  # fmt: skip
+        ),
         (
             {
                 "layers": [
@@ -124,7 +126,7 @@ def test_override_then_patch_layers(api_as: Any, manager: Any, techs: list[Any])
                 ]
             },
             "restrictions",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_bad_input_is_a_clear_400_and_writes_nothing(

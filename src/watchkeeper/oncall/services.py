@@ -154,7 +154,7 @@ def restrictions_parse(kind: str, windows: Sequence[dict[str, Any]]) -> list[dic
             ) from None
         if kind == Restriction.WEEKLY and not all(1 <= d <= 7 for d in days):
             raise InvalidInput("Weekdays are 1 (Monday) to 7 (Sunday).", field="restrictions")
-        window = {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")}
+        window: dict[str, Any] = {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")}
         if kind == Restriction.WEEKLY:
             window |= {"start_day": days[0], "end_day": days[1]}
         elif start == end:
