@@ -61,6 +61,13 @@ def _override(v: Any) -> dict[str, Any]:
     return {"schedule_id": schedule.pk, "override_id": schedule.overrides.get().pk}
 
 
+def _layer(v: Any) -> dict[str, Any]:
+    from tests.oncall.factories import victim_schedule
+
+    schedule = victim_schedule(v)
+    return {"schedule_id": schedule.pk, "layer_id": schedule.layers.get().pk}
+
+
 def _planted(v: Any) -> dict[str, Any]:
     """Lists: make sure the victim has a schedule that must not show."""
     _schedule(v)
@@ -134,6 +141,30 @@ URLS: dict[str, Spec] = {
         PAGE, _incident, body=lambda v: {"impact": "low", "urgency": "low"}, method="POST"
     ),
     "incidents:assign": Spec(PAGE, _incident, body=lambda v: {"owner": "me"}, method="POST"),
+    # On-call: schedule pages are MSP data; a schedule dedicated to A is a 404 for B's people.
+    "oncall:list": Spec(LIST, _planted),
+    "oncall:board": Spec(LIST, _planted),
+    "oncall:new": Spec(
+        WRITE, body=lambda v: {"name": "Planted", "time_zone": "UTC", "client": v.client.slug}, method="POST"
+    ),
+    "oncall:my_calendar": Spec(PAGE, method="POST"),
+    "oncall:feed": Spec(PUBLIC, lambda v: {"token": "x" * 32}),
+    "oncall:detail": Spec(DETAIL, _schedule, viewer="technician"),
+    "oncall:layer_new": Spec(PAGE, _schedule),
+    "oncall:layer_edit": Spec(PAGE, _layer),
+    "oncall:layer_delete": Spec(PAGE, _layer, method="POST"),
+    "oncall:override_new": Spec(
+        PAGE,
+        _schedule,
+        method="POST",
+        body=lambda v: {
+            "user": v.technician.pk,
+            "starts_at": "2031-01-01T00:00",
+            "ends_at": "2031-01-02T00:00",
+        },
+    ),
+    "oncall:override_delete": Spec(PAGE, _override, method="POST"),
+    "oncall:calendar": Spec(PAGE, _schedule, method="POST"),
     "api:api-root": Spec(PUBLIC),
     "api-not-found": Spec(PUBLIC, lambda v: {"rest": f"clients/{v.client.slug}/secrets"}),
     "api:openapi-json": Spec(PUBLIC),

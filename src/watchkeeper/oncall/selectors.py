@@ -68,8 +68,32 @@ def schedule_access(*, actor: access.ActorLike, pk: int) -> Schedule:
 
 
 def schedules_covering_client(*, client: Client) -> QuerySet[Schedule]:
-    """THE answer to "which schedules cover this client": its dedicated ones and the MSP-wide ones."""
+    """THE answer to "which schedules cover this client": its dedicated ones and the MSP-wide
+    ones. `covers` is the same rule for schedules already in memory; change both together."""
     return Schedule.objects.filter(Q(client=client) | Q(client__isnull=True))
+
+
+def covers(schedule: Schedule, client: Client) -> bool:
+    return schedule.client_id is None or schedule.client_id == client.pk
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    client: Client
+    services: list[str]
+    statuses: list[OncallStatus]
+
+
+def oncall_board(*, actor: access.ActorLike, at: dt.datetime) -> list[BoardRow]:
+    """Who is on call for each active client the actor may see (and so for its services),
+    now and next. A fixed number of queries whatever the number of clients."""
+    statuses = oncall_overview(actor=actor, at=at)
+    clients = access.visible_clients(actor).filter(is_active=True).order_by("name")
+    rows = []
+    for client in clients.prefetch_related("services"):
+        services = sorted(service.name for service in client.services.all() if service.is_active)
+        rows.append(BoardRow(client, services, [s for s in statuses if covers(s.schedule, client)]))
+    return rows
 
 
 # --- the final schedule ------------------------------------------------------------------------
