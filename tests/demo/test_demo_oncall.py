@@ -33,4 +33,8 @@ def test_demo_schedules_cover_the_noc_and_load_once(db: Any, data_dir: Path) -> 
     assert dedicated.client is not None and dedicated.client.slug == "hvdental"
     before = (list(Schedule.objects.values()), list(Layer.objects.values()), list(Override.objects.values()))
     demo_load()
-    assert (list(Schedule.objects.values()), list(Layer.objects.values()), list(Override.objects.values())) == before
+    assert (
+        list(Schedule.objects.values()),
+        list(Layer.objects.values()),
+        list(Override.objects.values()),
+    ) == before

@@ -19,7 +19,6 @@ from django.db.models import F
 
 from watchkeeper.alerts.services.processing import inbox_process
 from watchkeeper.core import clock
-from watchkeeper.engine import oncall as _oncall  # noqa: F401 - registers the hand-off timer
 from watchkeeper.engine.jobs import JOBS, Job
 from watchkeeper.engine.models import EngineProcess, PeriodicJob
 from watchkeeper.engine.timers import timers_run_due

@@ -8,6 +8,7 @@ by its dedup key, so each is sent once) and e-mails it after commit with Django'
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import zoneinfo
 
 from django.conf import settings
@@ -105,6 +106,11 @@ def _off_call(schedule: Schedule, state: NoticeState, now: dt.datetime) -> None:
 # --- changes -----------------------------------------------------------------------------------
 
 
+def _digest(before: object, after: object) -> str:
+    """Names one change (from these shifts to those), so a repeated run does not tell twice."""
+    return hashlib.sha256(repr((before, after)).encode()).hexdigest()[:24]
+
+
 def upcoming(*, schedule_id: int, now: dt.datetime) -> Upcoming:
     """Each person's final shifts of the schedule in the coming CHANGE_HORIZON."""
     schedule = _fresh(schedule_id)
@@ -133,6 +139,6 @@ def changes_notify(*, schedule_id: int, before: Upcoming, now: dt.datetime) -> i
             subject=f"Your on-call shifts changed: {schedule.name}",
             text=f"Your shifts for {schedule.name} in the next {CHANGE_HORIZON.days} days are now:\n"
             + "\n".join(lines),
-            dedup_key=f"oncall-changed:{schedule.pk}:{user.pk}:{now.isoformat()}",
+            dedup_key=f"oncall-changed:{schedule.pk}:{user.pk}:{_digest(before.get(user.pk), shifts)}",
         )  # fmt: skip
     return told
