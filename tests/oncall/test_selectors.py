@@ -77,3 +77,14 @@ def test_the_overview_costs_a_fixed_number_of_queries(people: list[Any]) -> None
     for n in range(5):
         make_schedule(people, name=f"More {n}")
     assert count() == few
+
+
+def test_now_shows_the_whole_shift_of_a_long_rotation(people: list[Any]) -> None:
+    schedule = make_schedule(people[:2])  # weekly, Mondays 09:00 UTC
+    (status,) = selectors.oncall_status(schedules=[schedule], at=_at(2026, 1, 10, 12))  # a Saturday
+    (shift,) = status.now
+    assert (shift.user, shift.start, shift.end) == (people[0], _at(2026, 1, 5, 9), _at(2026, 1, 12, 9))
+    assert status.next is not None and (status.next.start, status.next.end) == (
+        _at(2026, 1, 12, 9),
+        _at(2026, 1, 19, 9),
+    )

@@ -174,11 +174,28 @@ def schedule_oncall_users(*, schedule: Schedule, at: dt.datetime) -> list[User]:
 
 
 def _status_ids(schedule: Schedule, at: dt.datetime) -> tuple[list[rotation.Shift], rotation.Shift | None]:
-    """The shifts containing `at` (whole, not clipped) and the next shift starting after them."""
-    shifts = _shift_ids(schedule, at - dt.timedelta(days=1), at + NEXT_HORIZON)
-    now = [s for s in shifts if s.contains(at)]
-    later = [s for s in shifts if s.start > at and all(s.start >= n.end or s.user != n.user for n in now)]
-    return now, (later[0] if later else None)
+    """The shifts containing `at` (whole, not clipped) and the next shift starting after them.
+    Starts with a narrow window and widens it only while a shift touches its edges, so short
+    rotations stay cheap; beyond NEXT_HORIZON either way, shifts are shown clipped."""
+    now: list[rotation.Shift] = []
+    upcoming: rotation.Shift | None = None
+    for back, ahead in _WINDOWS:
+        lo, hi = at - back, at + ahead
+        shifts = _shift_ids(schedule, lo, hi)
+        now = [s for s in shifts if s.contains(at)]
+        later = [s for s in shifts if s.start > at and all(s.start >= n.end or s.user != n.user for n in now)]
+        upcoming = later[0] if later else None
+        whole = all(lo < n.start and n.end < hi for n in now)
+        if whole and upcoming is not None and upcoming.end < hi:
+            break
+    return now, upcoming
+
+
+_WINDOWS = (
+    (dt.timedelta(days=1), dt.timedelta(days=3)),
+    (dt.timedelta(days=16), dt.timedelta(days=16)),
+    (NEXT_HORIZON, NEXT_HORIZON),
+)
 
 
 def oncall_status(*, schedules: Sequence[Schedule], at: dt.datetime) -> list[OncallStatus]:
