@@ -48,6 +48,11 @@ class ScheduleData:
     client: str = ""
 
 
+# Monday to Friday, 08:00–18:00 each day.
+_WEEKDAYS_8_TO_6 = tuple(
+    {"start_day": d, "start": "08:00", "end_day": d, "end": "18:00"} for d in range(1, 6)
+)
+
 SCHEDULES = (
     ScheduleData(
         name="NOC primary",
@@ -75,7 +80,7 @@ SCHEDULES = (
         layers=(
             LayerData(
                 "Weekdays", ("jordan.blake", "tomas.herrera"), handoff=dt.time(8), restriction="weekly",
-                windows=({"start_day": 1, "start": "08:00", "end_day": 5, "end": "18:00"},),
+                windows=_WEEKDAYS_8_TO_6,
             ),
         ),
     ),
