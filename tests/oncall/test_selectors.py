@@ -14,6 +14,7 @@ from tests.oncall.factories import make_schedule
 from watchkeeper.accounts.models import Role
 from watchkeeper.core import clock
 from watchkeeper.oncall import selectors
+from watchkeeper.oncall.models import Schedule
 from watchkeeper.oncall.services import override_create
 
 UTC = dt.UTC
@@ -88,3 +89,11 @@ def test_now_shows_the_whole_shift_of_a_long_rotation(people: list[Any]) -> None
         _at(2026, 1, 12, 9),
         _at(2026, 1, 19, 9),
     )
+
+
+def test_the_paging_interface_takes_a_plain_schedule(people: list[Any]) -> None:
+    make_schedule(people[:2], unit="days")
+    plain = Schedule.objects.get()  # as paging holds it: no prefetching
+    assert selectors.schedule_oncall_users(schedule=plain, at=_at(2026, 1, 6, 10)) == [people[1]]
+    with pytest.raises(ValueError, match="timezone-aware"):
+        selectors.schedule_oncall_users(schedule=plain, at=dt.datetime(2026, 1, 6, 10))  # noqa: DTZ001
