@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -212,3 +213,46 @@ def test_before_the_rotation_starts_nobody_is_on_call() -> None:
 def test_bad_specs_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(Exception):  # noqa: B017 - ValueError or ZoneInfoNotFoundError
         LayerSpec(**{"participants": ("a",), "anchor": dt.datetime(2026, 1, 1), "time_zone": "UTC", **bad})  # type: ignore[arg-type]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    base=layers,
+    top=layers,
+    hours=st.integers(1, 23),
+    covers=st.lists(
+        st.tuples(
+            st.integers(0, 24 * 50),
+            st.integers(1, 72),
+            st.sampled_from("abcdefz"),
+            st.sampled_from([None, "a", "b"]),
+        ),
+        max_size=4,
+    ),
+    probes=st.lists(st.integers(0, 60 * 24 * 59), min_size=1, max_size=20),
+)
+def test_the_final_schedule_agrees_with_a_per_instant_reference(
+    base: LayerSpec, top: LayerSpec, hours: int, covers: list[Any], probes: list[int]
+) -> None:
+    lo = _utc(2026, 3, 1)
+    window = Window(start=dt.time(8), end=dt.time((8 + hours) % 24))
+    high = LayerSpec(**{**top.__dict__, "restriction": "daily", "windows": (window,), "priority": 1})
+    overrides = [
+        OverrideSpec(
+            user=who, start=lo + dt.timedelta(hours=h), end=lo + dt.timedelta(hours=h + n), replaces=whom
+        )
+        for h, n, who, whom in covers
+    ]
+    final = final_shifts([base, high], overrides, lo, lo + dt.timedelta(days=60))
+    for minutes in probes:
+        at = lo + dt.timedelta(minutes=minutes)
+        expected = None
+        for spec in (high, base):  # highest priority first
+            (hit,) = layer_shifts(spec, at, at + dt.timedelta(seconds=1)) or (None,)
+            if hit is not None:
+                expected = hit.user
+                break
+        for o in overrides:  # later overrides win
+            if o.start <= at < o.end and (o.replaces is None or o.replaces == expected):
+                expected = o.user
+        assert [s.user for s in final if s.contains(at)] == ([expected] if expected else []), at
