@@ -150,6 +150,9 @@ URLS: dict[str, Spec] = {
     "oncall:my_calendar": Spec(PAGE, method="POST"),
     "oncall:feed": Spec(PUBLIC, lambda v: {"token": "x" * 32}),
     "oncall:detail": Spec(DETAIL, _schedule, viewer="technician"),
+    "oncall:edit": Spec(
+        PAGE, _schedule, body=lambda v: {"name": "Taken over", "time_zone": "UTC"}, method="POST"
+    ),
     "oncall:layer_new": Spec(PAGE, _schedule),
     "oncall:layer_edit": Spec(PAGE, _layer),
     "oncall:layer_delete": Spec(PAGE, _layer, method="POST"),

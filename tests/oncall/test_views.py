@@ -137,3 +137,19 @@ def test_board_and_list_cost_a_fixed_number_of_queries(manager: Any, techs: list
         make_schedule(techs, name=f"Extra {n}")
     assert count("oncall:board") == few_board
     assert count("oncall:list") == few_list
+
+
+def test_settings_form_and_the_own_status_line(manager: Any, techs: list[Any]) -> None:
+    clock.freeze(dt.datetime(2026, 1, 5, 12, tzinfo=UTC))
+    schedule = make_schedule(techs)
+    http = _as(manager)
+    bad = http.post(reverse("oncall:edit", args=[schedule.pk]), {"name": "NOC", "time_zone": "Mars/Olympus"})
+    assert bad.status_code == 400 and "IANA" in bad.content.decode()
+    saved = http.post(
+        reverse("oncall:edit", args=[schedule.pk]), {"name": "NOC London", "time_zone": "Europe/London"}
+    )
+    assert saved.status_code == 302
+    schedule.refresh_from_db()
+    assert (schedule.name, schedule.time_zone) == ("NOC London", "Europe/London")
+    assert _as(techs[0]).get(reverse("oncall:edit", args=[schedule.pk])).status_code == 403  # technicians
+    assert "You are on call now: " in _as(techs[0]).get(reverse("oncall:list")).content.decode()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("my-calendar", views.my_calendar_rotate, name="my_calendar"),
     path("calendar/<str:token>.ics", views.feed, name="feed"),
     path("<int:schedule_id>/", views.schedule_page, name="detail"),
+    path("<int:schedule_id>/edit", views.schedule_edit, name="edit"),
     path("<int:schedule_id>/layers/new", views.layer_form, name="layer_new"),
     path("<int:schedule_id>/layers/<int:layer_id>/", views.layer_form, name="layer_edit"),
     path("<int:schedule_id>/layers/<int:layer_id>/delete", views.layer_delete, name="layer_delete"),

@@ -55,7 +55,10 @@ def schedule_list_page(request: HttpRequest) -> HttpResponse:
     ids = [schedule.pk for schedule in page.items]
     ruled = selectors.with_rules(Schedule.objects.filter(pk__in=ids)).order_by("name", "id")
     statuses = selectors.oncall_status(schedules=list(ruled), at=clock.now())
-    context = {"page": page, "statuses": statuses, "can_manage": access.can(user, "schedules.manage")}
+    context = {
+        "page": page, "statuses": statuses, "can_manage": access.can(user, "schedules.manage"),
+        "mine": selectors.oncall_now_for_user(user=user, at=clock.now()),
+    }  # fmt: skip
     return render(request, "oncall/list.html", context)
 
 
@@ -81,6 +84,28 @@ def schedule_new(request: HttpRequest) -> HttpResponse:
             return redirect("oncall:detail", schedule.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "oncall/new.html", {"form": form, "clients": clients}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def schedule_edit(request: HttpRequest, schedule_id: int) -> HttpResponse:
+    """Name, description and time zone; the client a schedule is for does not change."""
+    schedule = _schedule(request, schedule_id)
+    user = _user(request)
+    access.require(user, "schedules.manage")
+    initial = {"name": schedule.name, "description": schedule.description, "time_zone": schedule.time_zone}
+    form = ScheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {key: form.cleaned_data[key] for key in ("name", "description", "time_zone")}
+        try:
+            services.schedule_update(actor=user, schedule=schedule, **data)
+        except WatchkeeperError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, f"Saved {data['name']}.")
+            return redirect("oncall:detail", schedule.pk)
+    context = {"form": form, "schedule": schedule}
+    return render(request, "oncall/new.html", context, status=400 if request.method == "POST" else 200)
 
 
 def _weeks(request: HttpRequest) -> int:
