@@ -79,6 +79,33 @@ def _window_body(slug: str) -> dict[str, Any]:
     }
 
 
+def _schedule(v: Any) -> dict[str, Any]:
+    """A schedule dedicated to the victim (named after it, so a leak shows), with an override."""
+    from tests.oncall.factories import victim_schedule
+
+    return {"schedule_id": victim_schedule(v).pk}
+
+
+def _override(v: Any) -> dict[str, Any]:
+    from tests.oncall.factories import victim_schedule
+
+    schedule = victim_schedule(v)
+    return {"schedule_id": schedule.pk, "override_id": schedule.overrides.get().pk}
+
+
+def _layer(v: Any) -> dict[str, Any]:
+    from tests.oncall.factories import victim_schedule
+
+    schedule = victim_schedule(v)
+    return {"schedule_id": schedule.pk, "layer_id": schedule.layers.get().pk}
+
+
+def _planted(v: Any) -> dict[str, Any]:
+    """Lists: make sure the victim has a schedule that must not show."""
+    _schedule(v)
+    return {}
+
+
 # HTML URL names (namespace:name). Django admin URLs are covered by test_admin_isolation.
 URLS: dict[str, Spec] = {
     "web:home": Spec(LIST),
@@ -154,6 +181,33 @@ URLS: dict[str, Spec] = {
         PAGE, _incident, body=lambda v: {"impact": "low", "urgency": "low"}, method="POST"
     ),
     "incidents:assign": Spec(PAGE, _incident, body=lambda v: {"owner": "me"}, method="POST"),
+    # On-call: schedule pages are MSP data; a schedule dedicated to A is a 404 for B's people.
+    "oncall:list": Spec(LIST, _planted),
+    "oncall:board": Spec(LIST, _planted),
+    "oncall:new": Spec(
+        WRITE, body=lambda v: {"name": "Planted", "time_zone": "UTC", "client": v.client.slug}, method="POST"
+    ),
+    "oncall:my_calendar": Spec(PAGE, method="POST"),
+    "oncall:feed": Spec(PUBLIC, lambda v: {"token": "x" * 32}),
+    "oncall:detail": Spec(DETAIL, _schedule, viewer="technician"),
+    "oncall:edit": Spec(
+        PAGE, _schedule, body=lambda v: {"name": "Taken over", "time_zone": "UTC"}, method="POST"
+    ),
+    "oncall:layer_new": Spec(PAGE, _schedule),
+    "oncall:layer_edit": Spec(PAGE, _layer),
+    "oncall:layer_delete": Spec(PAGE, _layer, method="POST"),
+    "oncall:override_new": Spec(
+        PAGE,
+        _schedule,
+        method="POST",
+        body=lambda v: {
+            "user": v.technician.pk,
+            "starts_at": "2031-01-01T00:00",
+            "ends_at": "2031-01-02T00:00",
+        },
+    ),
+    "oncall:override_delete": Spec(PAGE, _override, method="POST"),
+    "oncall:calendar": Spec(PAGE, _schedule, method="POST"),
     "api:api-root": Spec(PUBLIC),
     "api-not-found": Spec(PUBLIC, lambda v: {"rest": f"clients/{v.client.slug}/secrets"}),
     "api:openapi-json": Spec(PUBLIC),
@@ -248,4 +302,24 @@ API: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/incidents/{incident_id}/assign"): Spec(
         WRITE, _incident, body=lambda v: {"owner": v.technician.pk}
     ),
+    # On-call schedules: MSP data; a schedule dedicated to A is invisible to B's people.
+    ("GET", "/api/v1/schedules"): Spec(LIST, _planted, client_filter=True),
+    ("POST", "/api/v1/schedules"): Spec(WRITE, body=lambda v: {"name": "Planted", "client": v.client.slug}),
+    ("GET", "/api/v1/schedules/{schedule_id}"): Spec(DETAIL, _schedule, viewer="technician"),
+    ("PATCH", "/api/v1/schedules/{schedule_id}"): Spec(
+        WRITE, _schedule, body=lambda v: {"name": "Taken over"}
+    ),
+    ("POST", "/api/v1/schedules/{schedule_id}/overrides"): Spec(
+        WRITE,
+        _schedule,
+        body=lambda v: {
+            "user_id": v.technician.pk,
+            "starts_at": "2026-01-01T00:00:00Z",
+            "ends_at": "2026-01-02T00:00:00Z",
+        },
+    ),
+    ("DELETE", "/api/v1/schedules/{schedule_id}/overrides/{override_id}"): Spec(WRITE, _override),
+    ("GET", "/api/v1/schedules/{schedule_id}/oncall"): Spec(DETAIL, _schedule, viewer="technician"),
+    ("GET", "/api/v1/schedules/{schedule_id}/shifts"): Spec(DETAIL, _schedule, viewer="technician"),
+    ("GET", "/api/v1/oncall"): Spec(LIST, _planted),
 }

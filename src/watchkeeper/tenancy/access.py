@@ -59,6 +59,10 @@ _GLOBAL: dict[str, frozenset[str]] = {
     "teams.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
     "console.use": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
     "portal.use": CLIENT_ROLES,
+    # On-call schedules are MSP data, also when dedicated to one client (see `scope_shared`).
+    "schedules.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    "schedules.manage": MSP_ADMIN_ROLES | {Role.MANAGER},
+    "schedules.override": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
 }
 
 # Actions on one client's objects, for the roles that can see that client.
@@ -82,6 +86,8 @@ _PER_CLIENT: dict[str, frozenset[str]] = {
 _SCOPE_OF = {
     **{action: "admin" for action in ("clients.create", "users.manage", "teams.manage", "security.manage")},
     "policy.edit": "admin",
+    "schedules.manage": "write",
+    "schedules.override": "write",
     "client.edit": "write",
     "services.manage": "write",
     "sites.manage": "write",
@@ -133,6 +139,15 @@ def scope(qs: QuerySet[M], actor: ActorLike, *, field: str = "client") -> QueryS
     if sees_every_client(actor):
         return qs
     return qs.filter(**{f"{field}__in": visible_clients(actor).values("pk")})
+
+
+def scope_shared(qs: QuerySet[M], actor: ActorLike, *, field: str = "client") -> QuerySet[M]:
+    """Narrow MSP rows that are either shared by every client (`field` empty) or dedicated to
+    one client: shared rows plus those of the clients the actor may see."""
+    if sees_every_client(actor):
+        return qs
+    visible = visible_clients(actor).values("pk")
+    return qs.filter(models.Q(**{f"{field}__isnull": True}) | models.Q(**{f"{field}__in": visible}))
 
 
 def scope_for(qs: QuerySet[M], actor: ActorLike, action: str, *, field: str = "client") -> QuerySet[M]:

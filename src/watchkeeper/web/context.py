@@ -15,7 +15,7 @@ _AREAS: tuple[tuple[str, str | None, str], ...] = (
     ("Incidents", "incidents:list", "console.use"),
     ("Alerts", "alerts:list", "console.use"),
     ("Integrations", "alerts:integrations", "console.use"),
-    ("On-call", None, "console.use"),
+    ("On-call", "oncall:list", "schedules.view"),
     ("SLAs", None, "console.use"),
     ("Status pages", None, "console.use"),
     ("Reviews", None, "console.use"),
