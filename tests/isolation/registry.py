@@ -114,6 +114,20 @@ URLS: dict[str, Spec] = {
         PAGE, _incident, body=lambda v: {"impact": "low", "urgency": "low"}, method="POST"
     ),
     "incidents:assign": Spec(PAGE, _incident, body=lambda v: {"owner": "me"}, method="POST"),
+    "incidents:bulk": Spec(
+        PAGE, body=lambda v: {"incident": [v.incident.pk], "action": "acknowledge"}, method="POST"
+    ),
+    "incidents:hand_off": Spec(
+        PAGE, _incident, body=lambda v: {"owner": v.technician.pk, "note": "Planted"}, method="POST"
+    ),
+    "incidents:category": Spec(PAGE, _incident, body=lambda v: {"category": ""}, method="POST"),
+    "incidents:responder_add": Spec(
+        PAGE, _incident, body=lambda v: {"user": v.technician.pk, "role": "commander"}, method="POST"
+    ),
+    "incidents:responder_remove": Spec(
+        PAGE, _incident, body=lambda v: {"user": v.technician.pk}, method="POST"
+    ),
+    "incidents:merge": Spec(PAGE, _incident, body=lambda v: {"into": v.incident.pk}, method="POST"),
     "api:api-root": Spec(PUBLIC),
     "api-not-found": Spec(PUBLIC, lambda v: {"rest": f"clients/{v.client.slug}/secrets"}),
     "api:openapi-json": Spec(PUBLIC),

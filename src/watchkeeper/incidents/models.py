@@ -50,6 +50,10 @@ class Incident(ClientOwned):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     reopened_count = models.PositiveIntegerField(default=0)
+    # Set when this incident was merged into another: it is resolved and points at the survivor.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_incidents"
+    )
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -81,6 +85,10 @@ class TimelineKind(models.TextChoices):
     PRIORITY = "priority", "Priority change"
     OWNER = "owner", "Owner change"
     CHANGE = "change", "Change event"
+    CATEGORY = "category", "Category change"
+    RESPONDER = "responder", "Responder change"
+    MERGE = "merge", "Merge"
+    COMMENT = "comment", "Client comment"
 
 
 class TimelineEntry(models.Model):
@@ -112,3 +120,25 @@ class TimelineEntry(models.Model):
         if self.pk is not None:
             raise RuntimeError("Timeline entries are append-only")
         super().save(*args, **kwargs)
+
+
+class ResponderRole(models.TextChoices):
+    COMMANDER = "commander", "Incident commander"
+    COMMUNICATIONS = "communications", "Communications lead"
+    TECHNICIAN = "technician", "Technician"
+
+
+class Responder(models.Model):
+    """A person working on an incident besides (or with) its owner, in one role."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="responders")
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="responding")
+    role = models.CharField(max_length=20, choices=ResponderRole.choices, default=ResponderRole.TECHNICIAN)
+    added_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["incident", "user"], name="unique_incident_responder")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} as {self.role} on {self.incident_id}"

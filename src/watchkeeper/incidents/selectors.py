@@ -10,11 +10,19 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from watchkeeper.alerts.models import Alert
 from watchkeeper.core.errors import InvalidInput
-from watchkeeper.incidents.models import OPEN_INCIDENT_STATUSES, Incident, IncidentStatus, TimelineEntry
+from watchkeeper.incidents.models import (
+    OPEN_INCIDENT_STATUSES,
+    Incident,
+    IncidentStatus,
+    Responder,
+    TimelineEntry,
+    TimelineKind,
+)
+from watchkeeper.policy.selectors import priority_keys
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Client
 
@@ -111,7 +119,77 @@ def incident_detail(*, actor: access.ActorLike, pk: int) -> Incident:
         .defer("raw", "details", "images")
         .order_by("first_seen_at", "id")
     )
+    responders = Responder.objects.select_related("user").order_by("added_at", "id")
     qs = _base(actor).prefetch_related(
-        Prefetch("timeline", queryset=timeline), Prefetch("alerts", queryset=alerts)
+        Prefetch("timeline", queryset=timeline),
+        Prefetch("alerts", queryset=alerts),
+        Prefetch("responders", queryset=responders),
     )
+    return access.object_access(actor, qs, pk=pk)
+
+
+def incident_queue_order(qs: QuerySet[Incident], *, open_first: bool = True) -> QuerySet[Incident]:
+    """Most urgent first in the policy's own priority order (not the keys' alphabet); within a
+    priority, open work waiting longest first (`open_first`), or history newest first."""
+    rank = Case(
+        *[When(priority=key, then=Value(position)) for position, key in enumerate(priority_keys())],
+        default=Value(999),
+        output_field=IntegerField(),
+    )
+    age = "opened_at" if open_first else "-opened_at"
+    return qs.annotate(priority_rank=rank).order_by("priority_rank", age, "id")
+
+
+CHANGE_KINDS = (
+    TimelineKind.OPENED, TimelineKind.STATUS, TimelineKind.PRIORITY, TimelineKind.OWNER,
+    TimelineKind.CATEGORY, TimelineKind.RESPONDER, TimelineKind.MERGE, TimelineKind.CHANGE,
+)  # fmt: skip
+
+# Timeline filters of the incident page: what each shows.
+TIMELINE_FILTERS: dict[str, tuple[str, Q | None]] = {
+    "all": ("Everything", None),
+    "notes": ("Notes", Q(kind=TimelineKind.NOTE)),
+    "alerts": ("Alerts", Q(kind=TimelineKind.ALERT)),
+    # Pages and escalations are written by paging with kinds starting "page" or "escalation".
+    "pages": ("Pages", Q(kind__startswith="page") | Q(kind__startswith="escalation")),
+    "client": ("Client updates", Q(client_visible=True)),
+    "changes": (
+        "Changes",
+        Q(kind__in=CHANGE_KINDS),
+    ),
+}
+
+
+def timeline_filtered(*, incident: Incident, show: str) -> list[TimelineEntry]:
+    """The incident's timeline narrowed by a TIMELINE_FILTERS key (an unknown key is a 400).
+    Uses the prefetched timeline when showing everything."""
+    if show not in TIMELINE_FILTERS:
+        raise InvalidInput(f"Unknown timeline filter '{show}'. Use one of: {', '.join(TIMELINE_FILTERS)}.")
+    condition = TIMELINE_FILTERS[show][1]
+    if condition is None:
+        return list(incident.timeline.all())
+    entries = TimelineEntry.objects.filter(condition, incident=incident).select_related("actor")
+    return list(entries.order_by("at", "id"))
+
+
+# --- the client portal: a client user's own incidents, client-visible entries only --------------
+
+
+def portal_incident_list(*, actor: access.ActorLike, open_only: bool | None = None) -> QuerySet[Incident]:
+    """The incidents of the portal user's own client (access action `portal.incidents`)."""
+    qs = access.scope_for(Incident.objects.select_related("client", "service"), actor, "portal.incidents")
+    if open_only is True:
+        qs = qs.filter(status__in=OPEN_INCIDENT_STATUSES)
+    elif open_only is False:
+        qs = qs.exclude(status__in=OPEN_INCIDENT_STATUSES)
+    return qs.order_by("-opened_at", "-id")
+
+
+def portal_incident_detail(*, actor: access.ActorLike, pk: int) -> Incident:
+    """One of the client's incidents with only its client-visible timeline entries prefetched
+    (as `visible_timeline`): internal notes never leave the database for a portal page."""
+    visible = TimelineEntry.objects.filter(client_visible=True).select_related("actor").order_by("at", "id")
+    qs = access.scope_for(
+        Incident.objects.select_related("client", "service"), actor, "portal.incidents"
+    ).prefetch_related(Prefetch("timeline", queryset=visible, to_attr="visible_timeline"))
     return access.object_access(actor, qs, pk=pk)

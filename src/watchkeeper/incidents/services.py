@@ -23,7 +23,7 @@ from watchkeeper.incidents.models import (
     TimelineEntry,
     TimelineKind,
 )
-from watchkeeper.policy.selectors import priority_for
+from watchkeeper.policy.selectors import category_keys, priority_for
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Client, Service
 
@@ -244,3 +244,67 @@ def incident_assign(*, incident: Incident, by: Any, owner: User | None) -> Incid
         )
         incident_changed(incident=incident)
     return incident
+
+
+def incident_hand_off(*, incident: Incident, by: Any, to: User, note: str) -> Incident:
+    """Give the incident to `to` with a hand-off note (what is known, what is next). The note
+    is the point of a hand-off, so it is required."""
+    if not note.strip():
+        raise InvalidInput("A hand-off needs a note: what is known and what is next.", field="note")
+    if len(note) > 20_000:
+        raise InvalidInput("A hand-off note can be at most 20,000 characters.", field="note")
+    if not to.is_msp or not access.visible_clients(to).filter(pk=incident.client_id).exists():
+        raise InvalidInput(f"{to} cannot work on {incident.client.name}'s incidents.", field="owner")
+    with transaction.atomic():
+        incident = _locked(incident)
+        if not incident.is_open:
+            raise Conflict(f"{incident.reference} is {incident.status}: there is nothing to hand off.")
+        before = incident.owner_id
+        incident.owner = to
+        incident.save(update_fields=incident.touch_fields("owner"))
+        timeline_add(
+            incident=incident, kind=TimelineKind.OWNER, by=by,
+            text=f"Handed off to {to.full_name or to.email}: {note.strip()}",
+            data={"owner": to.pk, "from": before, "handoff": True},
+        )  # fmt: skip
+        incident_changed(incident=incident)
+    return incident
+
+
+def incident_set_category(*, incident: Incident, by: Any, category: str) -> Incident:
+    """Set the policy category ("" for none); an unknown category is a 400."""
+    if category and category not in category_keys():
+        raise InvalidInput(
+            f"Unknown category '{category}' (known: {', '.join(category_keys())}).", field="category"
+        )
+    with transaction.atomic():
+        incident = _locked(incident)
+        if incident.category == category:
+            return incident
+        before = incident.category
+        incident.category = category
+        incident.save(update_fields=incident.touch_fields("category"))
+        timeline_add(
+            incident=incident, kind=TimelineKind.CATEGORY, by=by,
+            text=f"Category: {category or 'none'}" + (f" (was {before})" if before else ""),
+            data={"from": before, "to": category},
+        )  # fmt: skip
+        incident_changed(incident=incident)
+    return incident
+
+
+def incident_comment(*, incident: Incident, by: User, text: str) -> TimelineEntry:
+    """A client user's comment from the portal: a client-visible entry by that user. It
+    notifies nobody yet (paging and comms pick it up from the timeline). The caller checked
+    that `by` may comment on this incident."""
+    if not text.strip():
+        raise InvalidInput("A comment needs some text.", field="text")
+    if len(text) > 5_000:
+        raise InvalidInput("A comment can be at most 5,000 characters.", field="text")
+    with transaction.atomic():
+        incident = _locked(incident)
+        entry = timeline_add(
+            incident=incident, kind=TimelineKind.COMMENT, by=by, text=text.strip(), client_visible=True
+        )
+        incident_changed(incident=incident)
+        return entry

@@ -184,3 +184,16 @@ def severity_defaults(severity: str) -> tuple[str, str]:
             f"Unknown severity '{severity}' (known: {', '.join(SEVERITIES)}).", field="severity"
         )
     return found
+
+
+def priority_keys() -> list[str]:
+    """The policy's priority keys, most urgent first (the queue sorts in this order)."""
+    return list(
+        Priority.objects.filter(policy_id=POLICY_PK).order_by("position", "pk").values_list("key", flat=True)
+    )
+
+
+def category_keys() -> list[str]:
+    return list(
+        Category.objects.filter(policy_id=POLICY_PK).order_by("position", "pk").values_list("key", flat=True)
+    )
