@@ -53,7 +53,7 @@ URLS: dict[str, Spec] = {
     "web:healthz": Spec(PUBLIC),
     "web:readyz": Spec(PUBLIC),
     "web:metrics": Spec(PUBLIC),
-    "tenancy:client": Spec(DETAIL, _client_slug),
+    "tenancy:client": Spec(DETAIL, _client_slug, viewer="technician"),
     "tenancy:portal": Spec(PAGE),
     "accounts:login": Spec(PUBLIC),
     "accounts:two_factor_verify": Spec(PUBLIC),
@@ -128,6 +128,21 @@ URLS: dict[str, Spec] = {
         PAGE, _incident, body=lambda v: {"user": v.technician.pk}, method="POST"
     ),
     "incidents:merge": Spec(PAGE, _incident, body=lambda v: {"into": v.incident.pk}, method="POST"),
+    # The client portal's incident pages: the DETAIL control is the victim's own client user.
+    "portal:incidents": Spec(LIST),
+    "portal:new": Spec(
+        WRITE,
+        body=lambda v: {
+            "kind": "problem",
+            "service": v.service.pk,
+            "title": "Planted",
+            "people": "many",
+            "working": "stopped",
+        },
+        method="POST",
+    ),
+    "portal:incident": Spec(DETAIL, _incident, viewer="client_user"),
+    "portal:comment": Spec(PAGE, _incident, body=lambda v: {"text": "Planted comment"}, method="POST"),
     "api:api-root": Spec(PUBLIC),
     "api-not-found": Spec(PUBLIC, lambda v: {"rest": f"clients/{v.client.slug}/secrets"}),
     "api:openapi-json": Spec(PUBLIC),
@@ -201,5 +216,24 @@ API: dict[tuple[str, str], Spec] = {
     ),
     ("POST", "/api/v1/incidents/{incident_id}/assign"): Spec(
         WRITE, _incident, body=lambda v: {"owner": v.technician.pk}
+    ),
+    ("POST", "/api/v1/incidents/{incident_id}/hand-off"): Spec(
+        WRITE, _incident, body=lambda v: {"owner": v.technician.pk, "note": "Planted"}
+    ),
+    ("POST", "/api/v1/incidents/{incident_id}/category"): Spec(
+        WRITE, _incident, body=lambda v: {"category": ""}
+    ),
+    ("POST", "/api/v1/incidents/{incident_id}/responders"): Spec(
+        WRITE, _incident, body=lambda v: {"user": v.technician.pk, "role": "commander"}
+    ),
+    ("DELETE", "/api/v1/incidents/{incident_id}/responders/{user_id}"): Spec(
+        WRITE, lambda v: {"incident_id": v.incident.pk, "user_id": v.technician.pk}
+    ),
+    ("POST", "/api/v1/incidents/{incident_id}/merge"): Spec(
+        WRITE, _incident, body=lambda v: {"into": v.incident.pk}
+    ),
+    # Bulk actions report A's incidents as not found and change nothing: a 200 with refusals.
+    ("POST", "/api/v1/incidents/bulk"): Spec(
+        PAGE, body=lambda v: {"incidents": [v.incident.pk], "action": "acknowledge"}
     ),
 }
