@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from watchkeeper.incidents.models import Incident, Responder, TimelineEntry
-from watchkeeper.incidents.services import incident_note, incident_open
+from watchkeeper.incidents.services import incident_note, incident_open, incident_priority_ranks_refresh
 from watchkeeper.policy.models import Priority
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +37,8 @@ def test_queue_follows_the_policys_priority_order_not_the_alphabet(world: Any, b
     p1, p5 = Priority.objects.get(key=high.priority), Priority.objects.get(key=low.priority)
     p1.position, p5.position = p5.position, p1.position
     Priority.objects.bulk_update([p1, p5], ["position"])
+    assert incident_priority_ranks_refresh() >= 2  # the engine's minutely job
+    assert incident_priority_ranks_refresh() == 0  # nothing left to change
     body = _text(browser_as(world.a.technician).get(reverse("incidents:list")))
     assert body.index("Low one") < body.index("High one")
 

@@ -5,6 +5,8 @@ Every action answers with the incident as `GET /incidents/{id}` shows it, timeli
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
@@ -35,6 +37,16 @@ from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Service
 
 router = Router(tags=["incidents"])
+
+
+class IncidentPagination(LimitOffsetPagination):
+    """Limit/offset, with each page's `alert_count` read in one query for that page only."""
+
+    def paginate_queryset(self, queryset: QuerySet[Incident], pagination: Any, **params: Any) -> Any:
+        result = super().paginate_queryset(queryset, pagination, **params)
+        result[self.items_attribute] = selectors.incident_alert_counts(list(result[self.items_attribute]))
+        return result
+
 
 # Query parameters with descriptions, built once (they are declarations, not values).
 _STATUS = Query([], description="triggered, acknowledged, resolved, closed or open; repeat or comma-separate")
@@ -71,7 +83,7 @@ def _detail(request: HttpRequest, incident_id: int) -> Incident:
 
 
 @router.get("/incidents", response=list[IncidentOut])
-@paginate(LimitOffsetPagination)
+@paginate(IncidentPagination)
 def list_incidents(
     request: HttpRequest,
     client: str | None = None,

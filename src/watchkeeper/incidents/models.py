@@ -18,6 +18,7 @@ class IncidentStatus(models.TextChoices):
 
 
 OPEN_INCIDENT_STATUSES = (IncidentStatus.TRIGGERED, IncidentStatus.ACKNOWLEDGED)
+PRIORITY_RANK_UNKNOWN = 999  # a priority key the policy no longer has sorts last
 
 
 class IncidentCounter(models.Model):
@@ -39,6 +40,9 @@ class Incident(ClientOwned):
     impact = models.CharField(max_length=40)
     urgency = models.CharField(max_length=40)
     priority = models.CharField(max_length=10)
+    # The priority's position in the policy (1: most urgent), kept beside the key so the queue
+    # sorts on an index; set with the priority, refreshed by the engine if the policy reorders.
+    priority_rank = models.PositiveSmallIntegerField(default=PRIORITY_RANK_UNKNOWN)
     status = models.CharField(max_length=15, choices=IncidentStatus.choices, default=IncidentStatus.TRIGGERED)
     owner = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_incidents"
@@ -62,6 +66,11 @@ class Incident(ClientOwned):
             models.Index(fields=["client", "status", "-opened_at"], name="incident_client_status"),
             models.Index(fields=["status", "priority", "-opened_at"], name="incident_queue"),
             models.Index(fields=["service", "group_key", "status"], name="incident_grouping"),
+            # The queue's orders: open work by rank then age; history by rank then newest.
+            models.Index(fields=["status", "priority_rank", "opened_at"], name="incident_queue_open"),
+            models.Index(fields=["priority_rank", "-opened_at", "id"], name="incident_queue_history"),
+            models.Index(fields=["client", "priority_rank", "-opened_at"], name="incident_queue_client"),
+            models.Index(fields=["owner", "status", "priority_rank"], name="incident_queue_owner"),
         ]
 
     def __str__(self) -> str:

@@ -17,13 +17,14 @@ from watchkeeper.core.errors import Conflict, InvalidInput
 from watchkeeper.core.timers import timer_set
 from watchkeeper.incidents.models import (
     OPEN_INCIDENT_STATUSES,
+    PRIORITY_RANK_UNKNOWN,
     Incident,
     IncidentCounter,
     IncidentStatus,
     TimelineEntry,
     TimelineKind,
 )
-from watchkeeper.policy.selectors import category_keys, priority_for
+from watchkeeper.policy.selectors import category_keys, priority_for, priority_ranks
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Client, Service
 
@@ -101,6 +102,7 @@ def incident_open(
         incident = Incident.objects.create(
             client=client, number=_next_number(client), title=title.strip()[:1024], description=description,
             service=service, category=category, impact=impact, urgency=urgency, priority=priority,
+            priority_rank=priority_ranks().get(priority, PRIORITY_RANK_UNKNOWN),
             group_key=group_key, opened_at=clock.now(),
         )  # fmt: skip
         incident.client = client
@@ -212,7 +214,8 @@ def incident_set_priority(*, incident: Incident, by: Any, impact: str, urgency: 
             return incident
         before = incident.priority
         incident.impact, incident.urgency, incident.priority = impact, urgency, priority
-        incident.save(update_fields=incident.touch_fields("impact", "urgency", "priority"))
+        incident.priority_rank = priority_ranks().get(priority, PRIORITY_RANK_UNKNOWN)
+        incident.save(update_fields=incident.touch_fields("impact", "urgency", "priority", "priority_rank"))
         timeline_add(
             incident=incident, kind=TimelineKind.PRIORITY, by=by,
             text=f"Priority {before} → {priority} ({impact} impact, {urgency} urgency)",
@@ -308,3 +311,22 @@ def incident_comment(*, incident: Incident, by: User, text: str) -> TimelineEntr
         )
         incident_changed(incident=incident)
         return entry
+
+
+def incident_priority_ranks_refresh() -> int:
+    """Bring every incident's `priority_rank` in line with the policy's priority order (after
+    the MSP reorders or renames priorities). One UPDATE per priority; touches nothing when all
+    agree. Returns the number of incidents changed. The engine runs it every minute."""
+    ranks = priority_ranks()
+    changed = 0
+    with transaction.atomic():
+        for key, rank in ranks.items():
+            changed += (
+                Incident.objects.filter(priority=key).exclude(priority_rank=rank).update(priority_rank=rank)
+            )
+        changed += (
+            Incident.objects.exclude(priority__in=list(ranks))
+            .exclude(priority_rank=PRIORITY_RANK_UNKNOWN)
+            .update(priority_rank=PRIORITY_RANK_UNKNOWN)
+        )
+    return changed

@@ -111,6 +111,7 @@ def incident_list_page(request: HttpRequest) -> HttpResponse:
     slug = request.GET.get("client", "").strip()
     client = access.client_access(user, slug) if slug else None  # another tenant's: 404
     page = paginate(_filtered(request, user, client), page=request.GET.get("page"), size=50)
+    selectors.incident_alert_counts(page.items)
     common = {"page": page, "client": client, "filters": request.GET,
               "status": request.GET.get("status", "open"), "tz": _zone(user), "now": clock.now(),
               "can_open": _openable_clients(user).exists()}  # fmt: skip

@@ -193,6 +193,11 @@ def priority_keys() -> list[str]:
     )
 
 
+def priority_ranks() -> dict[str, int]:
+    """Each priority key's rank in the policy (1: most urgent)."""
+    return {key: rank for rank, key in enumerate(priority_keys(), start=1)}
+
+
 def category_keys() -> list[str]:
     return list(
         Category.objects.filter(policy_id=POLICY_PK).order_by("position", "pk").values_list("key", flat=True)
