@@ -59,6 +59,12 @@ URLS: dict[str, Spec] = {
     "accounts:two_factor_verify": Spec(PUBLIC),
     "accounts:logout": Spec(PAGE, method="POST"),
     "accounts:account": Spec(PAGE),
+    "accounts:profile": Spec(PAGE, body=lambda v: {"full_name": "Renamed", "timezone": "UTC"}, method="POST"),
+    # A portal user's token narrowed to the other client: 400, nothing created.
+    "accounts:token_create": Spec(
+        PAGE, body=lambda v: {"name": "t", "scopes": ["read"], "client": v.client.slug}, method="POST"
+    ),
+    "accounts:token_revoke": Spec(PAGE, lambda v: {"token_id": 999_999}, method="POST"),
     "accounts:two_factor_setup": Spec(PAGE),
     "accounts:password_change": Spec(PAGE),
     "accounts:password_change_done": Spec(PAGE),
