@@ -136,3 +136,21 @@ def test_incident_page_queries_stay_bounded_with_responders(
     http.post(_url("responder_add", world.a.incident), {"user": world.a.technician.pk, "role": "technician"})
     with django_assert_max_num_queries(baseline):
         assert http.get(_url("detail", world.a.incident)).status_code == 200
+
+
+def test_client_and_service_pages_load_open_incidents_and_history(world: Any, browser_as: Any) -> None:
+    http = browser_as(world.a.technician)
+    client_page = _text(http.get(reverse("tenancy:client", kwargs={"slug": world.a.client.slug})))
+    assert 'hx-select="#queue"' in client_page and "status=resolved" in client_page
+    service_url = reverse(
+        "tenancy:service", kwargs={"slug": world.a.client.slug, "service_id": world.a.service.pk}
+    )
+    assert service_url in client_page
+    service_page = _text(http.get(service_url))
+    assert world.a.service.name in service_page and f"service={world.a.service.pk}" in service_page
+    other = reverse("tenancy:service", kwargs={"slug": world.a.client.slug, "service_id": world.b.service.pk})
+    assert http.get(other).status_code == 404
+    listed = _text(
+        http.get(f"{reverse('incidents:list')}?client={world.a.client.slug}&service={world.a.service.pk}")
+    )
+    assert 'id="queue"' in listed and world.a.incident.reference in listed

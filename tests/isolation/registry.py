@@ -55,6 +55,9 @@ URLS: dict[str, Spec] = {
     "web:metrics": Spec(PUBLIC),
     "tenancy:client": Spec(DETAIL, _client_slug, viewer="technician"),
     "tenancy:portal": Spec(PAGE),
+    "tenancy:service": Spec(
+        DETAIL, lambda v: {"slug": v.client.slug, "service_id": v.service.pk}, viewer="technician"
+    ),
     "accounts:login": Spec(PUBLIC),
     "accounts:two_factor_verify": Spec(PUBLIC),
     "accounts:logout": Spec(PAGE, method="POST"),
