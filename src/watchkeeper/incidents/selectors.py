@@ -61,13 +61,18 @@ def _listed(actor: access.ActorLike) -> QuerySet[Incident]:
     """Incidents the actor may see, without per-row aggregates: a list counts and sorts tens
     of thousands of rows, so `alert_count` is attached to one page at a time
     (`incident_alert_counts`) instead of a GROUP BY over all of them."""
-    return access.scope_for(
-        Incident.objects.select_related("client", "service", "owner"), actor, "incidents.view"
+    listed = Incident.objects.select_related("client", "service", "owner").defer(
+        "description", "group_key", "client__notes", "service__description", "owner__password"
     )
+    return access.scope_for(listed, actor, "incidents.view")
 
 
 def _base(actor: access.ActorLike) -> QuerySet[Incident]:
-    return _listed(actor).annotate(alert_count=Count("alerts", distinct=True))
+    """One incident's full row (description included) with its `alert_count`."""
+    full = Incident.objects.select_related("client", "service", "owner")
+    return access.scope_for(full, actor, "incidents.view").annotate(
+        alert_count=Count("alerts", distinct=True)
+    )
 
 
 def incident_alert_counts(incidents: Sequence[Incident]) -> Sequence[Incident]:
@@ -84,12 +89,15 @@ def incident_alert_counts(incidents: Sequence[Incident]) -> Sequence[Incident]:
 
 
 def _search(qs: QuerySet[Incident], query: str) -> QuerySet[Incident]:
-    """Title words, or a reference such as ACME-42."""
-    match = Q(title__icontains=query)
+    """A reference such as ACME-42 finds that incident (when the client exists); anything else
+    searches the titles. The reference is looked up on its own, not OR-ed with the title
+    search, so it is an index look-up rather than a scan of every title."""
     reference = _REFERENCE.match(query)
     if reference:
-        match |= Q(client__slug__iexact=reference["slug"], number=int(reference["number"]))
-    return qs.filter(match)
+        client_id = Client.objects.filter(slug__iexact=reference["slug"]).values_list("pk", flat=True).first()
+        if client_id is not None:
+            return qs.filter(client_id=client_id, number=int(reference["number"]))
+    return qs.filter(title__icontains=query)
 
 
 def incident_list(

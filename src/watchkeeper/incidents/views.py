@@ -29,7 +29,7 @@ from watchkeeper.incidents import coordination, selectors, services
 from watchkeeper.incidents import forms as incident_forms
 from watchkeeper.incidents.models import Incident, IncidentStatus, ResponderRole, TimelineEntry, TimelineKind
 from watchkeeper.policy.markup import markdown_html
-from watchkeeper.policy.selectors import policy_get
+from watchkeeper.policy.selectors import policy_get, priority_list
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy import selectors as tenancy
 from watchkeeper.tenancy.models import Client
@@ -122,9 +122,9 @@ def incident_list_page(request: HttpRequest) -> HttpResponse:
     context = {
         **common,
         "client": client,
-        "clients": access.visible_clients(user).order_by("name"),
+        "clients": access.visible_clients(user).order_by("name").values_list("slug", "name"),
         "services": tenancy.service_list(actor=user, client=client) if client else [],
-        "priorities": policy_get().priorities,
+        "priorities": priority_list(),
         "statuses": list(STATUS_FILTERS),
         "owners": OWNER_FILTERS,
         "colleagues": _owner_choices(user, None),

@@ -193,6 +193,11 @@ def priority_keys() -> list[str]:
     )
 
 
+def priority_list() -> list[Priority]:
+    """The priorities, most urgent first (one query; for filters that need no whole policy)."""
+    return _ordered(Priority)
+
+
 def priority_ranks() -> dict[str, int]:
     """Each priority key's rank in the policy (1: most urgent)."""
     return {key: rank for rank, key in enumerate(priority_keys(), start=1)}
