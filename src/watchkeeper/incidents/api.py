@@ -40,11 +40,13 @@ router = Router(tags=["incidents"])
 
 
 class IncidentPagination(LimitOffsetPagination):
-    """Limit/offset, with each page's `alert_count` read in one query for that page only."""
+    """Limit/offset in two steps (ids, then those rows: `selectors.incident_rows`), with each
+    page's `alert_count` read in one query for that page only."""
 
     def paginate_queryset(self, queryset: QuerySet[Incident], pagination: Any, **params: Any) -> Any:
-        result = super().paginate_queryset(queryset, pagination, **params)
-        result[self.items_attribute] = selectors.incident_alert_counts(list(result[self.items_attribute]))
+        result = super().paginate_queryset(queryset.values_list("pk", flat=True), pagination, **params)
+        ids = list(result[self.items_attribute])
+        result[self.items_attribute] = selectors.incident_rows(queryset, ids)
         return result
 
 

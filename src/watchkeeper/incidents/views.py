@@ -24,7 +24,6 @@ from watchkeeper.accounts import selectors as accounts
 from watchkeeper.accounts.models import MSP_ADMIN_ROLES, MSP_ROLES, User
 from watchkeeper.core import clock
 from watchkeeper.core.errors import Forbidden, InvalidInput, NotFound, WatchkeeperError
-from watchkeeper.core.pagination import paginate
 from watchkeeper.incidents import coordination, selectors, services
 from watchkeeper.incidents import forms as incident_forms
 from watchkeeper.incidents.models import Incident, IncidentStatus, ResponderRole, TimelineEntry, TimelineKind
@@ -110,8 +109,7 @@ def incident_list_page(request: HttpRequest) -> HttpResponse:
     user = _console(request)
     slug = request.GET.get("client", "").strip()
     client = access.client_access(user, slug) if slug else None  # another tenant's: 404
-    page = paginate(_filtered(request, user, client), page=request.GET.get("page"), size=50)
-    selectors.incident_alert_counts(page.items)
+    page = selectors.incident_page(_filtered(request, user, client), page=request.GET.get("page"), size=50)
     common = {"page": page, "client": client, "filters": request.GET,
               "status": request.GET.get("status", "open"), "tz": _zone(user), "now": clock.now(),
               "can_open": _openable_clients(user).exists()}  # fmt: skip
