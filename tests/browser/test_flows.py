@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.accounts.factories import PASSWORD
 from tests.conftest import make_tenant
@@ -35,7 +36,7 @@ def test_sign_in(page: Any, shot: Any) -> None:
     _sign_in(page, tenant.technician.email)
     assert "/accounts/login/" not in page.url
     page.goto("/")
-    assert page.get_by_text("Alpha Dental").first.is_visible()
+    expect(page.get_by_text("Alpha Dental").first).to_be_visible()
     shot(page, "clients")
 
 
@@ -45,30 +46,29 @@ def test_triage_acknowledge_assign_note_resolve(page: Any, shot: Any) -> None:
     _sign_in(page, tenant.technician.email)
     page.goto("/incidents/")
     row = page.locator(f"tr[data-incident='{incident.pk}']")
-    assert row.is_visible()
+    expect(row).to_be_visible()
     shot(page, "queue")
     page.keyboard.press("?")
-    assert page.locator("#shortcuts").is_visible()
+    expect(page.locator("#shortcuts")).to_be_visible()
     page.keyboard.press("Escape")
     page.keyboard.press("j")  # the first row becomes current
-    assert "current" in (row.get_attribute("class") or "")
+    expect(row).to_have_class(re.compile("current"))
     page.keyboard.press("a")  # acknowledge it from the keyboard
-    page.wait_for_load_state("networkidle")
-    assert page.get_by_text("Acknowledged 1 incident").is_visible()
+    expect(page.get_by_text("Acknowledged 1 incident")).to_be_visible()
     incident.refresh_from_db()
     assert incident.status == "acknowledged"
     page.keyboard.press("j")
     page.keyboard.press("o")  # open it
     page.wait_for_url(f"**/incidents/{incident.pk}/")
     page.get_by_role("button", name="Take ownership").click()
-    assert page.get_by_text(f"owns {incident.reference}").is_visible()
+    expect(page.get_by_text(f"owns {incident.reference}")).to_be_visible()
     page.locator("#note-text").fill("Rebooted the **core switch**; watching it")
     page.get_by_label(re.compile("Client-visible update")).check()
     page.get_by_role("button", name="Add note").click()
-    assert page.locator(".timeline strong", has_text="core switch").is_visible()
+    expect(page.locator(".timeline strong", has_text="core switch")).to_be_visible()
     page.get_by_label("Resolution note").fill("Switch replaced")
     page.get_by_role("button", name="Resolve").click()
-    assert page.get_by_text(f"Resolved {incident.reference}").is_visible()
+    expect(page.get_by_text(f"Resolved {incident.reference}")).to_be_visible()
     shot(page, "incident")
     incident.refresh_from_db()
     assert incident.status == "resolved" and incident.owner_id == tenant.technician.pk
@@ -102,16 +102,17 @@ def test_portal_request_flow(page: Any, shot: Any) -> None:
     page.get_by_label("Yes, but slowly or with a workaround").check()
     shot(page, "portal-request")
     page.get_by_role("button", name="Send to our IT provider").click()
+    page.wait_for_url(re.compile(r"/portal/incidents/\d+/$"))
     incident = Incident.objects.get(title="Nobody at reception can print")
-    page.wait_for_url(f"**/portal/incidents/{incident.pk}/")
-    assert page.get_by_text(f"We have it as {incident.reference}").is_visible()
+    assert page.url.endswith(f"/portal/incidents/{incident.pk}/")
+    expect(page.get_by_text(f"We have it as {incident.reference}")).to_be_visible()
     assert incident.priority == "P3"
     page.get_by_label(re.compile("Add a comment")).fill("It is the whole first floor")
     page.get_by_role("button", name="Add comment").click()
-    assert page.get_by_text("It is the whole first floor").is_visible()
+    expect(page.get_by_text("It is the whole first floor")).to_be_visible()
     shot(page, "portal-incident")
     page.goto("/portal/incidents/")
-    assert page.get_by_text(incident.reference).is_visible()
+    expect(page.get_by_role("link", name=incident.reference)).to_be_visible()
 
 
 def test_portal_user_cannot_open_another_clients_incident_by_url(page: Any, shot: Any) -> None:
