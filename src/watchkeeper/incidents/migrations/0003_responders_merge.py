@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 from django.conf import settings
-from django.db import migrations, models
+from django.db import DatabaseError, migrations, models, transaction
 
 import watchkeeper.core.clock
 
@@ -13,6 +13,28 @@ def rank_existing_incidents(apps, schema_editor):
     incidents = apps.get_model("incidents", "Incident").objects
     for rank, key in enumerate(priorities.values_list("key", flat=True), start=1):
         incidents.filter(priority=key).update(priority_rank=rank)
+
+
+def title_search_index(apps, schema_editor):
+    """PostgreSQL: a trigram index for the queue's title search (Django's icontains is
+    UPPER(title) LIKE UPPER('%…%'), which this index serves). Needs the pg_trgm extension; where
+    the database user may not create it, search still works, as a scan."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    try:
+        with transaction.atomic(using=schema_editor.connection.alias):
+            schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            schema_editor.execute(
+                "CREATE INDEX IF NOT EXISTS incident_title_trgm ON incidents_incident "
+                "USING gin (UPPER(title) gin_trgm_ops)"
+            )
+    except DatabaseError:
+        pass  # no permission for the extension: the search scans instead
+
+
+def drop_title_search_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP INDEX IF EXISTS incident_title_trgm")
 
 
 class Migration(migrations.Migration):
@@ -128,4 +150,5 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(fields=("incident", "user"), name="unique_incident_responder"),
         ),
         migrations.RunPython(rank_existing_incidents, migrations.RunPython.noop),
+        migrations.RunPython(title_search_index, drop_title_search_index),
     ]
