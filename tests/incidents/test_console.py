@@ -154,3 +154,17 @@ def test_client_and_service_pages_load_open_incidents_and_history(world: Any, br
         http.get(f"{reverse('incidents:list')}?client={world.a.client.slug}&service={world.a.service.pk}")
     )
     assert 'id="queue"' in listed and world.a.incident.reference in listed
+
+
+def test_search_counts_at_most_the_limit(world: Any, browser_as: Any, monkeypatch: Any) -> None:
+    from watchkeeper.incidents import selectors
+
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_LIMIT", 3)
+    for n in range(5):
+        _open(world.a, f"Printer jam {n}")
+    http = browser_as(world.a.technician)
+    body = _text(http.get(reverse("incidents:list") + "?q=printer"))
+    assert "At least 3 incidents match" in body
+    assert body.count("Printer jam") == 3
+    reference = _text(http.get(reverse("incidents:list") + f"?status=all&q={world.a.incident.reference}"))
+    assert world.a.incident.title in reference and "At least" not in reference

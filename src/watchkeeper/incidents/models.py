@@ -67,7 +67,12 @@ class Incident(ClientOwned):
             models.Index(fields=["status", "priority", "-opened_at"], name="incident_queue"),
             models.Index(fields=["service", "group_key", "status"], name="incident_grouping"),
             # The queue's orders: open work by rank then age; history by rank then newest.
-            models.Index(fields=["status", "priority_rank", "opened_at"], name="incident_queue_open"),
+            # Partial: the open queue (and mine, unassigned) walks this in order and stops at 50.
+            models.Index(
+                fields=["priority_rank", "opened_at", "id"],
+                condition=models.Q(status__in=["triggered", "acknowledged"]),
+                name="incident_queue_open",
+            ),
             models.Index(fields=["priority_rank", "-opened_at", "id"], name="incident_queue_history"),
             models.Index(fields=["client", "priority_rank", "-opened_at"], name="incident_queue_client"),
             models.Index(fields=["owner", "status", "priority_rank"], name="incident_queue_owner"),

@@ -88,10 +88,27 @@ def incident_rows(qs: QuerySet[Incident], ids: Sequence[int]) -> list[Incident]:
     return rows
 
 
-def incident_page(qs: QuerySet[Incident], *, page: str | int | None, size: int = 50) -> Page:
-    """One page of a list of incidents (see `incident_rows`)."""
-    ids = paginate(qs.values_list("pk", flat=True), page=page, size=size)
-    return dataclasses.replace(ids, items=incident_rows(qs, ids.items))
+SEARCH_COUNT_LIMIT = 1_000
+
+
+def incident_page(
+    qs: QuerySet[Incident], *, page: str | int | None, size: int = 50, searching: bool = False
+) -> Page:
+    """One page of a list of incidents (see `incident_rows`). A title search counts at most
+    SEARCH_COUNT_LIMIT matches: counting every match of a common word scans the whole table,
+    and nobody pages past a thousand search results (the page says "at least")."""
+    ids = qs.values_list("pk", flat=True)
+    if not searching:
+        found = paginate(ids, page=page, size=size)
+        return dataclasses.replace(found, items=incident_rows(qs, found.items))
+    count = min(ids[:SEARCH_COUNT_LIMIT].count(), SEARCH_COUNT_LIMIT)
+    try:
+        number = max(1, int(page or 1))
+    except ValueError:
+        number = 1
+    number = min(number, max(1, -(-count // size)))
+    items = list(ids[(number - 1) * size : min(number * size, count)])
+    return Page(items=incident_rows(qs, items), number=number, size=size, count=count)
 
 
 def incident_alert_counts(incidents: Sequence[Incident]) -> Sequence[Incident]:

@@ -109,8 +109,11 @@ def incident_list_page(request: HttpRequest) -> HttpResponse:
     user = _console(request)
     slug = request.GET.get("client", "").strip()
     client = access.client_access(user, slug) if slug else None  # another tenant's: 404
-    page = selectors.incident_page(_filtered(request, user, client), page=request.GET.get("page"), size=50)
-    common = {"page": page, "client": client, "filters": request.GET,
+    searching = bool(request.GET.get("q", "").strip())
+    incidents = _filtered(request, user, client)
+    page = selectors.incident_page(incidents, page=request.GET.get("page"), size=50, searching=searching)
+    capped = searching and page.count >= selectors.SEARCH_COUNT_LIMIT
+    common = {"page": page, "client": client, "filters": request.GET, "capped": capped,
               "status": request.GET.get("status", "open"), "tz": _zone(user), "now": clock.now(),
               "can_open": _openable_clients(user).exists()}  # fmt: skip
     if request.headers.get("HX-Target") == "queue":

@@ -111,7 +111,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="incident",
-            index=models.Index(fields=["status", "priority_rank", "opened_at"], name="incident_queue_open"),
+            index=models.Index(
+                condition=models.Q(("status__in", ["triggered", "acknowledged"])),
+                fields=["priority_rank", "opened_at", "id"],
+                name="incident_queue_open",
+            ),
         ),
         migrations.AddIndex(
             model_name="incident",
