@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST, require_safe
 
 from watchkeeper.accounts import selectors as accounts
@@ -123,7 +124,7 @@ def incident_list_page(request: HttpRequest) -> HttpResponse:
     context = {
         **common,
         "client": client,
-        "clients": access.visible_clients(user).order_by("name").values_list("slug", "name"),
+        "client_options": _client_options(user, client),
         "services": tenancy.service_list(actor=user, client=client) if client else [],
         "priorities": priority_list(),
         "statuses": list(STATUS_FILTERS),
@@ -131,6 +132,18 @@ def incident_list_page(request: HttpRequest) -> HttpResponse:
         "colleagues": _owner_choices(user, None),
     }
     return render(request, "incidents/list.html", context)
+
+
+def _client_options(user: User, chosen: Client | None) -> str:
+    """The client filter's <option>s, built in one call: an MSP with hundreds of clients would
+    otherwise spend a good part of the page's time in template lookups for this one menu."""
+    rows = access.visible_clients(user).order_by("name").values_list("slug", "name")
+    selected = chosen.slug if chosen else None
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((slug, " selected" if slug == selected else "", name) for slug, name in rows),
+    )
 
 
 @login_required
