@@ -43,8 +43,11 @@ class IncidentPagination(LimitOffsetPagination):
     """Limit/offset in two steps (ids, then those rows: `selectors.incident_rows`), with each
     page's `alert_count` read in one query for that page only."""
 
-    def paginate_queryset(self, queryset: QuerySet[Incident], pagination: Any, **params: Any) -> Any:
-        result = super().paginate_queryset(queryset.values_list("pk", flat=True), pagination, **params)
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        ids_only = queryset.values_list("pk", flat=True)
+        result = super().paginate_queryset(ids_only, pagination, request, **params)
         ids = list(result[self.items_attribute])
         result[self.items_attribute] = selectors.incident_rows(queryset, ids)
         return result
