@@ -41,11 +41,12 @@ if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
     pytest.skip(f"chromium not found at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """One chromium for the session. Playwright's sync API runs an event loop in this thread;
+    """One chromium per test module. Playwright's sync API runs an event loop in this thread;
     the tests' own ORM calls are synchronous and safe, so Django's async guard is relaxed while
-    the browser runs, and only then."""
+    the browser runs, and only then: module scope ends it before any other module's test (a
+    subprocess inheriting the variable would fail `check --deploy`)."""
     assert sync_playwright is not None
     before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
