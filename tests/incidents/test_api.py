@@ -377,3 +377,36 @@ def test_actions_on_other_tenants_incident_are_404(world: Any, api_as: Any) -> N
     for action, body in [("acknowledge", None), ("resolve", {"note": "x"}), ("notes", {"text": "x"})]:
         assert _act(api, world.a.incident, action, body).status_code == 404, action
     assert world.a.incident.timeline.count() == 1
+
+
+def test_hand_off_category_responders_merge_and_bulk(world: Any, api_as: Any) -> None:
+    api, tech, incident = api_as(world.a.technician), world.a.technician, world.a.incident
+    response = _act(api, incident, "hand-off", {"owner": tech.pk, "note": "Over to you"})
+    assert response.status_code == 200 and response.json()["owner"]["id"] == tech.pk
+    assert _act(api, incident, "hand-off", {"owner": world.b.technician.pk, "note": "x"}).status_code == 400
+    assert _act(api, incident, "category", {"category": "network"}).json()["category"] == "network"
+    assert _act(api, incident, "category", {"category": "weather"}).status_code == 400
+    body = _act(api, incident, "responders", {"user": tech.pk, "role": "commander"}).json()
+    assert body["responders"][0]["role"] == "commander"
+    assert _act(api, incident, "responders", {"user": tech.pk, "role": "hero"}).status_code == 400
+    removed = api.http.delete(f"/api/v1/incidents/{incident.pk}/responders/{tech.pk}", headers=api.headers)
+    assert removed.status_code == 200 and removed.json()["responders"] == []
+    duplicate = _incident(world.a.service, "Duplicate")
+    merged = _act(api, duplicate, "merge", {"into": incident.pk})
+    assert merged.status_code == 200 and merged.json()["id"] == incident.pk
+    assert Incident.objects.get(pk=duplicate.pk).merged_into_id == incident.pk
+    assert _act(api, incident, "merge", {"into": world.b.incident.pk}).status_code == 400
+    bulk = api.post(
+        "/api/v1/incidents/bulk", {"incidents": [incident.pk, world.b.incident.pk], "action": "acknowledge"}
+    )
+    assert bulk.status_code == 200
+    assert bulk.json()["done"] == [incident.reference] and len(bulk.json()["refused"]) == 1
+    assert (
+        api.post("/api/v1/incidents/bulk", {"incidents": [incident.pk], "action": "nap"}).status_code == 400
+    )
+
+
+def test_client_visible_note_by_api(world: Any, api_as: Any) -> None:
+    api = api_as(world.a.technician)
+    body = _act(api, world.a.incident, "notes", {"text": "We are on it", "client_visible": True}).json()
+    assert body["timeline"][-1]["client_visible"] is True

@@ -112,12 +112,21 @@ URLS: dict[str, Spec] = {
     "web:healthz": Spec(PUBLIC),
     "web:readyz": Spec(PUBLIC),
     "web:metrics": Spec(PUBLIC),
-    "tenancy:client": Spec(DETAIL, _client_slug),
+    "tenancy:client": Spec(DETAIL, _client_slug, viewer="technician"),
     "tenancy:portal": Spec(PAGE),
+    "tenancy:service": Spec(
+        DETAIL, lambda v: {"slug": v.client.slug, "service_id": v.service.pk}, viewer="technician"
+    ),
     "accounts:login": Spec(PUBLIC),
     "accounts:two_factor_verify": Spec(PUBLIC),
     "accounts:logout": Spec(PAGE, method="POST"),
     "accounts:account": Spec(PAGE),
+    "accounts:profile": Spec(PAGE, body=lambda v: {"full_name": "Renamed", "timezone": "UTC"}, method="POST"),
+    # A portal user's token narrowed to the other client: 400, nothing created.
+    "accounts:token_create": Spec(
+        PAGE, body=lambda v: {"name": "t", "scopes": ["read"], "client": v.client.slug}, method="POST"
+    ),
+    "accounts:token_revoke": Spec(PAGE, lambda v: {"token_id": 999_999}, method="POST"),
     "accounts:two_factor_setup": Spec(PAGE),
     "accounts:password_change": Spec(PAGE),
     "accounts:password_change_done": Spec(PAGE),
@@ -208,6 +217,35 @@ URLS: dict[str, Spec] = {
     ),
     "oncall:override_delete": Spec(PAGE, _override, method="POST"),
     "oncall:calendar": Spec(PAGE, _schedule, method="POST"),
+    "incidents:bulk": Spec(
+        PAGE, body=lambda v: {"incident": [v.incident.pk], "action": "acknowledge"}, method="POST"
+    ),
+    "incidents:hand_off": Spec(
+        PAGE, _incident, body=lambda v: {"owner": v.technician.pk, "note": "Planted"}, method="POST"
+    ),
+    "incidents:category": Spec(PAGE, _incident, body=lambda v: {"category": ""}, method="POST"),
+    "incidents:responder_add": Spec(
+        PAGE, _incident, body=lambda v: {"user": v.technician.pk, "role": "commander"}, method="POST"
+    ),
+    "incidents:responder_remove": Spec(
+        PAGE, _incident, body=lambda v: {"user": v.technician.pk}, method="POST"
+    ),
+    "incidents:merge": Spec(PAGE, _incident, body=lambda v: {"into": v.incident.pk}, method="POST"),
+    # The client portal's incident pages: the DETAIL control is the victim's own client user.
+    "portal:incidents": Spec(LIST),
+    "portal:new": Spec(
+        WRITE,
+        body=lambda v: {
+            "kind": "problem",
+            "service": v.service.pk,
+            "title": "Planted",
+            "people": "many",
+            "working": "stopped",
+        },
+        method="POST",
+    ),
+    "portal:incident": Spec(DETAIL, _incident, viewer="client_user"),
+    "portal:comment": Spec(PAGE, _incident, body=lambda v: {"text": "Planted comment"}, method="POST"),
     "api:api-root": Spec(PUBLIC),
     "api-not-found": Spec(PUBLIC, lambda v: {"rest": f"clients/{v.client.slug}/secrets"}),
     "api:openapi-json": Spec(PUBLIC),
@@ -322,4 +360,23 @@ API: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/schedules/{schedule_id}/oncall"): Spec(DETAIL, _schedule, viewer="technician"),
     ("GET", "/api/v1/schedules/{schedule_id}/shifts"): Spec(DETAIL, _schedule, viewer="technician"),
     ("GET", "/api/v1/oncall"): Spec(LIST, _planted),
+    ("POST", "/api/v1/incidents/{incident_id}/hand-off"): Spec(
+        WRITE, _incident, body=lambda v: {"owner": v.technician.pk, "note": "Planted"}
+    ),
+    ("POST", "/api/v1/incidents/{incident_id}/category"): Spec(
+        WRITE, _incident, body=lambda v: {"category": ""}
+    ),
+    ("POST", "/api/v1/incidents/{incident_id}/responders"): Spec(
+        WRITE, _incident, body=lambda v: {"user": v.technician.pk, "role": "commander"}
+    ),
+    ("DELETE", "/api/v1/incidents/{incident_id}/responders/{user_id}"): Spec(
+        WRITE, lambda v: {"incident_id": v.incident.pk, "user_id": v.technician.pk}
+    ),
+    ("POST", "/api/v1/incidents/{incident_id}/merge"): Spec(
+        WRITE, _incident, body=lambda v: {"into": v.incident.pk}
+    ),
+    # Bulk actions report A's incidents as not found and change nothing: a 200 with refusals.
+    ("POST", "/api/v1/incidents/bulk"): Spec(
+        PAGE, body=lambda v: {"incidents": [v.incident.pk], "action": "acknowledge"}
+    ),
 }

@@ -197,7 +197,7 @@ def test_api_details_answer_their_own_tenant(world: Any, api_as: Any, method: st
 @pytest.mark.parametrize("name", sorted(n for n, s in URLS.items() if s.kind == DETAIL))
 def test_html_details_answer_their_own_tenant(world: Any, name: str) -> None:
     http = HttpClient()
-    http.force_login(world.a.technician)
+    http.force_login(getattr(world.a, URLS[name].viewer))
     response = http.get(reverse(name, kwargs=URLS[name].params(world.a)))
     assert response.status_code == 200
     assert world.a.client.name in response.content.decode()

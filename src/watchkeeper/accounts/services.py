@@ -210,3 +210,26 @@ def security_settings_update(
 
 def two_factor_required(user: User) -> bool:
     return user.is_msp and security_settings().require_2fa_for_staff
+
+
+def user_profile_update(
+    *, user: User, full_name: str, timezone: str, actor: Any, via: str = "console"
+) -> User:
+    """A person's own name and time zone (pages show times in it)."""
+    full_name = full_name.strip()
+    if not full_name:
+        raise InvalidInput("Your name cannot be empty.", field="full_name")
+    if len(full_name) > 150:
+        raise InvalidInput("A name can be at most 150 characters.", field="full_name")
+    if timezone not in zoneinfo.available_timezones():
+        raise InvalidInput(
+            f"Unknown time zone '{timezone}'. Use a name such as Europe/Berlin.", field="timezone"
+        )
+    with transaction.atomic():
+        before = snapshot(user)
+        user.full_name, user.timezone = full_name, timezone
+        user.save(update_fields=["full_name", "timezone"])
+        audit_record(
+            actor=actor, action="user.profile", obj=user, before=before, after=snapshot(user), via=via
+        )
+    return user

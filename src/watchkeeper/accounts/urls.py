@@ -10,6 +10,9 @@ urlpatterns = [
     path("login/verify/", views.two_factor_verify, name="two_factor_verify"),
     path("logout/", views.sign_out, name="logout"),
     path("", views.account, name="account"),
+    path("profile", views.profile_update, name="profile"),
+    path("tokens", views.token_create, name="token_create"),
+    path("tokens/<int:token_id>/revoke", views.token_revoke, name="token_revoke"),
     path("two-factor/", views.two_factor_setup, name="two_factor_setup"),
     path(
         "password/",

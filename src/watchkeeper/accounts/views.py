@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 import segno
@@ -14,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -22,6 +23,8 @@ from watchkeeper.accounts import services
 from watchkeeper.accounts.forms import SignInForm, TokenForm
 from watchkeeper.accounts.models import User
 from watchkeeper.audit.services import audit_record
+from watchkeeper.core.errors import InvalidInput, NotFound
+from watchkeeper.tenancy import access
 
 _PENDING = "watchkeeper_pending_2fa_user"
 
@@ -164,12 +167,68 @@ class AuditedPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
-@login_required
-def account(request: HttpRequest) -> HttpResponse:
+def _account_page(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     context = {
         "has_2fa": _confirmed_device(user) is not None,
         "required_2fa": services.two_factor_required(user),
-        "tokens": user.api_tokens.filter(revoked_at__isnull=True),
+        "tokens": user.api_tokens.filter(revoked_at__isnull=True).select_related("client"),
+        "time_zones": sorted(zoneinfo.available_timezones()),
+        "scopes": services.VALID_SCOPES,
+        "token_clients": access.visible_clients(user).order_by("name") if user.is_msp else [],
+        **extra,
     }
-    return render(request, "accounts/account.html", context)
+    return render(request, "accounts/account.html", context, status=status)
+
+
+@login_required
+@require_safe
+def account(request: HttpRequest) -> HttpResponse:
+    return _account_page(request)
+
+
+@login_required
+@require_POST
+def profile_update(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        services.user_profile_update(
+            user=user, full_name=request.POST.get("full_name", ""), timezone=request.POST.get("timezone", ""),
+            actor=user,
+        )  # fmt: skip
+    except InvalidInput as exc:
+        user.refresh_from_db()
+        return _account_page(request, status=400, profile_error=exc.message)
+    messages.success(request, "Saved your profile. Times are now shown in " + user.timezone + ".")
+    return redirect("accounts:account")
+
+
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    """Create a token and show its secret on this answer only (it is never stored)."""
+    user: User = request.user  # type: ignore[assignment]
+    slug = request.POST.get("client", "")
+    try:
+        client = (
+            access.client_reference(user, slug) if slug else (user.client if user.is_portal_user else None)
+        )
+        token, secret = services.token_create(
+            user=user, name=request.POST.get("name", "").strip()[:100], scopes=request.POST.getlist("scopes"),
+            client=client, actor=user, via="console",
+        )  # fmt: skip
+    except InvalidInput as exc:
+        return _account_page(request, status=400, token_error=exc.message)
+    return _account_page(request, new_token=token, new_secret=secret)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    token = user.api_tokens.filter(pk=token_id, revoked_at__isnull=True).first()
+    if token is None:
+        raise NotFound(f"No token {token_id} of yours.")
+    services.token_revoke(token=token, actor=user)
+    messages.success(request, f"Revoked the token “{token.name}”. Programs using it are refused from now on.")
+    return redirect("accounts:account")

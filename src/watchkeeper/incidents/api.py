@@ -5,6 +5,8 @@ Every action answers with the incident as `GET /incidents/{id}` shows it, timeli
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
@@ -13,22 +15,43 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from watchkeeper.accounts import selectors as accounts
 from watchkeeper.accounts.models import User
 from watchkeeper.core.errors import InvalidInput, NotFound
-from watchkeeper.incidents import selectors, services
+from watchkeeper.incidents import coordination, selectors, services
 from watchkeeper.incidents.models import Incident
 from watchkeeper.incidents.schemas import (
+    BulkIn,
+    BulkOut,
     IncidentAssignIn,
+    IncidentCategoryIn,
     IncidentDetailOut,
+    IncidentHandOffIn,
+    IncidentMergeIn,
     IncidentNoteIn,
     IncidentOpenIn,
     IncidentOut,
     IncidentPriorityIn,
     IncidentReopenIn,
     IncidentResolveIn,
+    IncidentResponderIn,
 )
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Service
 
 router = Router(tags=["incidents"])
+
+
+class IncidentPagination(LimitOffsetPagination):
+    """Limit/offset in two steps (ids, then those rows: `selectors.incident_rows`), with each
+    page's `alert_count` read in one query for that page only."""
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        ids_only = queryset.values_list("pk", flat=True)
+        result = super().paginate_queryset(ids_only, pagination, request, **params)
+        ids = list(result[self.items_attribute])
+        result[self.items_attribute] = selectors.incident_rows(queryset, ids)
+        return result
+
 
 # Query parameters with descriptions, built once (they are declarations, not values).
 _STATUS = Query([], description="triggered, acknowledged, resolved, closed or open; repeat or comma-separate")
@@ -65,7 +88,7 @@ def _detail(request: HttpRequest, incident_id: int) -> Incident:
 
 
 @router.get("/incidents", response=list[IncidentOut])
-@paginate(LimitOffsetPagination)
+@paginate(IncidentPagination)
 def list_incidents(
     request: HttpRequest,
     client: str | None = None,
@@ -95,6 +118,19 @@ def open_incident(request: HttpRequest, body: IncidentOpenIn) -> Status[Incident
         impact=body.impact, urgency=body.urgency, category=body.category, by=actor,
     )  # fmt: skip
     return Status(201, _detail(request, incident.pk))
+
+
+# Before /incidents/{incident_id}: the path converter would take 'bulk' for an id.
+@router.post("/incidents/bulk", response=BulkOut)
+def bulk_incidents(request: HttpRequest, body: BulkIn) -> coordination.BulkResult:
+    """Acknowledge or assign several incidents; each is checked and changed on its own."""
+    actor = _actor(request)
+    if body.action == "acknowledge":
+        return coordination.incident_bulk_acknowledge(actor=actor, ids=body.incidents)
+    if body.action == "assign":
+        owner = _new_owner(request, body.owner)
+        return coordination.incident_bulk_assign(actor=actor, ids=body.incidents, owner=owner)
+    raise InvalidInput("action must be acknowledge or assign.", field="action")
 
 
 @router.get("/incidents/{incident_id}", response=IncidentDetailOut)
@@ -132,7 +168,10 @@ def close_incident(request: HttpRequest, incident_id: int) -> Incident:
 
 @router.post("/incidents/{incident_id}/notes", response=IncidentDetailOut)
 def add_incident_note(request: HttpRequest, incident_id: int, body: IncidentNoteIn) -> Incident:
-    services.incident_note(incident=_respondable(request, incident_id), by=_actor(request), text=body.text)
+    services.incident_note(
+        incident=_respondable(request, incident_id), by=_actor(request), text=body.text,
+        client_visible=body.client_visible,
+    )  # fmt: skip
     return _detail(request, incident_id)
 
 
@@ -154,11 +193,62 @@ def assign_incident(request: HttpRequest, incident_id: int, body: IncidentAssign
     return _detail(request, incident_id)
 
 
-def _new_owner(request: HttpRequest, owner_id: int | None) -> User | None:
+@router.post("/incidents/{incident_id}/hand-off", response=IncidentDetailOut)
+def hand_off_incident(request: HttpRequest, incident_id: int, body: IncidentHandOffIn) -> Incident:
+    """Give the incident to another person with a hand-off note."""
+    incident, to = _respondable(request, incident_id), _person(request, body.owner, field="owner")
+    services.incident_hand_off(incident=incident, by=_actor(request), to=to, note=body.note)
+    return _detail(request, incident_id)
+
+
+@router.post("/incidents/{incident_id}/category", response=IncidentDetailOut)
+def set_incident_category(request: HttpRequest, incident_id: int, body: IncidentCategoryIn) -> Incident:
+    incident = _respondable(request, incident_id)
+    services.incident_set_category(incident=incident, by=_actor(request), category=body.category)
+    return _detail(request, incident_id)
+
+
+@router.post("/incidents/{incident_id}/responders", response=IncidentDetailOut)
+def add_incident_responder(request: HttpRequest, incident_id: int, body: IncidentResponderIn) -> Incident:
+    """Add a responder in a role, or change their role."""
+    incident, user = _respondable(request, incident_id), _person(request, body.user, field="user")
+    coordination.responder_add(incident=incident, by=_actor(request), user=user, role=body.role)
+    return _detail(request, incident_id)
+
+
+@router.delete("/incidents/{incident_id}/responders/{user_id}", response=IncidentDetailOut)
+def remove_incident_responder(request: HttpRequest, incident_id: int, user_id: int) -> Incident:
+    incident, user = _respondable(request, incident_id), _person(request, user_id, field="user")
+    coordination.responder_remove(incident=incident, by=_actor(request), user=user)
+    return _detail(request, incident_id)
+
+
+@router.post("/incidents/{incident_id}/merge", response=IncidentDetailOut)
+def merge_incident(request: HttpRequest, incident_id: int, body: IncidentMergeIn) -> Incident:
+    """Merge this incident into `into`: its alerts move there and it is resolved with a pointer.
+    Answers with the incident that remains."""
+    source = _respondable(request, incident_id)
+    try:
+        target = selectors.incident_access(actor=_actor(request), pk=body.into)
+    except NotFound:
+        raise InvalidInput(f"Unknown incident {body.into}.", field="into") from None
+    target = coordination.incident_merge(source=source, target=target, by=_actor(request))
+    return _detail(request, target.pk)
+
+
+def _person(request: HttpRequest, user_id: int, *, field: str) -> User:
+    """The user a write names; one the actor cannot see answers 400, not 404."""
+    try:
+        return accounts.user_access(actor=_actor(request), pk=user_id)
+    except NotFound:
+        raise InvalidInput(f"Unknown user {user_id}.", field=field) from None
+
+
+def _new_owner(request: HttpRequest, owner_id: int | None, *, field: str = "owner") -> User | None:
     """The user a write names as owner; one the actor cannot see answers 400, not 404."""
     if owner_id is None:
         return None
     try:
         return accounts.user_access(actor=_actor(request), pk=owner_id)
     except NotFound:
-        raise InvalidInput(f"Unknown user {owner_id}.", field="owner") from None
+        raise InvalidInput(f"Unknown user {owner_id}.", field=field) from None

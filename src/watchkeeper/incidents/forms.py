@@ -51,6 +51,31 @@ class IncidentForm(forms.Form):
 
 class NoteForm(forms.Form):
     text = forms.CharField(max_length=20_000, widget=forms.Textarea(attrs={"rows": 3}))
+    client_visible = forms.BooleanField(required=False)
+
+
+class HandOffForm(forms.Form):
+    owner = forms.IntegerField(min_value=1)
+    note = forms.CharField(max_length=20_000)
+
+
+class CategoryForm(forms.Form):
+    category = forms.CharField(max_length=40, required=False)
+
+
+class ResponderForm(forms.Form):
+    user = forms.IntegerField(min_value=1)
+    role = forms.CharField(max_length=20)
+
+
+class ResponderRemoveForm(forms.Form):
+    user = forms.IntegerField(min_value=1)
+
+
+class MergeForm(forms.Form):
+    """`into`: the surviving incident, by id."""
+
+    into = forms.IntegerField(min_value=1)
 
 
 class ResolveForm(forms.Form):

@@ -18,6 +18,7 @@ class IncidentStatus(models.TextChoices):
 
 
 OPEN_INCIDENT_STATUSES = (IncidentStatus.TRIGGERED, IncidentStatus.ACKNOWLEDGED)
+PRIORITY_RANK_UNKNOWN = 999  # a priority key the policy no longer has sorts last
 
 
 class IncidentCounter(models.Model):
@@ -39,6 +40,9 @@ class Incident(ClientOwned):
     impact = models.CharField(max_length=40)
     urgency = models.CharField(max_length=40)
     priority = models.CharField(max_length=10)
+    # The priority's position in the policy (1: most urgent), kept beside the key so the queue
+    # sorts on an index; set with the priority, refreshed by the engine if the policy reorders.
+    priority_rank = models.PositiveSmallIntegerField(default=PRIORITY_RANK_UNKNOWN)
     status = models.CharField(max_length=15, choices=IncidentStatus.choices, default=IncidentStatus.TRIGGERED)
     owner = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_incidents"
@@ -50,6 +54,10 @@ class Incident(ClientOwned):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     reopened_count = models.PositiveIntegerField(default=0)
+    # Set when this incident was merged into another: it is resolved and points at the survivor.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_incidents"
+    )
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -58,6 +66,16 @@ class Incident(ClientOwned):
             models.Index(fields=["client", "status", "-opened_at"], name="incident_client_status"),
             models.Index(fields=["status", "priority", "-opened_at"], name="incident_queue"),
             models.Index(fields=["service", "group_key", "status"], name="incident_grouping"),
+            # The queue's orders: open work by rank then age; history by rank then newest.
+            # Partial: the open queue (and mine, unassigned) walks this in order and stops at 50.
+            models.Index(
+                fields=["priority_rank", "opened_at", "id"],
+                condition=models.Q(status__in=["triggered", "acknowledged"]),
+                name="incident_queue_open",
+            ),
+            models.Index(fields=["priority_rank", "-opened_at", "id"], name="incident_queue_history"),
+            models.Index(fields=["client", "priority_rank", "-opened_at"], name="incident_queue_client"),
+            models.Index(fields=["owner", "status", "priority_rank"], name="incident_queue_owner"),
         ]
 
     def __str__(self) -> str:
@@ -81,6 +99,10 @@ class TimelineKind(models.TextChoices):
     PRIORITY = "priority", "Priority change"
     OWNER = "owner", "Owner change"
     CHANGE = "change", "Change event"
+    CATEGORY = "category", "Category change"
+    RESPONDER = "responder", "Responder change"
+    MERGE = "merge", "Merge"
+    COMMENT = "comment", "Client comment"
 
 
 class TimelineEntry(models.Model):
@@ -112,3 +134,25 @@ class TimelineEntry(models.Model):
         if self.pk is not None:
             raise RuntimeError("Timeline entries are append-only")
         super().save(*args, **kwargs)
+
+
+class ResponderRole(models.TextChoices):
+    COMMANDER = "commander", "Incident commander"
+    COMMUNICATIONS = "communications", "Communications lead"
+    TECHNICIAN = "technician", "Technician"
+
+
+class Responder(models.Model):
+    """A person working on an incident besides (or with) its owner, in one role."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="responders")
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="responding")
+    role = models.CharField(max_length=20, choices=ResponderRole.choices, default=ResponderRole.TECHNICIAN)
+    added_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["incident", "user"], name="unique_incident_responder")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} as {self.role} on {self.incident_id}"

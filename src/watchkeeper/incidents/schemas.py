@@ -45,6 +45,7 @@ class TimelineEntryOut(Schema):
     actor_id: int | None = Field(description="The user, when a person acted")
     text: str
     data: dict[str, Any]
+    client_visible: bool = Field(description="Shown to the client (portal, e-mail); else internal")
 
 
 class IncidentAlertOut(Schema):
@@ -60,10 +61,18 @@ class IncidentAlertOut(Schema):
     integration: IntegrationRef
 
 
+class ResponderOut(Schema):
+    user: OwnerRef
+    role: str = Field(description="commander, communications or technician")
+    added_at: dt.datetime
+
+
 class IncidentDetailOut(IncidentOut):
     description: str
+    merged_into_id: int | None = Field(description="The incident this one was merged into")
     timeline: list[TimelineEntryOut]
     alerts: list[IncidentAlertOut]
+    responders: list[ResponderOut]
 
 
 class IncidentOpenIn(Schema):
@@ -85,7 +94,38 @@ class IncidentReopenIn(Schema):
 
 
 class IncidentNoteIn(Schema):
-    text: str = Field(min_length=1, max_length=20_000)
+    text: str = Field(min_length=1, max_length=20_000, description="Markdown")
+    client_visible: bool = Field(False, description="A client-visible update rather than an internal note")
+
+
+class IncidentHandOffIn(Schema):
+    owner: int = Field(description="The user id of the new owner")
+    note: str = Field(min_length=1, max_length=20_000, description="What is known and what is next")
+
+
+class IncidentCategoryIn(Schema):
+    category: str = Field(max_length=40, description="A policy category key; empty: none")
+
+
+class IncidentResponderIn(Schema):
+    user: int = Field(description="The responder's user id")
+    role: str = Field("technician", description="commander, communications or technician")
+
+
+class IncidentMergeIn(Schema):
+    into: int = Field(description="The id of the incident that remains (same client, open)")
+
+
+class BulkIn(Schema):
+    incidents: list[int] = Field(min_length=1, max_length=200)
+    action: str = Field(description="acknowledge or assign")
+    owner: int | None = Field(None, description="For assign: the new owner's user id; null: nobody")
+
+
+class BulkOut(Schema):
+    done: list[str]
+    unchanged: list[str]
+    refused: list[str]
 
 
 class IncidentPriorityIn(Schema):

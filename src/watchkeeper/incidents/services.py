@@ -18,13 +18,14 @@ from watchkeeper.core.rows import row_insert
 from watchkeeper.core.timers import timer_set_many
 from watchkeeper.incidents.models import (
     OPEN_INCIDENT_STATUSES,
+    PRIORITY_RANK_UNKNOWN,
     Incident,
     IncidentCounter,
     IncidentStatus,
     TimelineEntry,
     TimelineKind,
 )
-from watchkeeper.policy.selectors import priority_for
+from watchkeeper.policy.selectors import category_keys, priority_for, priority_ranks
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Client, Service
 
@@ -102,6 +103,7 @@ def incident_open(
         incident = Incident(
             client=client, number=_next_number(client), title=title.strip()[:1024], description=description,
             service=service, category=category, impact=impact, urgency=urgency, priority=priority,
+            priority_rank=priority_ranks().get(priority, PRIORITY_RANK_UNKNOWN),
             group_key=group_key, opened_at=clock.now(),
         )  # fmt: skip
         row_insert(incident)
@@ -214,7 +216,8 @@ def incident_set_priority(*, incident: Incident, by: Any, impact: str, urgency: 
             return incident
         before = incident.priority
         incident.impact, incident.urgency, incident.priority = impact, urgency, priority
-        incident.save(update_fields=incident.touch_fields("impact", "urgency", "priority"))
+        incident.priority_rank = priority_ranks().get(priority, PRIORITY_RANK_UNKNOWN)
+        incident.save(update_fields=incident.touch_fields("impact", "urgency", "priority", "priority_rank"))
         timeline_add(
             incident=incident, kind=TimelineKind.PRIORITY, by=by,
             text=f"Priority {before} → {priority} ({impact} impact, {urgency} urgency)",
@@ -246,3 +249,86 @@ def incident_assign(*, incident: Incident, by: Any, owner: User | None) -> Incid
         )
         incident_changed(incident=incident)
     return incident
+
+
+def incident_hand_off(*, incident: Incident, by: Any, to: User, note: str) -> Incident:
+    """Give the incident to `to` with a hand-off note (what is known, what is next). The note
+    is the point of a hand-off, so it is required."""
+    if not note.strip():
+        raise InvalidInput("A hand-off needs a note: what is known and what is next.", field="note")
+    if len(note) > 20_000:
+        raise InvalidInput("A hand-off note can be at most 20,000 characters.", field="note")
+    if not to.is_msp or not access.visible_clients(to).filter(pk=incident.client_id).exists():
+        raise InvalidInput(f"{to} cannot work on {incident.client.name}'s incidents.", field="owner")
+    with transaction.atomic():
+        incident = _locked(incident)
+        if not incident.is_open:
+            raise Conflict(f"{incident.reference} is {incident.status}: there is nothing to hand off.")
+        before = incident.owner_id
+        incident.owner = to
+        incident.save(update_fields=incident.touch_fields("owner"))
+        timeline_add(
+            incident=incident, kind=TimelineKind.OWNER, by=by,
+            text=f"Handed off to {to.full_name or to.email}: {note.strip()}",
+            data={"owner": to.pk, "from": before, "handoff": True},
+        )  # fmt: skip
+        incident_changed(incident=incident)
+    return incident
+
+
+def incident_set_category(*, incident: Incident, by: Any, category: str) -> Incident:
+    """Set the policy category ("" for none); an unknown category is a 400."""
+    if category and category not in category_keys():
+        raise InvalidInput(
+            f"Unknown category '{category}' (known: {', '.join(category_keys())}).", field="category"
+        )
+    with transaction.atomic():
+        incident = _locked(incident)
+        if incident.category == category:
+            return incident
+        before = incident.category
+        incident.category = category
+        incident.save(update_fields=incident.touch_fields("category"))
+        timeline_add(
+            incident=incident, kind=TimelineKind.CATEGORY, by=by,
+            text=f"Category: {category or 'none'}" + (f" (was {before})" if before else ""),
+            data={"from": before, "to": category},
+        )  # fmt: skip
+        incident_changed(incident=incident)
+    return incident
+
+
+def incident_comment(*, incident: Incident, by: User, text: str) -> TimelineEntry:
+    """A client user's comment from the portal: a client-visible entry by that user. It
+    notifies nobody yet (paging and comms pick it up from the timeline). The caller checked
+    that `by` may comment on this incident."""
+    if not text.strip():
+        raise InvalidInput("A comment needs some text.", field="text")
+    if len(text) > 5_000:
+        raise InvalidInput("A comment can be at most 5,000 characters.", field="text")
+    with transaction.atomic():
+        incident = _locked(incident)
+        entry = timeline_add(
+            incident=incident, kind=TimelineKind.COMMENT, by=by, text=text.strip(), client_visible=True
+        )
+        incident_changed(incident=incident)
+        return entry
+
+
+def incident_priority_ranks_refresh() -> int:
+    """Bring every incident's `priority_rank` in line with the policy's priority order (after
+    the MSP reorders or renames priorities). One UPDATE per priority; touches nothing when all
+    agree. Returns the number of incidents changed. The engine runs it every minute."""
+    ranks = priority_ranks()
+    changed = 0
+    with transaction.atomic():
+        for key, rank in ranks.items():
+            changed += (
+                Incident.objects.filter(priority=key).exclude(priority_rank=rank).update(priority_rank=rank)
+            )
+        changed += (
+            Incident.objects.exclude(priority__in=list(ranks))
+            .exclude(priority_rank=PRIORITY_RANK_UNKNOWN)
+            .update(priority_rank=PRIORITY_RANK_UNKNOWN)
+        )
+    return changed

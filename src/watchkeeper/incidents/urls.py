@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from watchkeeper.incidents import views
+from watchkeeper.incidents import views, views_team
 
 app_name = "incidents"
 
@@ -17,4 +17,12 @@ urlpatterns = [
     path("<int:incident_id>/notes", views.incident_note, name="note"),
     path("<int:incident_id>/priority", views.incident_priority, name="priority"),
     path("<int:incident_id>/assign", views.incident_assign, name="assign"),
+    path("bulk", views.incident_bulk, name="bulk"),
+    path("<int:incident_id>/hand-off", views_team.incident_hand_off, name="hand_off"),
+    path("<int:incident_id>/category", views_team.incident_category, name="category"),
+    path("<int:incident_id>/responders", views_team.incident_responder_add, name="responder_add"),
+    path(
+        "<int:incident_id>/responders/remove", views_team.incident_responder_remove, name="responder_remove"
+    ),
+    path("<int:incident_id>/merge", views_team.incident_merge, name="merge"),
 ]

@@ -17,17 +17,19 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST, require_safe
 
 from watchkeeper.accounts import selectors as accounts
 from watchkeeper.accounts.models import MSP_ADMIN_ROLES, MSP_ROLES, User
 from watchkeeper.core import clock
 from watchkeeper.core.errors import Forbidden, InvalidInput, NotFound, WatchkeeperError
-from watchkeeper.core.pagination import paginate
+from watchkeeper.incidents import coordination, selectors, services
 from watchkeeper.incidents import forms as incident_forms
-from watchkeeper.incidents import selectors, services
-from watchkeeper.incidents.models import Incident, IncidentStatus
-from watchkeeper.policy.selectors import policy_get
+from watchkeeper.incidents.models import Incident, IncidentStatus, ResponderRole, TimelineEntry, TimelineKind
+from watchkeeper.policy.markup import markdown_html
+from watchkeeper.policy.selectors import policy_get, priority_list
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy import selectors as tenancy
 from watchkeeper.tenancy.models import Client
@@ -97,30 +99,79 @@ def _filtered(request: HttpRequest, user: User, client: Client | None) -> QueryS
         owner=_owner_filter(user, get.get("owner", "")), query=get.get("q", ""),
     )  # fmt: skip
     # The queue: most urgent first; among equals, open work oldest first, history newest first.
-    return incidents.order_by("priority", "opened_at" if status == "open" else "-opened_at", "id")
+    return selectors.incident_queue_order(incidents, open_first=status not in ("resolved", "all"))
 
 
 @login_required
 @require_safe
 def incident_list_page(request: HttpRequest) -> HttpResponse:
+    """The queue. The page polls itself every 10 s with htmx targeting `#queue`; that request
+    gets only the results, so the queue stays live without a reload."""
     user = _console(request)
     slug = request.GET.get("client", "").strip()
     client = access.client_access(user, slug) if slug else None  # another tenant's: 404
+    searching = bool(request.GET.get("q", "").strip())
+    incidents = _filtered(request, user, client)
+    page = selectors.incident_page(incidents, page=request.GET.get("page"), size=50, searching=searching)
+    capped = searching and page.count >= selectors.SEARCH_COUNT_LIMIT
+    common = {"page": page, "client": client, "filters": request.GET, "capped": capped,
+              "status": request.GET.get("status", "open"), "tz": _zone(user), "now": clock.now(),
+              "can_open": _openable_clients(user).exists()}  # fmt: skip
+    if request.headers.get("HX-Target") == "queue":
+        response = render(request, "incidents/partials/queue.html", common)
+        patch_vary_headers(response, ["HX-Target"])
+        return response
     context = {
-        "page": paginate(_filtered(request, user, client), page=request.GET.get("page"), size=50),
+        **common,
         "client": client,
-        "clients": access.visible_clients(user).order_by("name"),
+        "client_options": _client_options(user, client),
         "services": tenancy.service_list(actor=user, client=client) if client else [],
-        "priorities": policy_get().priorities,
+        "priorities": priority_list(),
         "statuses": list(STATUS_FILTERS),
         "owners": OWNER_FILTERS,
-        "filters": request.GET,
-        "status": request.GET.get("status", "open"),
-        "can_open": _openable_clients(user).exists(),
-        "tz": _zone(user),
-        "now": clock.now(),
+        "colleagues": _owner_choices(user, None),
     }
     return render(request, "incidents/list.html", context)
+
+
+def _client_options(user: User, chosen: Client | None) -> str:
+    """The client filter's <option>s, built in one call: an MSP with hundreds of clients would
+    otherwise spend a good part of the page's time in template lookups for this one menu."""
+    rows = access.visible_clients(user).order_by("name").values_list("slug", "name")
+    selected = chosen.slug if chosen else None
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((slug, " selected" if slug == selected else "", name) for slug, name in rows),
+    )
+
+
+@login_required
+@require_POST
+def incident_bulk(request: HttpRequest) -> HttpResponse:
+    """Acknowledge or assign the ticked incidents: each is checked and changed on its own, so
+    one that may not be touched is reported and the others still change."""
+    user = _console(request)
+    ids = [int(value) for value in request.POST.getlist("incident") if value.isdigit()]
+    back = request.POST.get("next", "")
+    back = back if back.startswith("/incidents/") else "/incidents/"
+    if not ids:
+        messages.error(request, "Tick at least one incident first.")
+        return redirect(back)
+    action = request.POST.get("action", "")
+    try:
+        if action == "acknowledge":
+            done = coordination.incident_bulk_acknowledge(actor=user, ids=ids).summary("Acknowledged")
+        elif action == "assign":
+            owner = _new_owner(user, request.POST.get("owner", ""))
+            done = coordination.incident_bulk_assign(actor=user, ids=ids, owner=owner).summary("Assigned")
+        else:
+            raise InvalidInput("Choose acknowledge or assign.", field="action")
+    except WatchkeeperError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(request, done)
+    return redirect(back)
 
 
 # --- a new incident ----------------------------------------------------------------------------
@@ -160,12 +211,14 @@ def incident_new(request: HttpRequest) -> HttpResponse:
 # --- the incident page and its actions -----------------------------------------------------------
 
 
-def _owner_choices(user: User, client: Client) -> list[User]:
-    """Colleagues to offer as owner: MSP staff who work on this client. A convenience list
-    only; incident_assign checks whoever is chosen."""
+def _owner_choices(user: User, client: Client | None) -> list[User]:
+    """Colleagues to offer as owner: MSP staff who work on this client (any client: None). A
+    convenience list only; incident_assign checks whoever is chosen."""
     staff = accounts.user_list(actor=user).filter(role__in=MSP_ROLES, is_active=True)
+    if client is None:
+        return list(staff.order_by("full_name", "email")[:200])
     works_here = Q(role__in=MSP_ADMIN_ROLES) | Q(all_clients=True) | Q(assigned_clients=client)
-    return list(staff.filter(works_here).distinct())
+    return list(staff.filter(works_here).distinct().order_by("full_name", "email"))
 
 
 def _page(
@@ -175,19 +228,40 @@ def _page(
     access.require(user, "console.use")
     can_respond = access.can(user, "incidents.respond", client=incident.client)
     policy = policy_get()
+    show = request.GET.get("show", "all")
+    entries = selectors.timeline_filtered(incident=incident, show=show)
     context = {
         "incident": incident,
-        "timeline": [(entry, KIND_ICONS.get(entry.kind, "•")) for entry in incident.timeline.all()],
+        "timeline": [(entry, KIND_ICONS.get(entry.kind, "•"), _rendered(entry)) for entry in entries],
+        "show": show,
+        "timeline_filters": [(key, label) for key, (label, _) in selectors.TIMELINE_FILTERS.items()],
         "alerts": list(incident.alerts.all()),
+        "responders": list(incident.responders.all()),
+        "responder_roles": ResponderRole.choices,
         "can_respond": can_respond,
         "owners": _owner_choices(user, incident.client) if can_respond else [],
+        "merge_targets": _merge_targets(user, incident) if can_respond and incident.is_open else [],
         "impact_levels": policy.impact_levels,
         "urgency_levels": policy.urgency_levels,
+        "categories": policy.categories,
         "error": error,
         "tz": _zone(user),
         "now": clock.now(),
     }
     return render(request, "incidents/detail.html", context, status=status)
+
+
+def _rendered(entry: TimelineEntry) -> str:
+    """Notes and comments are Markdown (sanitised); every other entry is plain text."""
+    if entry.kind in (TimelineKind.NOTE, TimelineKind.COMMENT):
+        return markdown_html(entry.text)
+    return ""
+
+
+def _merge_targets(user: User, incident: Incident) -> list[Incident]:
+    """The client's other open incidents, newest first: what this one can be merged into."""
+    others = selectors.incident_list(actor=user, client=incident.client, status=["open"])
+    return list(others.exclude(pk=incident.pk)[:50])
 
 
 @login_required
@@ -275,8 +349,9 @@ def incident_close(request: HttpRequest, incident_id: int) -> HttpResponse:
 @require_POST
 def incident_note(request: HttpRequest, incident_id: int) -> HttpResponse:
     def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:
-        services.incident_note(incident=incident, by=user, text=fields["text"])
-        return "Added the note to the timeline."
+        visible = fields["client_visible"]
+        services.incident_note(incident=incident, by=user, text=fields["text"], client_visible=visible)
+        return "Sent the update to the client." if visible else "Added the note to the timeline."
 
     return _act(request, incident_id, act, incident_forms.NoteForm)
 

@@ -239,3 +239,26 @@ def severity_defaults(severity: str) -> tuple[str, str]:
             f"Unknown severity '{severity}' (known: {', '.join(SEVERITIES)}).", field="severity"
         )
     return found
+
+
+def priority_keys() -> list[str]:
+    """The policy's priority keys, most urgent first (the queue sorts in this order)."""
+    return list(
+        Priority.objects.filter(policy_id=POLICY_PK).order_by("position", "pk").values_list("key", flat=True)
+    )
+
+
+def priority_list() -> list[Priority]:
+    """The priorities, most urgent first (one query; for filters that need no whole policy)."""
+    return _ordered(Priority)
+
+
+def priority_ranks() -> dict[str, int]:
+    """Each priority key's rank in the policy (1: most urgent)."""
+    return {key: rank for rank, key in enumerate(priority_keys(), start=1)}
+
+
+def category_keys() -> list[str]:
+    return list(
+        Category.objects.filter(policy_id=POLICY_PK).order_by("position", "pk").values_list("key", flat=True)
+    )

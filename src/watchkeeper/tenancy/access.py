@@ -78,6 +78,11 @@ _PER_CLIENT: dict[str, frozenset[str]] = {
     "incidents.open": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
     "incidents.respond": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
     "integrations.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    # The client portal: a client's own people see that client's incidents (client-visible
+    # entries only: the selectors never load internal ones), raise requests and comment.
+    "portal.incidents": CLIENT_ROLES,
+    "portal.request": CLIENT_ROLES,
+    "portal.comment": CLIENT_ROLES,
     # Includes seeing the secret key; a token also needs the write scope for it.
     "integrations.manage": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
 }
@@ -94,6 +99,8 @@ _SCOPE_OF = {
     "contacts.manage": "write",
     "incidents.open": "write",
     "incidents.respond": "write",
+    "portal.request": "write",
+    "portal.comment": "write",
     "integrations.manage": "write",
 }
 

@@ -6,5 +6,6 @@ app_name = "tenancy"
 
 urlpatterns = [
     path("clients/<slug:slug>/", views.client_detail, name="client"),
+    path("clients/<slug:slug>/services/<int:service_id>/", views.service_detail, name="service"),
     path("portal/", views.portal, name="portal"),
 ]

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from watchkeeper.accounts.models import User
+from watchkeeper.core.errors import NotFound
 from watchkeeper.core.pagination import paginate
 from watchkeeper.tenancy import access, selectors
 
@@ -41,6 +42,19 @@ def client_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_edit": access.can(user, "client.edit", client=client),
     }
     return render(request, "tenancy/client_detail.html", context)
+
+
+@login_required
+def service_detail(request: HttpRequest, slug: str, service_id: int) -> HttpResponse:
+    """One service: what it is, its open incidents and recent history (loaded from the incident
+    list, filtered to the service, so that list's own access rules apply)."""
+    user = _user(request)
+    client = access.client_access(user, slug)  # another tenant's client is 404 before any 403
+    service = selectors.service_list(actor=user, client=client).filter(pk=service_id).first()
+    if service is None:
+        raise NotFound(f"No service {service_id} of {client.name}.")
+    access.require(user, "console.use")
+    return render(request, "tenancy/service_detail.html", {"client": client, "service": service})
 
 
 @login_required

@@ -22,6 +22,10 @@ _AREAS: tuple[tuple[str, str | None, str], ...] = (
     ("Reports", None, "console.use"),
     ("Policy", "policy:page", "policy.view"),
     ("Audit log", "audit:list", "audit.view"),
+    # The client portal's areas (portal users only).
+    ("Overview", "tenancy:portal", "portal.use"),
+    ("Our incidents", "portal:incidents", "portal.use"),
+    ("Report a problem", "portal:new", "portal.use"),
 )
 
 

@@ -1,0 +1,146 @@
+"""The client portal: own incidents only, client-visible updates only, plain-words requests,
+comments."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from watchkeeper.core.errors import InvalidInput
+from watchkeeper.incidents.models import Incident, TimelineEntry, TimelineKind
+from watchkeeper.incidents.portal import portal_levels, portal_request_open
+from watchkeeper.incidents.services import incident_note, incident_resolve
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(response: Any) -> str:
+    return html.unescape(response.content.decode())
+
+
+@pytest.mark.parametrize(
+    ("people", "working", "expected"),
+    [
+        ("many", "stopped", ("high", "high")),
+        ("team", "slowed", ("medium", "medium")),
+        ("one", "fine", ("low", "low")),
+        ("one", "stopped", ("low", "high")),
+    ],
+)
+def test_plain_words_map_onto_the_policy_levels(db: None, people: str, working: str, expected: Any) -> None:
+    assert portal_levels(people=people, working=working) == expected
+
+
+def test_unknown_answer_is_a_clear_error(db: None) -> None:
+    with pytest.raises(InvalidInput, match="How many people are affected"):
+        portal_levels(people="lots", working="fine")
+
+
+def test_portal_lists_only_the_own_clients_incidents(world: Any, browser_as: Any) -> None:
+    body = _text(browser_as(world.a.client_user).get(reverse("portal:incidents")))
+    assert world.a.incident.reference in body
+    assert world.b.incident.reference not in body and world.b.client.name not in body
+
+
+def test_portal_shows_only_client_visible_entries(world: Any, browser_as: Any) -> None:
+    incident = world.a.incident
+    incident_note(incident=incident, by=world.a.technician, text="Internal: the vendor is slow again")
+    incident_note(
+        incident=incident, by=world.a.technician, text="We are **restoring** it", client_visible=True
+    )
+    response = browser_as(world.a.client_user).get(reverse("portal:incident", args=[incident.pk]))
+    body = _text(response)
+    assert response.status_code == 200
+    assert "<strong>restoring</strong>" in body  # Markdown rendered
+    assert "vendor is slow" not in body
+    assert "Practice server unreachable" in body
+
+
+def test_another_clients_incident_is_404_and_staff_are_refused(world: Any, browser_as: Any) -> None:
+    url = reverse("portal:incident", args=[world.b.incident.pk])
+    assert browser_as(world.a.client_user).get(url).status_code == 404
+    own = reverse("portal:incident", args=[world.a.incident.pk])
+    assert browser_as(world.a.technician).get(own).status_code == 404  # staff: no portal view
+    assert browser_as(world.a.technician).get(reverse("portal:incidents")).status_code == 403
+
+
+def test_request_in_plain_words_opens_an_incident(world: Any, browser_as: Any) -> None:
+    http = browser_as(world.a.client_user)
+    form = {
+        "kind": "problem", "service": world.a.service.pk, "title": "Nobody can print",
+        "description": "Since 9:00, all printers", "people": "team", "working": "slowed",
+    }  # fmt: skip
+    response = http.post(reverse("portal:new"), form)
+    incident = Incident.objects.get(title="Nobody can print")
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "portal:incident", args=[incident.pk]
+    )
+    assert (incident.impact, incident.urgency, incident.priority) == ("medium", "medium", "P3")
+    first = TimelineEntry.objects.get(incident=incident, client_visible=True)
+    assert "A team or a department" in first.text and "Since 9:00" in first.text
+    assert first.actor == world.a.client_user
+    assert "Nobody can print" in _text(http.get(response["Location"]))
+
+
+def test_request_for_another_clients_service_is_400_and_writes_nothing(world: Any, browser_as: Any) -> None:
+    form = {
+        "kind": "problem",
+        "service": world.b.service.pk,
+        "title": "X",
+        "people": "one",
+        "working": "fine",
+    }
+    before = Incident.objects.count()
+    response = browser_as(world.a.client_user).post(reverse("portal:new"), form)
+    assert response.status_code == 400 and Incident.objects.count() == before
+    with pytest.raises(InvalidInput):
+        portal_request_open(
+            user=world.a.client_user, service=world.b.service, kind="problem", title="X",
+            description="", people="one", working="fine",
+        )  # fmt: skip
+
+
+def test_missing_answers_are_400_with_the_question(world: Any, browser_as: Any) -> None:
+    response = browser_as(world.a.client_user).post(reverse("portal:new"), {"title": "Help"})
+    assert response.status_code == 400
+    assert "How many people are affected?" in _text(response)
+
+
+def test_comment_is_a_client_visible_entry_by_the_client_user(world: Any, browser_as: Any) -> None:
+    incident = world.a.incident
+    http = browser_as(world.a.client_user)
+    response = http.post(
+        reverse("portal:comment", args=[incident.pk]), {"text": "It is back <script>x</script>"}
+    )
+    assert response.status_code == 302
+    entry = TimelineEntry.objects.get(incident=incident, kind=TimelineKind.COMMENT)
+    assert entry.client_visible and entry.actor == world.a.client_user
+    raw = http.get(reverse("portal:incident", args=[incident.pk])).content.decode()
+    assert "It is back" in raw and "<script>x</script>" not in raw
+    assert http.post(reverse("portal:comment", args=[incident.pk]), {"text": " "}).status_code == 400
+    other = reverse("portal:comment", args=[world.b.incident.pk])
+    assert http.post(other, {"text": "hi"}).status_code == 404
+
+
+def test_past_incidents_and_empty_states(world: Any, browser_as: Any) -> None:
+    http = browser_as(world.a.client_user)
+    assert "Nothing open right now" not in _text(http.get(reverse("portal:incidents")))
+    incident_resolve(incident=world.a.incident, by="t")
+    assert "Nothing open right now" in _text(http.get(reverse("portal:incidents")))
+    assert world.a.incident.reference in _text(http.get(reverse("portal:incidents") + "?show=past"))
+
+
+def test_portal_list_queries_are_bounded(
+    world: Any, browser_as: Any, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(30):
+        portal_request_open(
+            user=world.a.client_user, service=world.a.service, kind="request", title=f"Laptop {n}",
+            description="", people="one", working="fine",
+        )  # fmt: skip
+    http = browser_as(world.a.client_user)
+    with django_assert_max_num_queries(12):
+        assert http.get(reverse("portal:incidents")).status_code == 200
