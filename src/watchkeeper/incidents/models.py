@@ -13,11 +13,20 @@ from watchkeeper.tenancy.models import ClientOwned
 class IncidentStatus(models.TextChoices):
     TRIGGERED = "triggered", "Triggered"
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    WAITING_CLIENT = "waiting_client", "Waiting on client"
+    WAITING_VENDOR = "waiting_vendor", "Waiting on vendor"
     RESOLVED = "resolved", "Resolved"
     CLOSED = "closed", "Closed"
 
 
-OPEN_INCIDENT_STATUSES = (IncidentStatus.TRIGGERED, IncidentStatus.ACKNOWLEDGED)
+OPEN_INCIDENT_STATUSES = (
+    IncidentStatus.TRIGGERED,
+    IncidentStatus.ACKNOWLEDGED,
+    IncidentStatus.WAITING_CLIENT,
+    IncidentStatus.WAITING_VENDOR,
+)
+# Open, but the ball is in someone else's court: SLA policies usually pause the resolution clock.
+WAITING_STATUSES = (IncidentStatus.WAITING_CLIENT, IncidentStatus.WAITING_VENDOR)
 
 
 class IncidentCounter(models.Model):

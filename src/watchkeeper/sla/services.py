@@ -1,0 +1,198 @@
+"""Writes for SLA clocks: reconcile an incident's stored clocks, breaches, warnings and timers with
+what its history says (idempotent: run it any number of times, the outcome is the same)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from watchkeeper.accounts.models import MSP_ROLES
+from watchkeeper.audit.services import audit_record
+from watchkeeper.core import clock
+from watchkeeper.core.errors import InvalidInput
+from watchkeeper.core.timers import timer_cancel_prefix, timer_set
+from watchkeeper.incidents.models import Incident, TimelineEntry, TimelineKind
+from watchkeeper.incidents.services import timeline_add
+from watchkeeper.sla import notify
+from watchkeeper.sla.calendars import calendar_build, calendar_for_client
+from watchkeeper.sla.clocks import ClockResult, Event, Targets, clocks_compute
+from watchkeeper.sla.models import ClockKind, SlaBreach, SlaClock
+from watchkeeper.sla.selectors import policy_for_client, target_for
+
+CHECK = "sla.check"
+LABELS = dict(ClockKind.choices)
+
+
+def _events(incident: Incident) -> list[Event]:
+    rows = TimelineEntry.objects.filter(incident=incident).values_list(
+        "at", "kind", "data", "client_visible", "actor__role"
+    )
+    events = []
+    for at, kind, data, visible, role in rows:
+        status = str((data or {}).get("status", "")) if kind == TimelineKind.STATUS else ""
+        if kind in (TimelineKind.STATUS, TimelineKind.NOTE):
+            events.append(
+                Event(at=at, status=status, client_visible=visible, by_technician=role in MSP_ROLES)
+            )
+    return events
+
+
+def targets_for(incident: Incident) -> Targets | None:
+    """The targets of the incident's current priority, or None when no SLA applies."""
+    policy = policy_for_client(incident.client)
+    target = target_for(policy, incident.priority) if policy is not None else None
+    if policy is None or target is None:
+        return None
+    opened = incident.opened_at
+    years = range(opened.year - 1, clock.now().year + 2)
+    calendar = calendar_build(
+        None if target.around_the_clock else calendar_for_client(incident.client),
+        client=incident.client,
+        years=years,
+    )
+    return Targets(
+        response=dt.timedelta(minutes=target.response_minutes),
+        update=dt.timedelta(minutes=target.update_minutes) if target.update_minutes else None,
+        resolution=dt.timedelta(minutes=target.resolution_minutes),
+        calendar=calendar,
+        thresholds=tuple(int(p) for p in policy.warning_thresholds),
+        pause_statuses=frozenset(policy.pause_statuses),
+        response_by_reply=policy.response_by_reply,
+    )
+
+
+def sla_incident_reconcile(*, incident_id: int, now: dt.datetime | None = None) -> list[SlaClock]:
+    """Bring the incident's clocks, breaches, warnings and check timers in line with its history."""
+    now = now or clock.now()
+    with transaction.atomic():
+        incident = (
+            Incident.objects.select_for_update()
+            .select_related("client", "owner")
+            .filter(pk=incident_id)
+            .first()
+        )
+        if incident is None:
+            timer_cancel_prefix(kind=CHECK, key_prefix=f"{incident_id}:")
+            return []
+        targets = targets_for(incident)
+        if targets is None:
+            SlaClock.objects.filter(incident=incident).delete()
+            timer_cancel_prefix(kind=CHECK, key_prefix=f"{incident.pk}:")
+            return []
+        results = clocks_compute(incident.opened_at, _events(incident), targets, now)
+        stored = {c.kind: c for c in SlaClock.objects.filter(incident=incident)}
+        SlaClock.objects.filter(incident=incident).exclude(kind__in=[r.kind for r in results]).delete()
+        return [_clock_store(incident, result, stored.get(result.kind), now) for result in results]
+
+
+def _clock_store(incident: Incident, result: ClockResult, row: SlaClock | None, now: dt.datetime) -> SlaClock:
+    if row is None:
+        row = SlaClock(incident=incident, client=incident.client, kind=result.kind)
+    elif row.cycle != result.cycle or row.priority != incident.priority:
+        row.warned_percent = 0  # a new update interval or new targets: warnings start again
+    _breaches_record(incident, result)
+    row.priority, row.state, row.cycle = incident.priority, result.state, result.cycle
+    row.target_minutes = int(result.target.total_seconds() // 60)
+    row.around_the_clock = False
+    row.started_at, row.due_at, row.met_at = result.started_at, result.due_at, result.met_at
+    row.breached_at = result.breaches[-1].breached_at if result.breaches else None
+    row.elapsed_seconds = int(result.elapsed.total_seconds())
+    row.computed_at = now
+    _warn(incident, result, row, now)
+    row.save()
+    _timer_next(incident, result, row, now)
+    return row
+
+
+def _breaches_record(incident: Incident, result: ClockResult) -> None:
+    known = set(SlaBreach.objects.filter(incident=incident, kind=result.kind).values_list("cycle", flat=True))
+    for breach in result.breaches:
+        if breach.cycle in known:
+            continue
+        SlaBreach.objects.create(
+            client=incident.client,
+            incident=incident,
+            kind=result.kind,
+            cycle=breach.cycle,
+            priority=incident.priority,
+            target_minutes=int(result.target.total_seconds() // 60),
+            due_at=breach.due_at,
+            breached_at=breach.breached_at,
+        )
+        label = LABELS[result.kind]
+        text = (
+            f"SLA breached: {label} ({incident.priority}, {notify.duration(result.target)})"
+            f" was due {breach.due_at:%Y-%m-%d %H:%M} UTC"
+        )
+        timeline_add(
+            incident=incident,
+            kind=TimelineKind.CHANGE,
+            text=text,
+            data={"sla": "breach", "target": result.kind, "cycle": breach.cycle},
+        )
+        notify.sla_notify(incident=incident, kind=result.kind, cycle=breach.cycle, level="breach", text=text)
+
+
+def _warn(incident: Incident, result: ClockResult, row: SlaClock, now: dt.datetime) -> None:
+    """Send the highest warning threshold passed and not yet sent in this cycle (one message on
+    catch-up after downtime, not one per threshold)."""
+    if result.state not in ("on_track", "at_risk"):
+        return
+    passed = [percent for percent, at in result.warnings if at <= now and percent > row.warned_percent]
+    if not passed:
+        return
+    percent = max(passed)
+    thresholds = sorted(p for p, _ in result.warnings)
+    left = notify.duration(result.due_at - now) if result.due_at else "?"
+    text = (
+        f"SLA warning: {percent} % of {LABELS[result.kind]} used ({incident.priority});"
+        f" due in {left} of business time"
+    )
+    timeline_add(
+        incident=incident,
+        kind=TimelineKind.CHANGE,
+        text=text,
+        data={"sla": "warning", "target": result.kind, "percent": percent, "cycle": result.cycle},
+    )
+    level = "manager" if thresholds and percent >= thresholds[-1] else "owner"
+    notify.sla_notify(
+        incident=incident, kind=result.kind, cycle=result.cycle, level=level, text=text, percent=percent
+    )
+    row.warned_percent = percent
+
+
+def _timer_next(incident: Incident, result: ClockResult, row: SlaClock, now: dt.datetime) -> None:
+    """One `sla.check` timer per clock, at its next warning or its breach; none when it is settled."""
+    key = f"{incident.pk}:{result.kind}"
+    upcoming = [at for percent, at in result.warnings if percent > row.warned_percent and at > now]
+    if result.state in ("on_track", "at_risk") and result.due_at is not None:
+        upcoming.append(result.due_at)
+    if upcoming:
+        timer_set(kind=CHECK, key=key, due_at=min(upcoming), payload={"incident": incident.pk})
+    else:
+        timer_cancel_prefix(kind=CHECK, key_prefix=key)
+
+
+def sla_breach_explain(*, breach: SlaBreach, by: Any, reason: str, via: str = "console") -> SlaBreach:
+    """Fill in (or correct) why a breach happened: the only change a breach allows; audited."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("A reason needs some text.", field="reason")
+    if len(reason) > 5000:
+        raise InvalidInput("A reason can be at most 5,000 characters.", field="reason")
+    with transaction.atomic():
+        breach = SlaBreach.objects.select_for_update().get(pk=breach.pk)
+        before = breach.reason
+        breach.reason, breach.reason_by, breach.reason_at = reason, getattr(by, "user", by), clock.now()
+        breach.save(update_fields=breach.touch_fields("reason", "reason_by", "reason_at"))
+        audit_record(
+            actor=by,
+            action="sla.breach.reason",
+            obj=breach,
+            before={"reason": before},
+            after={"reason": reason},
+            via=via,
+        )
+    return breach
