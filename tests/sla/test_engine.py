@@ -56,7 +56,7 @@ def mails() -> list[tuple[str, str]]:
 def test_p2_friday_1630_is_due_monday_1230_and_warns_at_1130(
     scene: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    client, service, owner, manager = scene
+    client, service, owner, _manager = scene
     clock.freeze(local("2026-11-27 16:30"))  # a Friday
     incident = incidents.incident_open(
         client=client, service=service, title="Server down", impact="medium", urgency="high", by="monitoring"
@@ -129,7 +129,7 @@ def test_waiting_on_the_client_pauses_and_resume_restarts(
     assert mails() == [] and not SlaBreach.objects.exists()
     incidents.incident_resume(incident=incident, by=owner)
     run_at(local("2026-11-30 15:00"), django_capture_on_commit_callbacks)
-    assert SlaClock.objects.get(pk=paused.pk).due_at == local("2026-12-01 10:00")  # 3 h left: 2 h today, 1 h tomorrow
+    assert SlaClock.objects.get(pk=paused.pk).due_at == local("2026-12-01 10:00")  # 2 h today, 1 h tomorrow
 
 
 def test_priority_change_recomputes_and_keeps_recorded_breaches(
