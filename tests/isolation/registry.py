@@ -47,6 +47,34 @@ def _incident(v: Any) -> dict[str, Any]:
     return {"incident_id": v.incident.pk}
 
 
+def _sla_policy(v: Any) -> dict[str, Any]:
+    """The victim's own SLA policy override (created on first use)."""
+    from watchkeeper.sla.models import SlaPolicy
+
+    policy, _ = SlaPolicy.objects.get_or_create(client=v.client, defaults={"name": f"{v.client.name} SLA"})
+    return {"policy_id": policy.pk}
+
+
+def _sla_breach(v: Any) -> dict[str, Any]:
+    """A breach on the victim's incident (created on first use)."""
+    from watchkeeper.core import clock
+    from watchkeeper.sla.models import SlaBreach
+
+    breach, _ = SlaBreach.objects.get_or_create(
+        incident=v.incident, kind="response", cycle=0,
+        defaults={"client": v.client, "priority": "P2", "target_minutes": 60, "due_at": clock.now(),
+                  "breached_at": clock.now()},
+    )  # fmt: skip
+    return {"breach_id": breach.pk}
+
+
+def _sla_calendar(v: Any) -> dict[str, Any]:
+    from watchkeeper.sla.models import BusinessCalendar
+
+    calendar, _ = BusinessCalendar.objects.get_or_create(name="Office hours")
+    return {"calendar_id": calendar.pk}
+
+
 # HTML URL names (namespace:name). Django admin URLs are covered by test_admin_isolation.
 URLS: dict[str, Spec] = {
     "web:home": Spec(LIST),
@@ -187,5 +215,36 @@ API: dict[tuple[str, str], Spec] = {
     ),
     ("POST", "/api/v1/incidents/{incident_id}/assign"): Spec(
         WRITE, _incident, body=lambda v: {"owner": v.technician.pk}
+    ),
+    # SLA (sla branch). Calendars and tier policies are MSP-wide configuration; client overrides,
+    # clocks, breaches and reports belong to one client.
+    ("GET", "/api/v1/calendars"): Spec(LIST),
+    ("POST", "/api/v1/calendars"): Spec(WRITE, body=lambda v: {"name": "Planted"}),
+    ("GET", "/api/v1/calendars/{calendar_id}"): Spec(PAGE, _sla_calendar),
+    ("PATCH", "/api/v1/calendars/{calendar_id}"): Spec(
+        WRITE, _sla_calendar, body=lambda v: {"name": "Taken"}
+    ),
+    ("POST", "/api/v1/calendars/{calendar_id}/closures"): Spec(
+        WRITE, _sla_calendar, body=lambda v: {"days": ["2026-12-24"]}
+    ),
+    ("POST", "/api/v1/calendars/{calendar_id}/ical"): Spec(
+        WRITE, _sla_calendar, body=lambda v: {"ical": "x"}
+    ),
+    ("POST", "/api/v1/calendars/{calendar_id}/clients"): Spec(
+        WRITE, _sla_calendar, body=lambda v: {"client": v.client.slug}
+    ),
+    ("GET", "/api/v1/sla-policies"): Spec(LIST),
+    ("POST", "/api/v1/sla-policies"): Spec(
+        WRITE, body=lambda v: {"name": "Planted", "client": v.client.slug}
+    ),
+    ("GET", "/api/v1/sla-policies/{policy_id}"): Spec(DETAIL, _sla_policy, viewer="technician"),
+    ("PATCH", "/api/v1/sla-policies/{policy_id}"): Spec(WRITE, _sla_policy, body=lambda v: {"name": "Taken"}),
+    ("GET", "/api/v1/incidents/{incident_id}/sla"): Spec(PAGE, _incident),
+    ("GET", "/api/v1/sla-breaches"): Spec(LIST, client_filter=True),
+    ("PATCH", "/api/v1/sla-breaches/{breach_id}"): Spec(
+        WRITE, _sla_breach, body=lambda v: {"reason": "Planted"}
+    ),
+    ("GET", "/api/v1/reports/sla"): Spec(
+        LIST, client_filter=True, query={"client": "alpha-dental", "month": "2026-11"}
     ),
 }
