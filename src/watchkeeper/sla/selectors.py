@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
 
-from watchkeeper.sla.models import BusinessCalendar, SlaBreach, SlaClock, SlaPolicy, SlaTarget
+from watchkeeper.accounts.models import MSP_ROLES
+from watchkeeper.core import clock
+from watchkeeper.incidents.models import OPEN_INCIDENT_STATUSES, Incident, TimelineEntry, TimelineKind
+from watchkeeper.sla.businesstime import business_between
+from watchkeeper.sla.calendars import calendar_build, calendar_for_client
+from watchkeeper.sla.clocks import Event, Targets
+from watchkeeper.sla.models import (
+    RUNNING_STATES,
+    BusinessCalendar,
+    ClockKind,
+    ClockState,
+    SlaBreach,
+    SlaClock,
+    SlaPolicy,
+    SlaTarget,
+)
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Client
 
@@ -60,10 +77,108 @@ def breaches_for(*, actor: access.ActorLike, client: Client | None = None) -> Qu
 def client_standing(client: Client) -> dict[str, int]:
     """Counts of the open incidents' clocks per state, for the client page."""
     counts: dict[str, int] = defaultdict(int)
-    rows = SlaClock.objects.filter(client=client, incident__status__in=_OPEN).values_list("state", flat=True)
+    open_clocks = SlaClock.objects.filter(client=client, incident__status__in=OPEN_INCIDENT_STATUSES)
+    rows = open_clocks.values_list("state", flat=True)
     for state in rows:
         counts[state] += 1
     return dict(counts)
 
 
-_OPEN = ("triggered", "acknowledged", "waiting_client", "waiting_vendor")
+def incident_events(incident: Incident) -> list[Event]:
+    rows = TimelineEntry.objects.filter(incident=incident).values_list(
+        "at", "kind", "data", "client_visible", "actor__role"
+    )
+    events = []
+    for at, kind, data, visible, role in rows:
+        status = str((data or {}).get("status", "")) if kind == TimelineKind.STATUS else ""
+        if kind in (TimelineKind.STATUS, TimelineKind.NOTE):
+            events.append(
+                Event(at=at, status=status, client_visible=visible, by_technician=role in MSP_ROLES)
+            )
+    return events
+
+
+def targets_for(incident: Incident) -> Targets | None:
+    """The targets of the incident's current priority, or None when no SLA applies."""
+    policy = policy_for_client(incident.client)
+    target = target_for(policy, incident.priority) if policy is not None else None
+    if policy is None or target is None:
+        return None
+    opened = incident.opened_at
+    years = range(opened.year - 1, clock.now().year + 2)
+    calendar = calendar_build(
+        None if target.around_the_clock else calendar_for_client(incident.client),
+        client=incident.client,
+        years=years,
+    )
+    return Targets(
+        response=dt.timedelta(minutes=target.response_minutes),
+        update=dt.timedelta(minutes=target.update_minutes) if target.update_minutes else None,
+        resolution=dt.timedelta(minutes=target.resolution_minutes),
+        calendar=calendar,
+        thresholds=tuple(int(p) for p in policy.warning_thresholds),
+        pause_statuses=frozenset(policy.pause_statuses),
+        response_by_reply=policy.response_by_reply,
+    )
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """One clock as the console shows it; `left` is business time to the due time (running clocks)."""
+
+    kind: str
+    label: str
+    state: str
+    state_label: str
+    priority: str
+    target_minutes: int
+    due_at: dt.datetime | None
+    met_at: dt.datetime | None
+    breached_at: dt.datetime | None
+    left: dt.timedelta | None = None
+
+
+def _view(row: SlaClock, left: dt.timedelta | None = None) -> ClockView:
+    return ClockView(
+        kind=row.kind,
+        label=ClockKind(row.kind).label,
+        state=row.state,
+        state_label=ClockState(row.state).label,
+        priority=row.priority,
+        target_minutes=row.target_minutes,
+        due_at=row.due_at,
+        met_at=row.met_at,
+        breached_at=row.breached_at,
+        left=left,
+    )
+
+
+def clock_views_for_incidents(incident_ids: Iterable[int]) -> dict[int, list[ClockView]]:
+    """For lists (the queue): ONE query, no business-time arithmetic."""
+    return {pk: [_view(row) for row in rows] for pk, rows in clocks_for_incidents(incident_ids).items()}
+
+
+def clock_views(*, incident: Incident, now: dt.datetime | None = None) -> list[ClockView]:
+    """For the incident page: each clock with the business time left until it is due."""
+    now = now or clock.now()
+    rows = clocks_for_incidents([incident.pk]).get(incident.pk, [])
+    targets = targets_for(incident) if any(r.is_running and r.due_at for r in rows) else None
+    views = []
+    for row in rows:
+        left = None
+        if targets is not None and row.is_running and row.due_at is not None:
+            left = business_between(targets.calendar, now, row.due_at)
+        views.append(_view(row, left))
+    return views
+
+
+def incidents_by_time_to_breach(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
+    """Order a queue by the next running clock's due time (soonest first; none last)."""
+    next_due = (
+        SlaClock.objects.filter(incident=OuterRef("pk"), state__in=RUNNING_STATES, due_at__isnull=False)
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+    return incidents.annotate(sla_next_due=Subquery(next_due)).order_by(
+        F("sla_next_due").asc(nulls_last=True), "priority", "opened_at", "id"
+    )

@@ -8,59 +8,19 @@ from typing import Any
 
 from django.db import transaction
 
-from watchkeeper.accounts.models import MSP_ROLES
 from watchkeeper.audit.services import audit_record
 from watchkeeper.core import clock
 from watchkeeper.core.errors import InvalidInput
 from watchkeeper.core.timers import timer_cancel_prefix, timer_set
-from watchkeeper.incidents.models import Incident, TimelineEntry, TimelineKind
+from watchkeeper.incidents.models import Incident, TimelineKind
 from watchkeeper.incidents.services import timeline_add
 from watchkeeper.sla import notify
-from watchkeeper.sla.calendars import calendar_build, calendar_for_client
-from watchkeeper.sla.clocks import ClockResult, Event, Targets, clocks_compute
+from watchkeeper.sla.clocks import ClockResult, clocks_compute
 from watchkeeper.sla.models import ClockKind, SlaBreach, SlaClock
-from watchkeeper.sla.selectors import policy_for_client, target_for
+from watchkeeper.sla.selectors import incident_events, targets_for
 
 CHECK = "sla.check"
 LABELS = dict(ClockKind.choices)
-
-
-def _events(incident: Incident) -> list[Event]:
-    rows = TimelineEntry.objects.filter(incident=incident).values_list(
-        "at", "kind", "data", "client_visible", "actor__role"
-    )
-    events = []
-    for at, kind, data, visible, role in rows:
-        status = str((data or {}).get("status", "")) if kind == TimelineKind.STATUS else ""
-        if kind in (TimelineKind.STATUS, TimelineKind.NOTE):
-            events.append(
-                Event(at=at, status=status, client_visible=visible, by_technician=role in MSP_ROLES)
-            )
-    return events
-
-
-def targets_for(incident: Incident) -> Targets | None:
-    """The targets of the incident's current priority, or None when no SLA applies."""
-    policy = policy_for_client(incident.client)
-    target = target_for(policy, incident.priority) if policy is not None else None
-    if policy is None or target is None:
-        return None
-    opened = incident.opened_at
-    years = range(opened.year - 1, clock.now().year + 2)
-    calendar = calendar_build(
-        None if target.around_the_clock else calendar_for_client(incident.client),
-        client=incident.client,
-        years=years,
-    )
-    return Targets(
-        response=dt.timedelta(minutes=target.response_minutes),
-        update=dt.timedelta(minutes=target.update_minutes) if target.update_minutes else None,
-        resolution=dt.timedelta(minutes=target.resolution_minutes),
-        calendar=calendar,
-        thresholds=tuple(int(p) for p in policy.warning_thresholds),
-        pause_statuses=frozenset(policy.pause_statuses),
-        response_by_reply=policy.response_by_reply,
-    )
 
 
 def sla_incident_reconcile(*, incident_id: int, now: dt.datetime | None = None) -> list[SlaClock]:
@@ -81,7 +41,7 @@ def sla_incident_reconcile(*, incident_id: int, now: dt.datetime | None = None) 
             SlaClock.objects.filter(incident=incident).delete()
             timer_cancel_prefix(kind=CHECK, key_prefix=f"{incident.pk}:")
             return []
-        results = clocks_compute(incident.opened_at, _events(incident), targets, now)
+        results = clocks_compute(incident.opened_at, incident_events(incident), targets, now)
         stored = {c.kind: c for c in SlaClock.objects.filter(incident=incident)}
         SlaClock.objects.filter(incident=incident).exclude(kind__in=[r.kind for r in results]).delete()
         return [_clock_store(incident, result, stored.get(result.kind), now) for result in results]
