@@ -142,6 +142,19 @@ URLS: dict[str, Spec] = {
         PAGE, _incident, body=lambda v: {"impact": "low", "urgency": "low"}, method="POST"
     ),
     "incidents:assign": Spec(PAGE, _incident, body=lambda v: {"owner": "me"}, method="POST"),
+    "incidents:wait": Spec(PAGE, _incident, body=lambda v: {"status": "waiting_client"}, method="POST"),
+    "incidents:resume": Spec(PAGE, _incident, method="POST"),
+    # SLA console (sla branch): configuration is MSP-wide; reports belong to one client.
+    "sla:page": Spec(PAGE),
+    "sla:policy_new": Spec(PAGE, body=lambda v: {"name": "Planted", "tier": "premium"}, method="POST"),
+    "sla:policy_targets": Spec(PAGE, _sla_policy, body=lambda v: {"thresholds": "10"}, method="POST"),
+    "sla:calendar_new": Spec(PAGE, body=lambda v: {"name": "Planted"}, method="POST"),
+    "sla:calendar_save": Spec(PAGE, _sla_calendar, body=lambda v: {"name": "Taken"}, method="POST"),
+    "sla:calendar_closures": Spec(PAGE, _sla_calendar, body=lambda v: {"days": "2026-12-24"}, method="POST"),
+    "sla:report": Spec(DETAIL, _client_slug, viewer="technician"),
+    "sla:report_csv": Spec(PAGE, _client_slug),
+    "sla:report_pdf": Spec(PAGE, _client_slug),
+    "sla:breach_reason": Spec(PAGE, _sla_breach, body=lambda v: {"reason": "Planted"}, method="POST"),
     "api:api-root": Spec(PUBLIC),
     "api-not-found": Spec(PUBLIC, lambda v: {"rest": f"clients/{v.client.slug}/secrets"}),
     "api:openapi-json": Spec(PUBLIC),
@@ -216,6 +229,10 @@ API: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/incidents/{incident_id}/assign"): Spec(
         WRITE, _incident, body=lambda v: {"owner": v.technician.pk}
     ),
+    ("POST", "/api/v1/incidents/{incident_id}/wait"): Spec(
+        WRITE, _incident, body=lambda v: {"status": "waiting_vendor"}
+    ),
+    ("POST", "/api/v1/incidents/{incident_id}/resume"): Spec(WRITE, _incident),
     # SLA (sla branch). Calendars and tier policies are MSP-wide configuration; client overrides,
     # clocks, breaches and reports belong to one client.
     ("GET", "/api/v1/calendars"): Spec(LIST),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("incidents/", include("watchkeeper.incidents.urls")),
     path("accounts/", include("watchkeeper.accounts.urls")),
     path("policy/", include("watchkeeper.policy.urls")),
+    path("sla/", include("watchkeeper.sla.urls")),
     path("audit/", include("watchkeeper.audit.urls")),
     path("admin/", admin_site.urls),
     path("api/v1/", api.urls),

@@ -17,4 +17,6 @@ urlpatterns = [
     path("<int:incident_id>/notes", views.incident_note, name="note"),
     path("<int:incident_id>/priority", views.incident_priority, name="priority"),
     path("<int:incident_id>/assign", views.incident_assign, name="assign"),
+    path("<int:incident_id>/wait", views.incident_wait, name="wait"),
+    path("<int:incident_id>/resume", views.incident_resume, name="resume"),
 ]
