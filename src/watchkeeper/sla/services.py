@@ -23,8 +23,11 @@ CHECK = "sla.check"
 LABELS = dict(ClockKind.choices)
 
 
-def sla_incident_reconcile(*, incident_id: int, now: dt.datetime | None = None) -> list[SlaClock]:
-    """Bring the incident's clocks, breaches, warnings and check timers in line with its history."""
+def sla_incident_reconcile(
+    *, incident_id: int, now: dt.datetime | None = None, quiet: bool = False
+) -> list[SlaClock]:
+    """Bring the incident's clocks, breaches, warnings and check timers in line with its history.
+    `quiet` records everything but notifies nobody (loading demo history)."""
     now = now or clock.now()
     with transaction.atomic():
         incident = (
@@ -44,15 +47,19 @@ def sla_incident_reconcile(*, incident_id: int, now: dt.datetime | None = None) 
         results = clocks_compute(incident.opened_at, incident_events(incident), targets, now)
         stored = {c.kind: c for c in SlaClock.objects.filter(incident=incident)}
         SlaClock.objects.filter(incident=incident).exclude(kind__in=[r.kind for r in results]).delete()
-        return [_clock_store(incident, result, stored.get(result.kind), now) for result in results]
+        return [
+            _clock_store(incident, result, stored.get(result.kind), now, quiet=quiet) for result in results
+        ]
 
 
-def _clock_store(incident: Incident, result: ClockResult, row: SlaClock | None, now: dt.datetime) -> SlaClock:
+def _clock_store(
+    incident: Incident, result: ClockResult, row: SlaClock | None, now: dt.datetime, *, quiet: bool
+) -> SlaClock:
     if row is None:
         row = SlaClock(incident=incident, client=incident.client, kind=result.kind)
     elif row.cycle != result.cycle or row.priority != incident.priority:
         row.warned_percent = 0  # a new update interval or new targets: warnings start again
-    _breaches_record(incident, result)
+    _breaches_record(incident, result, quiet=quiet)
     row.priority, row.state, row.cycle = incident.priority, result.state, result.cycle
     row.target_minutes = int(result.target.total_seconds() // 60)
     row.around_the_clock = False
@@ -60,13 +67,13 @@ def _clock_store(incident: Incident, result: ClockResult, row: SlaClock | None, 
     row.breached_at = result.breaches[-1].breached_at if result.breaches else None
     row.elapsed_seconds = int(result.elapsed.total_seconds())
     row.computed_at = now
-    _warn(incident, result, row, now)
+    _warn(incident, result, row, now, quiet=quiet)
     row.save()
     _timer_next(incident, result, row, now)
     return row
 
 
-def _breaches_record(incident: Incident, result: ClockResult) -> None:
+def _breaches_record(incident: Incident, result: ClockResult, *, quiet: bool) -> None:
     known = set(SlaBreach.objects.filter(incident=incident, kind=result.kind).values_list("cycle", flat=True))
     for breach in result.breaches:
         if breach.cycle in known:
@@ -92,10 +99,13 @@ def _breaches_record(incident: Incident, result: ClockResult) -> None:
             text=text,
             data={"sla": "breach", "target": result.kind, "cycle": breach.cycle},
         )
-        notify.sla_notify(incident=incident, kind=result.kind, cycle=breach.cycle, level="breach", text=text)
+        if not quiet:
+            notify.sla_notify(
+                incident=incident, kind=result.kind, cycle=breach.cycle, level="breach", text=text
+            )
 
 
-def _warn(incident: Incident, result: ClockResult, row: SlaClock, now: dt.datetime) -> None:
+def _warn(incident: Incident, result: ClockResult, row: SlaClock, now: dt.datetime, *, quiet: bool) -> None:
     """Send the highest warning threshold passed and not yet sent in this cycle (one message on
     catch-up after downtime, not one per threshold)."""
     if result.state not in ("on_track", "at_risk"):
@@ -117,9 +127,10 @@ def _warn(incident: Incident, result: ClockResult, row: SlaClock, now: dt.dateti
         data={"sla": "warning", "target": result.kind, "percent": percent, "cycle": result.cycle},
     )
     level = "manager" if thresholds and percent >= thresholds[-1] else "owner"
-    notify.sla_notify(
-        incident=incident, kind=result.kind, cycle=result.cycle, level=level, text=text, percent=percent
-    )
+    if not quiet:
+        notify.sla_notify(
+            incident=incident, kind=result.kind, cycle=result.cycle, level=level, text=text, percent=percent
+        )
     row.warned_percent = percent
 
 
