@@ -190,14 +190,27 @@ def _pdf_trend(pdf: FPDF, report: SlaReport) -> None:
 
 
 def _pdf_breaches(pdf: FPDF, report: SlaReport) -> None:
+    """One row per breach. Plain cells, not multi_cell: its line breaking costs far more than the
+    rest of the report; a long reason is cut to the row (the CSV and HTML carry it whole)."""
     pdf.set_font("Helvetica", "B", 12)
     pdf.cell(0, 8, f"Breaches ({len(report.breaches)})", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
+    pdf.set_font("Helvetica", "", 8)
     if not report.breaches:
         pdf.cell(0, 6, "No breaches in this period.", new_x="LMARGIN", new_y="NEXT")
-    for breach in report.breaches[:500]:
-        line = (
-            f"{breach.incident.reference} {breach.priority} {LABELS[breach.kind]} - breached "
-            f"{breach.breached_at:%Y-%m-%d %H:%M} UTC - {breach.reason or 'reason not yet given'}"
+        return
+    widths = (32, 10, 26, 30, 92)
+    for text, width in zip(("Incident", "Prio", "Target", "Breached (UTC)", "Reason"), widths, strict=True):
+        pdf.cell(width, 6, text, border="B")
+    pdf.ln()
+    for breach in report.breaches[:1000]:
+        reason = breach.reason or "reason not yet given"
+        cells = (
+            breach.incident.reference,
+            breach.priority,
+            LABELS[breach.kind],
+            f"{breach.breached_at:%Y-%m-%d %H:%M}",
+            reason[:70] + ("..." if len(reason) > 70 else ""),
         )
-        pdf.multi_cell(0, 5, _latin(line[:400]), new_x="LMARGIN", new_y="NEXT")
+        for text, width in zip(cells, widths, strict=True):
+            pdf.cell(width, 5, _latin(text))
+        pdf.ln()

@@ -99,7 +99,7 @@ def report_build(*, client: Client, start: dt.date, end: dt.date, trend: bool = 
     since, until = _bounds(client, start, end)
     breaches = list(
         SlaBreach.objects.filter(client=client, incident__opened_at__gte=since, incident__opened_at__lt=until)
-        .select_related("incident", "reason_by")
+        .select_related("incident__client", "reason_by")
         .order_by("breached_at", "id")
     )
     breached = {(b.incident_id, b.kind) for b in breaches}
