@@ -93,6 +93,7 @@ def _seed(incidents: int, clients: int) -> list[str]:
                     state="breached" if breached else "met",
                     started_at=incident.opened_at,
                     met_at=incident.resolved_at,
+                    breached_at=incident.opened_at + dt.timedelta(minutes=target) if breached else None,
                     elapsed_seconds=elapsed,
                 )
             )

@@ -5,10 +5,13 @@ business times, the breach list with reasons and a six-month trend. Reads the st
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Q, QuerySet
 
 from watchkeeper.core.errors import InvalidInput
 from watchkeeper.sla.models import ClockKind, SlaBreach, SlaClock
@@ -95,79 +98,77 @@ def _times(values: list[int]) -> Times:
     return Times(statistics.fmean(values), float(statistics.median(values)), len(values))
 
 
+# Outcome of a stored clock: breached if it ever breached (a recorded breach is never erased).
+_BREACHED = Q(breached_at__isnull=False) | Q(state="breached")
+_MET = Q(breached_at__isnull=True, state="met")
+_RUNNING = Q(breached_at__isnull=True) & ~Q(state__in=["met", "breached"])
+
+
+def _clocks(client: Client, since: dt.datetime, until: dt.datetime) -> QuerySet[SlaClock]:
+    return SlaClock.objects.filter(
+        client=client, incident__opened_at__gte=since, incident__opened_at__lt=until
+    )
+
+
 def report_build(*, client: Client, start: dt.date, end: dt.date, trend: bool = True) -> SlaReport:
+    """Counted by the database (GROUP BY target and priority); only business durations come back
+    as rows, for the medians."""
     since, until = _bounds(client, start, end)
     breaches = list(
         SlaBreach.objects.filter(client=client, incident__opened_at__gte=since, incident__opened_at__lt=until)
         .select_related("incident__client", "reason_by")
         .order_by("breached_at", "id")
     )
-    breached = {(b.incident_id, b.kind) for b in breaches}
-    rows = SlaClock.objects.filter(
-        client=client, incident__opened_at__gte=since, incident__opened_at__lt=until
-    )
-    cells: dict[tuple[str, str], Cell] = defaultdict(Cell)
+    clocks = _clocks(client, since, until)
+    cells: dict[tuple[str, str], Cell] = {}
     totals: dict[str, Cell] = defaultdict(Cell)
-    durations: dict[str, list[int]] = defaultdict(list)
-    incidents: set[int] = set()
-    for incident_id, kind, priority, state, elapsed, met_at in rows.values_list(
-        "incident_id", "kind", "priority", "state", "elapsed_seconds", "met_at"
-    ):
-        incidents.add(incident_id)
-        outcome = "breached" if state == "breached" or (incident_id, kind) in breached else state
-        for cell in (cells[(kind, priority)], totals[kind]):
-            if outcome == "breached":
-                cell.breached += 1
-            elif outcome == "met":
-                cell.met += 1
-            else:
-                cell.running += 1
-        if met_at is not None and kind in ("response", "resolution"):
-            durations[kind].append(elapsed)
-    report = SlaReport(
-        client=client,
-        start=start,
-        end=end,
-        priorities=sorted({p for _, p in cells}),
-        cells=dict(cells),
-        totals=dict(totals),
-        times={k: _times(durations[k]) for k in ("response", "resolution")},
-        breaches=breaches,
-        incidents=len(incidents),
+    grouped = clocks.values("kind", "priority").annotate(
+        met=Count("id", filter=_MET),
+        breached=Count("id", filter=_BREACHED),
+        running=Count("id", filter=_RUNNING),
     )
+    for row in grouped:
+        cell = Cell(met=row["met"], breached=row["breached"], running=row["running"])
+        cells[(row["kind"], row["priority"])] = cell
+        total = totals[row["kind"]]
+        total.met, total.breached, total.running = (
+            total.met + cell.met,
+            total.breached + cell.breached,
+            total.running + cell.running,
+        )
+    durations: dict[str, list[int]] = defaultdict(list)
+    finished = clocks.filter(met_at__isnull=False, kind__in=["response", "resolution"])
+    for kind, elapsed in finished.values_list("kind", "elapsed_seconds"):
+        durations[kind].append(elapsed)
+    report = SlaReport(
+        client=client, start=start, end=end, priorities=sorted({p for _, p in cells}), cells=cells,
+        totals=dict(totals), times={k: _times(durations[k]) for k in ("response", "resolution")},
+        breaches=breaches, incidents=clocks.values("incident").distinct().count(),
+    )  # fmt: skip
     if trend:
         report.trend = trend_build(client=client, end=end)
     return report
 
 
 def trend_build(*, client: Client, end: dt.date, months: int = 6) -> list[tuple[str, float | None]]:
-    """Overall compliance (every target) for the six months up to the period's end, one query."""
+    """Overall compliance (every target) for the six months up to the period's end, in ONE
+    aggregate query (a met and a breached count per month)."""
     last = end.replace(day=1) if end.day == 1 else _month_after(end)
     firsts = [last]
     for _ in range(months):
         firsts.insert(0, (firsts[0] - dt.timedelta(days=1)).replace(day=1))
-    since, until = _bounds(client, firsts[0], last)
-
     zone = ZoneInfo(client.timezone or "UTC")
-    per_month: dict[str, Cell] = defaultdict(Cell)
-    breached = set(
-        SlaBreach.objects.filter(
-            client=client, incident__opened_at__gte=since, incident__opened_at__lt=until
-        ).values_list("incident_id", "kind")
-    )
-    rows = SlaClock.objects.filter(
-        client=client, incident__opened_at__gte=since, incident__opened_at__lt=until
-    )
-    for incident_id, kind, state, opened in rows.values_list(
-        "incident_id", "kind", "state", "incident__opened_at"
-    ):
-        cell = per_month[opened.astimezone(zone).strftime("%Y-%m")]
-        if state == "breached" or (incident_id, kind) in breached:
-            cell.breached += 1
-        elif state == "met":
-            cell.met += 1
-    labels = [f.strftime("%Y-%m") for f in firsts[:-1]]
-    return [(label, per_month[label].compliance if label in per_month else None) for label in labels]
+    bounds = [dt.datetime.combine(first, dt.time(0), zone) for first in firsts]
+    counts: dict[str, Count] = {}
+    for index, (since, until) in enumerate(itertools.pairwise(bounds)):
+        month = Q(incident__opened_at__gte=since, incident__opened_at__lt=until)
+        counts[f"met{index}"] = Count("id", filter=month & _MET)
+        counts[f"breached{index}"] = Count("id", filter=month & _BREACHED)
+    row = _clocks(client, bounds[0], bounds[-1]).aggregate(**counts)
+    return [
+        (first.strftime("%Y-%m"), Cell(met=row[f"met{i}"], breached=row[f"breached{i}"]).compliance)
+        for i, first in enumerate(firsts[:-1])
+    ]
 
 
 def hours(seconds: float | None) -> str:

@@ -59,12 +59,14 @@ def _clock_store(
         row = SlaClock(incident=incident, client=incident.client, kind=result.kind)
     elif row.cycle != result.cycle or row.priority != incident.priority:
         row.warned_percent = 0  # a new update interval or new targets: warnings start again
-    _breaches_record(incident, result, quiet=quiet)
+    recorded = _breaches_record(incident, result, quiet=quiet)
     row.priority, row.state, row.cycle = incident.priority, result.state, result.cycle
     row.target_minutes = int(result.target.total_seconds() // 60)
     row.around_the_clock = False
     row.started_at, row.due_at, row.met_at = result.started_at, result.due_at, result.met_at
-    row.breached_at = result.breaches[-1].breached_at if result.breaches else None
+    # A recorded breach is never erased: after a priority change the clock may be on track
+    # again, but it keeps the time it breached (reports count it as breached).
+    row.breached_at = result.breaches[-1].breached_at if result.breaches else recorded
     row.elapsed_seconds = int(result.elapsed.total_seconds())
     row.computed_at = now
     _warn(incident, result, row, now, quiet=quiet)
@@ -73,8 +75,12 @@ def _clock_store(
     return row
 
 
-def _breaches_record(incident: Incident, result: ClockResult, *, quiet: bool) -> None:
-    known = set(SlaBreach.objects.filter(incident=incident, kind=result.kind).values_list("cycle", flat=True))
+def _breaches_record(incident: Incident, result: ClockResult, *, quiet: bool) -> dt.datetime | None:
+    """Append the breaches not yet recorded; returns when this target last breached, if ever."""
+    earlier = dict(
+        SlaBreach.objects.filter(incident=incident, kind=result.kind).values_list("cycle", "breached_at")
+    )
+    known = set(earlier)
     for breach in result.breaches:
         if breach.cycle in known:
             continue
@@ -103,6 +109,9 @@ def _breaches_record(incident: Incident, result: ClockResult, *, quiet: bool) ->
             notify.sla_notify(
                 incident=incident, kind=result.kind, cycle=breach.cycle, level="breach", text=text
             )
+
+    times = [*earlier.values(), *(b.breached_at for b in result.breaches)]
+    return max(times) if times else None
 
 
 def _warn(incident: Incident, result: ClockResult, row: SlaClock, now: dt.datetime, *, quiet: bool) -> None:
