@@ -149,6 +149,7 @@ def test_priority_change_recomputes_and_keeps_recorded_breaches(
     assert (response.priority, response.target_minutes, response.state) == ("P2", 480, "on_track")
     assert response.due_at == local("2026-11-30 17:00")
     assert SlaBreach.objects.filter(incident=incident, kind="response").count() == 1  # never erased
+    assert response.breached_at == local("2026-11-30 09:15")  # and the clock remembers it
 
 
 def test_no_policy_means_no_clocks(db: Any, django_capture_on_commit_callbacks: Any) -> None:
