@@ -92,6 +92,7 @@ def _seed(incidents: int, clients: int) -> list[str]:
                     target_minutes=target,
                     state="breached" if breached else "met",
                     started_at=incident.opened_at,
+                    opened_at=incident.opened_at,
                     met_at=incident.resolved_at,
                     breached_at=incident.opened_at + dt.timedelta(minutes=target) if breached else None,
                     elapsed_seconds=elapsed,
@@ -106,6 +107,7 @@ def _seed(incidents: int, clients: int) -> list[str]:
                         kind=kind,
                         priority=incident.priority,
                         target_minutes=target,
+                        opened_at=incident.opened_at,
                         due_at=due,
                         breached_at=due,
                         reason=rng.choice(["", "Vendor delay", "Waiting on parts"]),
@@ -116,7 +118,7 @@ def _seed(incidents: int, clients: int) -> list[str]:
     return [c.slug for c in made]
 
 
-def _run(slugs: list[str]) -> tuple[float, float]:
+def _run(slugs: list[str]) -> tuple[float, float, float]:
     from django.test import Client as Http
 
     from watchkeeper.accounts.models import User
@@ -124,7 +126,7 @@ def _run(slugs: list[str]) -> tuple[float, float]:
     http = Http(SERVER_NAME="localhost")
     http.force_login(User.objects.get(email="bench@msp.example"))
     month = MONTH.strftime("%Y-%m")
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for slug in slugs:
         response = http.get(f"/sla/reports/{slug}/", {"month": month})
         assert response.status_code == 200 and b"<svg" in response.content, response.status_code
@@ -133,7 +135,7 @@ def _run(slugs: list[str]) -> tuple[float, float]:
     for slug in slugs:
         response = http.get(f"/sla/reports/{slug}/pdf", {"month": month})
         assert response.status_code == 200 and response.content[:4] == b"%PDF"
-    return html, time.perf_counter() - began
+    return html, time.perf_counter() - began, time.process_time() - cpu
 
 
 def main() -> None:
@@ -154,11 +156,11 @@ def main() -> None:
         )
         totals = []
         for run in range(1, args.runs + 1):
-            html, pdf = _run(slugs)
+            html, pdf, cpu = _run(slugs)
             totals.append(html + pdf)
             print(
                 f"run {run}: HTML {html:.2f} s + PDF {pdf:.2f} s = {html + pdf:.2f} s"
-                f" for {len(slugs)} client reports"
+                f" for {len(slugs)} client reports (CPU {cpu:.2f} s)"
             )
         print(f"median: {statistics.median(totals):.2f} s (target < 10 s)")
 

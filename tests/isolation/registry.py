@@ -63,6 +63,7 @@ def _sla_breach(v: Any) -> dict[str, Any]:
     breach, _ = SlaBreach.objects.get_or_create(
         incident=v.incident, kind="response", cycle=0,
         defaults={"client": v.client, "priority": "P2", "target_minutes": 60, "due_at": clock.now(),
+                  "opened_at": v.incident.opened_at,
                   "breached_at": clock.now()},
     )  # fmt: skip
     return {"breach_id": breach.pk}

@@ -144,6 +144,7 @@ def test_breach_reason_is_the_only_change_and_is_audited(world: Any, api_as: Any
         kind="resolution",
         priority="P2",
         target_minutes=240,
+        opened_at=world.a.incident.opened_at,
         due_at=clock.now(),
         breached_at=clock.now(),
     )
@@ -172,6 +173,7 @@ def test_report_formats_and_client_users_see_only_their_own(world: Any, api_as: 
         target_minutes=60,
         state="met",
         started_at=world.a.incident.opened_at,
+        opened_at=world.a.incident.opened_at,
         met_at=clock.now(),
         elapsed_seconds=1800,
     )

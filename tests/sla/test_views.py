@@ -122,6 +122,7 @@ def test_report_page_and_downloads(sla: Any, browser_as: Any) -> None:
         kind="response",
         priority="P2",
         target_minutes=60,
+        opened_at=sla.a.incident.opened_at,
         due_at=clock.now(),
         breached_at=clock.now(),
         reason="Storm",

@@ -155,6 +155,8 @@ class SlaClock(ClientOwned):
     state = models.CharField(max_length=10, choices=ClockState.choices)
     cycle = models.PositiveIntegerField(default=0, help_text="Update clock: which interval this is")
     started_at = models.DateTimeField()
+    # The incident's opening, copied so reports select a period without joining incidents.
+    opened_at = models.DateTimeField()
     due_at = models.DateTimeField(null=True, blank=True, help_text="Empty while paused or finished")
     met_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
@@ -167,7 +169,7 @@ class SlaClock(ClientOwned):
         constraints = [models.UniqueConstraint(fields=["incident", "kind"], name="unique_clock_per_target")]
         indexes = [
             models.Index(fields=["state", "due_at"], name="sla_clock_due"),
-            models.Index(fields=["client", "kind", "started_at"], name="sla_clock_report"),
+            models.Index(fields=["client", "opened_at"], name="sla_clock_report"),
         ]
 
     def __str__(self) -> str:
@@ -188,6 +190,7 @@ class SlaBreach(ClientOwned):
     cycle = models.PositiveIntegerField(default=0)
     priority = models.CharField(max_length=10)
     target_minutes = models.PositiveIntegerField()
+    opened_at = models.DateTimeField(help_text="The incident's opening (reports select by it)")
     due_at = models.DateTimeField()
     breached_at = models.DateTimeField()
     reason = models.TextField(blank=True)
@@ -202,7 +205,7 @@ class SlaBreach(ClientOwned):
         constraints = [
             models.UniqueConstraint(fields=["incident", "kind", "cycle"], name="unique_breach_per_cycle")
         ]
-        indexes = [models.Index(fields=["client", "breached_at"], name="sla_breach_client")]
+        indexes = [models.Index(fields=["client", "opened_at"], name="sla_breach_report")]
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.kind} breached {self.breached_at:%Y-%m-%d %H:%M}"

@@ -105,9 +105,7 @@ _RUNNING = Q(breached_at__isnull=True) & ~Q(state__in=["met", "breached"])
 
 
 def _clocks(client: Client, since: dt.datetime, until: dt.datetime) -> QuerySet[SlaClock]:
-    return SlaClock.objects.filter(
-        client=client, incident__opened_at__gte=since, incident__opened_at__lt=until
-    )
+    return SlaClock.objects.filter(client=client, opened_at__gte=since, opened_at__lt=until).order_by()
 
 
 def report_build(*, client: Client, start: dt.date, end: dt.date, trend: bool = True) -> SlaReport:
@@ -115,7 +113,7 @@ def report_build(*, client: Client, start: dt.date, end: dt.date, trend: bool = 
     as rows, for the medians."""
     since, until = _bounds(client, start, end)
     breaches = list(
-        SlaBreach.objects.filter(client=client, incident__opened_at__gte=since, incident__opened_at__lt=until)
+        SlaBreach.objects.filter(client=client, opened_at__gte=since, opened_at__lt=until)
         .select_related("incident__client", "reason_by")
         .order_by("breached_at", "id")
     )
@@ -161,7 +159,7 @@ def trend_build(*, client: Client, end: dt.date, months: int = 6) -> list[tuple[
     bounds = [dt.datetime.combine(first, dt.time(0), zone) for first in firsts]
     counts: dict[str, Count] = {}
     for index, (since, until) in enumerate(itertools.pairwise(bounds)):
-        month = Q(incident__opened_at__gte=since, incident__opened_at__lt=until)
+        month = Q(opened_at__gte=since, opened_at__lt=until)
         counts[f"met{index}"] = Count("id", filter=month & _MET)
         counts[f"breached{index}"] = Count("id", filter=month & _BREACHED)
     row = _clocks(client, bounds[0], bounds[-1]).aggregate(**counts)

@@ -64,6 +64,7 @@ def _clock_store(
     row.target_minutes = int(result.target.total_seconds() // 60)
     row.around_the_clock = False
     row.started_at, row.due_at, row.met_at = result.started_at, result.due_at, result.met_at
+    row.opened_at = incident.opened_at
     # A recorded breach is never erased: after a priority change the clock may be on track
     # again, but it keeps the time it breached (reports count it as breached).
     row.breached_at = result.breaches[-1].breached_at if result.breaches else recorded
@@ -91,6 +92,7 @@ def _breaches_record(incident: Incident, result: ClockResult, *, quiet: bool) ->
             cycle=breach.cycle,
             priority=incident.priority,
             target_minutes=int(result.target.total_seconds() // 60),
+            opened_at=incident.opened_at,
             due_at=breach.due_at,
             breached_at=breach.breached_at,
         )
