@@ -31,7 +31,7 @@ def sla_incident_reconcile(
     now = now or clock.now()
     with transaction.atomic():
         incident = (
-            Incident.objects.select_for_update()
+            Incident.objects.select_for_update(of=("self",))
             .select_related("client", "owner")
             .filter(pk=incident_id)
             .first()
