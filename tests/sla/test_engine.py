@@ -143,6 +143,7 @@ def test_priority_change_recomputes_and_keeps_recorded_breaches(
     assert incident.priority == "P1"  # 15 min response, around the clock
     run_at(local("2026-11-30 09:20"), django_capture_on_commit_callbacks)
     assert SlaBreach.objects.filter(incident=incident, kind="response").exists()
+    assert SlaClock.objects.get(incident=incident, kind="response").around_the_clock  # P1 is 24×7 here
     incidents.incident_set_priority(incident=incident, by=owner, impact="medium", urgency="high")
     run_at(local("2026-11-30 09:21"), django_capture_on_commit_callbacks)
     response = SlaClock.objects.get(incident=incident, kind="response")

@@ -40,6 +40,7 @@ class Targets:
     thresholds: tuple[int, ...] = (50, 75, 90)
     pause_statuses: frozenset[str] = frozenset({"waiting_client", "waiting_vendor"})
     response_by_reply: bool = True
+    around_the_clock: bool = False
 
 
 @dataclass(frozen=True)

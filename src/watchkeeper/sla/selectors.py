@@ -119,6 +119,7 @@ def targets_for(incident: Incident) -> Targets | None:
         thresholds=tuple(int(p) for p in policy.warning_thresholds),
         pause_statuses=frozenset(policy.pause_statuses),
         response_by_reply=policy.response_by_reply,
+        around_the_clock=target.around_the_clock,
     )
 
 

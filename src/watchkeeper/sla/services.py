@@ -48,12 +48,21 @@ def sla_incident_reconcile(
         stored = {c.kind: c for c in SlaClock.objects.filter(incident=incident)}
         SlaClock.objects.filter(incident=incident).exclude(kind__in=[r.kind for r in results]).delete()
         return [
-            _clock_store(incident, result, stored.get(result.kind), now, quiet=quiet) for result in results
+            _clock_store(
+                incident, result, stored.get(result.kind), now, quiet=quiet, always=targets.around_the_clock
+            )
+            for result in results
         ]
 
 
 def _clock_store(
-    incident: Incident, result: ClockResult, row: SlaClock | None, now: dt.datetime, *, quiet: bool
+    incident: Incident,
+    result: ClockResult,
+    row: SlaClock | None,
+    now: dt.datetime,
+    *,
+    quiet: bool,
+    always: bool,
 ) -> SlaClock:
     if row is None:
         row = SlaClock(incident=incident, client=incident.client, kind=result.kind)
@@ -62,7 +71,7 @@ def _clock_store(
     recorded = _breaches_record(incident, result, quiet=quiet)
     row.priority, row.state, row.cycle = incident.priority, result.state, result.cycle
     row.target_minutes = int(result.target.total_seconds() // 60)
-    row.around_the_clock = False
+    row.around_the_clock = always
     row.started_at, row.due_at, row.met_at = result.started_at, result.due_at, result.met_at
     row.opened_at = incident.opened_at
     # A recorded breach is never erased: after a priority change the clock may be on track
