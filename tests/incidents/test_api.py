@@ -377,3 +377,13 @@ def test_actions_on_other_tenants_incident_are_404(world: Any, api_as: Any) -> N
     for action, body in [("acknowledge", None), ("resolve", {"note": "x"}), ("notes", {"text": "x"})]:
         assert _act(api, world.a.incident, action, body).status_code == 404, action
     assert world.a.incident.timeline.count() == 1
+
+
+def test_wait_and_resume_actions(world: Any, api_as: Any) -> None:
+    api = api_as(world.a.technician)
+    url = f"/api/v1/incidents/{world.a.incident.pk}"
+    waiting = api.post(f"{url}/wait", {"status": "waiting_vendor", "note": "RMA opened"})
+    assert waiting.status_code == 200 and waiting.json()["status"] == "waiting_vendor"
+    assert api.post(f"{url}/wait", {"status": "closed"}).status_code == 400
+    assert api.get("/api/v1/incidents", status="open").json()["count"] >= 1
+    assert api.post(f"{url}/resume", {}).json()["status"] == "acknowledged"
