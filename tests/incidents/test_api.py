@@ -410,3 +410,13 @@ def test_client_visible_note_by_api(world: Any, api_as: Any) -> None:
     api = api_as(world.a.technician)
     body = _act(api, world.a.incident, "notes", {"text": "We are on it", "client_visible": True}).json()
     assert body["timeline"][-1]["client_visible"] is True
+
+
+def test_wait_and_resume_actions(world: Any, api_as: Any) -> None:
+    api = api_as(world.a.technician)
+    url = f"/api/v1/incidents/{world.a.incident.pk}"
+    waiting = api.post(f"{url}/wait", {"status": "waiting_vendor", "note": "RMA opened"})
+    assert waiting.status_code == 200 and waiting.json()["status"] == "waiting_vendor"
+    assert api.post(f"{url}/wait", {"status": "closed"}).status_code == 400
+    assert api.get("/api/v1/incidents", status="open").json()["count"] >= 1
+    assert api.post(f"{url}/resume", {}).json()["status"] == "acknowledged"

@@ -147,3 +147,26 @@ def test_other_clients_service_cannot_be_used_even_when_named_alike(world: Any) 
         services.incident_open(
             client=world.a.client, service=twin, title="x", impact="high", urgency="high", by="system"
         )
+
+
+def test_waiting_statuses_are_open_and_acknowledge(world: Any) -> None:
+    incident = _open(world.a.service)
+    waiting = services.incident_set_waiting(
+        incident=incident, by="system", status="waiting_client", note="Logs?"
+    )
+    assert (waiting.status, waiting.is_open, waiting.acknowledged_at is not None) == (
+        "waiting_client",
+        True,
+        True,
+    )
+    assert waiting.timeline.last().text == "Waiting on client: Logs?"
+    assert services.incident_acknowledge(incident=waiting, by="system").status == "waiting_client"  # no-op
+    vendor = services.incident_set_waiting(incident=waiting, by="system", status="waiting_vendor")
+    assert services.incident_resume(incident=vendor, by="system").status == "acknowledged"
+    assert services.incident_resume(incident=vendor, by="system").status == "acknowledged"  # idempotent
+    services.incident_set_waiting(incident=incident, by="system", status="waiting_vendor")
+    assert services.incident_resolve(incident=incident, by="system").status == "resolved"  # from waiting
+    with pytest.raises(Conflict):
+        services.incident_set_waiting(incident=incident, by="system", status="waiting_client")
+    with pytest.raises(InvalidInput):
+        services.incident_set_waiting(incident=_open(world.a.service), by="system", status="resolved")

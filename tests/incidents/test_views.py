@@ -289,3 +289,19 @@ def test_client_page_links_its_incidents_and_integrations(world: Any, browser_as
     )
     assert f"{reverse('incidents:list')}?client={world.a.client.slug}" in body
     assert f"{reverse('alerts:integrations')}?client={world.a.client.slug}" in body
+
+
+def test_wait_and_resume_buttons(world: Any, browser_as: Any) -> None:
+    http = browser_as(world.a.technician)
+    page = _text(http.get(_detail(world.a.incident)))
+    assert "Waiting on client" in page and "Wait" in page
+    response = http.post(reverse("incidents:wait", args=[world.a.incident.pk]), {"status": "waiting_client"})
+    assert response.status_code == 302
+    world.a.incident.refresh_from_db()
+    assert world.a.incident.status == "waiting_client"
+    assert "Resume" in _text(http.get(_detail(world.a.incident)))
+    bad = http.post(reverse("incidents:wait", args=[world.a.incident.pk]), {"status": "nonsense"})
+    assert bad.status_code == 400
+    http.post(reverse("incidents:resume", args=[world.a.incident.pk]))
+    world.a.incident.refresh_from_db()
+    assert world.a.incident.status == "acknowledged"

@@ -106,6 +106,35 @@ def _planted(v: Any) -> dict[str, Any]:
     return {}
 
 
+def _sla_policy(v: Any) -> dict[str, Any]:
+    """The victim's own SLA policy override (created on first use)."""
+    from watchkeeper.sla.models import SlaPolicy
+
+    policy, _ = SlaPolicy.objects.get_or_create(client=v.client, defaults={"name": f"{v.client.name} SLA"})
+    return {"policy_id": policy.pk}
+
+
+def _sla_breach(v: Any) -> dict[str, Any]:
+    """A breach on the victim's incident (created on first use)."""
+    from watchkeeper.core import clock
+    from watchkeeper.sla.models import SlaBreach
+
+    breach, _ = SlaBreach.objects.get_or_create(
+        incident=v.incident, kind="response", cycle=0,
+        defaults={"client": v.client, "priority": "P2", "target_minutes": 60, "due_at": clock.now(),
+                  "opened_at": v.incident.opened_at,
+                  "breached_at": clock.now()},
+    )  # fmt: skip
+    return {"breach_id": breach.pk}
+
+
+def _sla_calendar(v: Any) -> dict[str, Any]:
+    from watchkeeper.sla.models import BusinessCalendar
+
+    calendar, _ = BusinessCalendar.objects.get_or_create(name="Office hours")
+    return {"calendar_id": calendar.pk}
+
+
 # HTML URL names (namespace:name). Django admin URLs are covered by test_admin_isolation.
 URLS: dict[str, Spec] = {
     "web:home": Spec(LIST),
@@ -246,6 +275,19 @@ URLS: dict[str, Spec] = {
     ),
     "portal:incident": Spec(DETAIL, _incident, viewer="client_user"),
     "portal:comment": Spec(PAGE, _incident, body=lambda v: {"text": "Planted comment"}, method="POST"),
+    "incidents:wait": Spec(PAGE, _incident, body=lambda v: {"status": "waiting_client"}, method="POST"),
+    "incidents:resume": Spec(PAGE, _incident, method="POST"),
+    # SLA console (sla branch): configuration is MSP-wide; reports belong to one client.
+    "sla:page": Spec(PAGE),
+    "sla:policy_new": Spec(PAGE, body=lambda v: {"name": "Planted", "tier": "premium"}, method="POST"),
+    "sla:policy_targets": Spec(PAGE, _sla_policy, body=lambda v: {"thresholds": "10"}, method="POST"),
+    "sla:calendar_new": Spec(PAGE, body=lambda v: {"name": "Planted"}, method="POST"),
+    "sla:calendar_save": Spec(PAGE, _sla_calendar, body=lambda v: {"name": "Taken"}, method="POST"),
+    "sla:calendar_closures": Spec(PAGE, _sla_calendar, body=lambda v: {"days": "2026-12-24"}, method="POST"),
+    "sla:report": Spec(DETAIL, _client_slug, viewer="technician"),
+    "sla:report_csv": Spec(PAGE, _client_slug),
+    "sla:report_pdf": Spec(PAGE, _client_slug),
+    "sla:breach_reason": Spec(PAGE, _sla_breach, body=lambda v: {"reason": "Planted"}, method="POST"),
     "api:api-root": Spec(PUBLIC),
     "api-not-found": Spec(PUBLIC, lambda v: {"rest": f"clients/{v.client.slug}/secrets"}),
     "api:openapi-json": Spec(PUBLIC),
@@ -378,5 +420,40 @@ API: dict[tuple[str, str], Spec] = {
     # Bulk actions report A's incidents as not found and change nothing: a 200 with refusals.
     ("POST", "/api/v1/incidents/bulk"): Spec(
         PAGE, body=lambda v: {"incidents": [v.incident.pk], "action": "acknowledge"}
+    ),
+    ("POST", "/api/v1/incidents/{incident_id}/wait"): Spec(
+        WRITE, _incident, body=lambda v: {"status": "waiting_vendor"}
+    ),
+    ("POST", "/api/v1/incidents/{incident_id}/resume"): Spec(WRITE, _incident),
+    # SLA (sla branch). Calendars and tier policies are MSP-wide configuration; client overrides,
+    # clocks, breaches and reports belong to one client.
+    ("GET", "/api/v1/calendars"): Spec(LIST),
+    ("POST", "/api/v1/calendars"): Spec(WRITE, body=lambda v: {"name": "Planted"}),
+    ("GET", "/api/v1/calendars/{calendar_id}"): Spec(PAGE, _sla_calendar),
+    ("PATCH", "/api/v1/calendars/{calendar_id}"): Spec(
+        WRITE, _sla_calendar, body=lambda v: {"name": "Taken"}
+    ),
+    ("POST", "/api/v1/calendars/{calendar_id}/closures"): Spec(
+        WRITE, _sla_calendar, body=lambda v: {"days": ["2026-12-24"]}
+    ),
+    ("POST", "/api/v1/calendars/{calendar_id}/ical"): Spec(
+        WRITE, _sla_calendar, body=lambda v: {"ical": "x"}
+    ),
+    ("POST", "/api/v1/calendars/{calendar_id}/clients"): Spec(
+        WRITE, _sla_calendar, body=lambda v: {"client": v.client.slug}
+    ),
+    ("GET", "/api/v1/sla-policies"): Spec(LIST),
+    ("POST", "/api/v1/sla-policies"): Spec(
+        WRITE, body=lambda v: {"name": "Planted", "client": v.client.slug}
+    ),
+    ("GET", "/api/v1/sla-policies/{policy_id}"): Spec(DETAIL, _sla_policy, viewer="technician"),
+    ("PATCH", "/api/v1/sla-policies/{policy_id}"): Spec(WRITE, _sla_policy, body=lambda v: {"name": "Taken"}),
+    ("GET", "/api/v1/incidents/{incident_id}/sla"): Spec(PAGE, _incident),
+    ("GET", "/api/v1/sla-breaches"): Spec(LIST, client_filter=True),
+    ("PATCH", "/api/v1/sla-breaches/{breach_id}"): Spec(
+        WRITE, _sla_breach, body=lambda v: {"reason": "Planted"}
+    ),
+    ("GET", "/api/v1/reports/sla"): Spec(
+        LIST, client_filter=True, query={"client": "alpha-dental", "month": "2026-11"}
     ),
 }

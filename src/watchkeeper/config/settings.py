@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "watchkeeper.alerts.apps.AlertsConfig",
     "watchkeeper.incidents.apps.IncidentsConfig",
     "watchkeeper.oncall.apps.OncallConfig",
+    "watchkeeper.sla.apps.SlaConfig",
     "watchkeeper.engine.apps.EngineConfig",
     "watchkeeper.web.apps.WebConfig",
 ]

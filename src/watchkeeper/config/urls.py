@@ -14,6 +14,7 @@ urlpatterns = [
     path("portal/", include("watchkeeper.incidents.portal_urls")),  # the portal's incident pages
     path("accounts/", include("watchkeeper.accounts.urls")),
     path("policy/", include("watchkeeper.policy.urls")),
+    path("sla/", include("watchkeeper.sla.urls")),
     path("audit/", include("watchkeeper.audit.urls")),
     path("oncall/", include("watchkeeper.oncall.urls")),
     path("admin/", admin_site.urls),

@@ -30,6 +30,7 @@ from django.db import transaction
 from watchkeeper.accounts.models import Team, TeamMembership, User
 from watchkeeper.accounts.services import user_create
 from watchkeeper.demo import data, intake, oncall
+from watchkeeper.demo.sla import sla_load
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
 from watchkeeper.tenancy.services import client_create, contact_create, service_create, site_create
 
@@ -79,6 +80,7 @@ def _steps() -> list[tuple[str, Step]]:
     steps += [("MSP staff", _load_staff), ("Portal users", _load_portal_users)]
     steps += [("Alerts and incidents", _load_intake)]
     steps += [("On-call schedules", lambda run: oncall.oncall_load(created=run.created))]
+    steps += [("SLA policies and clocks", lambda run: sla_load(created=run.created))]
     return steps
 
 

@@ -12,6 +12,7 @@ from watchkeeper.accounts.services import login_failures_prune
 from watchkeeper.alerts.services.heartbeats import heartbeat_check_overdue
 from watchkeeper.core import clock
 from watchkeeper.incidents.services import incident_priority_ranks_refresh
+from watchkeeper.sla.delivery import sla_reports_send
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,14 @@ def _priority_ranks() -> str:
     return f"{incident_priority_ranks_refresh()} incidents re-ranked to the policy's priority order"
 
 
+def _sla_reports() -> str:
+    return f"{sla_reports_send()} monthly SLA reports e-mailed"
+
+
 JOBS: tuple[Job, ...] = (
     Job("accounts.prune_login_failures", dt.timedelta(minutes=15), _prune_login_failures),
     Job("accounts.prune_sessions", dt.timedelta(hours=6), _prune_sessions),
     Job("alerts.heartbeats", dt.timedelta(minutes=1), _heartbeats),
     Job("incidents.priority_ranks", dt.timedelta(minutes=1), _priority_ranks),
+    Job("sla.monthly_reports", dt.timedelta(hours=1), _sla_reports),
 )

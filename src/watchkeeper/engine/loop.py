@@ -19,6 +19,7 @@ from django.db.models import F
 
 from watchkeeper.alerts.services.processing import inbox_process
 from watchkeeper.core import clock
+from watchkeeper.engine import sla as _sla_handlers  # noqa: F401 — registers the SLA timer handlers
 from watchkeeper.engine.jobs import JOBS, Job
 from watchkeeper.engine.models import EngineProcess, PeriodicJob
 from watchkeeper.engine.timers import timers_run_due

@@ -32,6 +32,7 @@ from watchkeeper.incidents.schemas import (
     IncidentReopenIn,
     IncidentResolveIn,
     IncidentResponderIn,
+    IncidentWaitIn,
 )
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Service
@@ -252,3 +253,17 @@ def _new_owner(request: HttpRequest, owner_id: int | None, *, field: str = "owne
         return accounts.user_access(actor=_actor(request), pk=owner_id)
     except NotFound:
         raise InvalidInput(f"Unknown user {owner_id}.", field=field) from None
+
+
+@router.post("/incidents/{incident_id}/wait", response=IncidentDetailOut)
+def wait_incident(request: HttpRequest, incident_id: int, body: IncidentWaitIn) -> Incident:
+    """Waiting on the client or a vendor: pauses the SLA resolution clock."""
+    incident = _respondable(request, incident_id)
+    services.incident_set_waiting(incident=incident, by=_actor(request), status=body.status, note=body.note)
+    return _detail(request, incident_id)
+
+
+@router.post("/incidents/{incident_id}/resume", response=IncidentDetailOut)
+def resume_incident(request: HttpRequest, incident_id: int) -> Incident:
+    services.incident_resume(incident=_respondable(request, incident_id), by=_actor(request))
+    return _detail(request, incident_id)

@@ -13,12 +13,21 @@ from watchkeeper.tenancy.models import ClientOwned
 class IncidentStatus(models.TextChoices):
     TRIGGERED = "triggered", "Triggered"
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    WAITING_CLIENT = "waiting_client", "Waiting on client"
+    WAITING_VENDOR = "waiting_vendor", "Waiting on vendor"
     RESOLVED = "resolved", "Resolved"
     CLOSED = "closed", "Closed"
 
 
-OPEN_INCIDENT_STATUSES = (IncidentStatus.TRIGGERED, IncidentStatus.ACKNOWLEDGED)
 PRIORITY_RANK_UNKNOWN = 999  # a priority key the policy no longer has sorts last
+OPEN_INCIDENT_STATUSES = (
+    IncidentStatus.TRIGGERED,
+    IncidentStatus.ACKNOWLEDGED,
+    IncidentStatus.WAITING_CLIENT,
+    IncidentStatus.WAITING_VENDOR,
+)
+# Open, but the ball is in someone else's court: SLA policies usually pause the resolution clock.
+WAITING_STATUSES = (IncidentStatus.WAITING_CLIENT, IncidentStatus.WAITING_VENDOR)
 
 
 class IncidentCounter(models.Model):
@@ -70,7 +79,9 @@ class Incident(ClientOwned):
             # Partial: the open queue (and mine, unassigned) walks this in order and stops at 50.
             models.Index(
                 fields=["priority_rank", "opened_at", "id"],
-                condition=models.Q(status__in=["triggered", "acknowledged"]),
+                condition=models.Q(
+                    status__in=["triggered", "acknowledged", "waiting_client", "waiting_vendor"]
+                ),
                 name="incident_queue_open",
             ),
             models.Index(fields=["priority_rank", "-opened_at", "id"], name="incident_queue_history"),

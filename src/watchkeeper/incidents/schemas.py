@@ -135,3 +135,8 @@ class IncidentPriorityIn(Schema):
 
 class IncidentAssignIn(Schema):
     owner: int | None = Field(description="The new owner's user id; null: nobody")
+
+
+class IncidentWaitIn(Schema):
+    status: str = Field(description="waiting_client or waiting_vendor")
+    note: str = Field("", max_length=2000)

@@ -19,6 +19,7 @@ from watchkeeper.core.timers import timer_set_many
 from watchkeeper.incidents.models import (
     OPEN_INCIDENT_STATUSES,
     PRIORITY_RANK_UNKNOWN,
+    WAITING_STATUSES,
     Incident,
     IncidentCounter,
     IncidentStatus,
@@ -137,6 +138,48 @@ def incident_acknowledge(*, incident: Incident, by: Any) -> Incident:
             text="Acknowledged",
             data={"status": "acknowledged"},
         )
+        incident_changed(incident=incident)
+    return incident
+
+
+def incident_set_waiting(*, incident: Incident, by: Any, status: str, note: str = "") -> Incident:
+    """Put an open incident on hold: waiting on the client or on a vendor (SLA pause statuses).
+    Leaving *triggered* this way also acknowledges it."""
+    if status not in WAITING_STATUSES:
+        raise InvalidInput("status must be waiting_client or waiting_vendor.", field="status")
+    with transaction.atomic():
+        incident = _locked(incident)
+        if incident.status == status:
+            return incident
+        if incident.status not in OPEN_INCIDENT_STATUSES:
+            raise Conflict(f"{incident.reference} is {incident.status}; only an open incident can wait.")
+        incident.status = status
+        fields = ["status"]
+        if incident.acknowledged_at is None:
+            incident.acknowledged_at = clock.now()
+            fields.append("acknowledged_at")
+        incident.save(update_fields=incident.touch_fields(*fields))
+        label = IncidentStatus(status).label
+        timeline_add(
+            incident=incident, kind=TimelineKind.STATUS, by=by, data={"status": status},
+            text=label + (f": {note.strip()}" if note.strip() else ""),
+        )  # fmt: skip
+        incident_changed(incident=incident)
+    return incident
+
+
+def incident_resume(*, incident: Incident, by: Any, note: str = "") -> Incident:
+    """End the wait: back to acknowledged (idempotent when not waiting)."""
+    with transaction.atomic():
+        incident = _locked(incident)
+        if incident.status not in WAITING_STATUSES:
+            return incident
+        incident.status = IncidentStatus.ACKNOWLEDGED
+        incident.save(update_fields=incident.touch_fields("status"))
+        timeline_add(
+            incident=incident, kind=TimelineKind.STATUS, by=by, data={"status": "acknowledged"},
+            text="Resumed" + (f": {note.strip()}" if note.strip() else ""),
+        )  # fmt: skip
         incident_changed(incident=incident)
     return incident
 

@@ -25,4 +25,6 @@ urlpatterns = [
         "<int:incident_id>/responders/remove", views_team.incident_responder_remove, name="responder_remove"
     ),
     path("<int:incident_id>/merge", views_team.incident_merge, name="merge"),
+    path("<int:incident_id>/wait", views.incident_wait, name="wait"),
+    path("<int:incident_id>/resume", views.incident_resume, name="resume"),
 ]

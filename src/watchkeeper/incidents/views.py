@@ -30,6 +30,7 @@ from watchkeeper.incidents import forms as incident_forms
 from watchkeeper.incidents.models import Incident, IncidentStatus, ResponderRole, TimelineEntry, TimelineKind
 from watchkeeper.policy.markup import markdown_html
 from watchkeeper.policy.selectors import policy_get, priority_list
+from watchkeeper.sla.selectors import incidents_by_time_to_breach
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy import selectors as tenancy
 from watchkeeper.tenancy.models import Client
@@ -38,6 +39,7 @@ STATUS_FILTERS = {
     "open": ("open",),
     "triggered": ("triggered",),
     "acknowledged": ("acknowledged",),
+    "waiting": ("waiting_client", "waiting_vendor"),
     "resolved": ("resolved", "closed"),
     "all": (),
 }
@@ -98,6 +100,8 @@ def _filtered(request: HttpRequest, user: User, client: Client | None) -> QueryS
         service=int(service) if service.isdigit() else None,
         owner=_owner_filter(user, get.get("owner", "")), query=get.get("q", ""),
     )  # fmt: skip
+    if get.get("sort") == "breach":  # sla: the queue by time to SLA breach
+        return incidents_by_time_to_breach(incidents)
     # The queue: most urgent first; among equals, open work oldest first, history newest first.
     return selectors.incident_queue_order(incidents, open_first=status not in ("resolved", "all"))
 
@@ -397,3 +401,24 @@ def _new_owner(user: User, value: str) -> User | None:
         return accounts.user_access(actor=user, pk=int(value))
     except NotFound:
         raise InvalidInput(f"Unknown user {value}.", field="owner") from None
+
+
+@login_required
+@require_POST
+def incident_wait(request: HttpRequest, incident_id: int) -> HttpResponse:
+    def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:
+        status = request.POST.get("status", "")
+        incident = services.incident_set_waiting(incident=incident, by=user, status=status)
+        return f"{incident.reference}: {incident.get_status_display().lower()}."
+
+    return _act(request, incident_id, act)
+
+
+@login_required
+@require_POST
+def incident_resume(request: HttpRequest, incident_id: int) -> HttpResponse:
+    def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:
+        incident = services.incident_resume(incident=incident, by=user)
+        return f"Resumed {incident.reference}."
+
+    return _act(request, incident_id, act)

@@ -1,0 +1,1 @@
+"""SLA management: business calendars, SLA policies, live SLA clocks, breaches and reports."""

@@ -1,0 +1,80 @@
+"""Who hears about SLA warnings and breaches, and the one place that delivers.
+
+Warnings go to the incident's owner; the last threshold and breaches also go to the managers who
+can see the client (the access module decides), and to the managers alone when nobody owns the
+incident. Each (dedup key, person) is sent once: a handler that runs again sends nothing new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+
+from watchkeeper.accounts.models import Role, User
+from watchkeeper.incidents.models import Incident
+from watchkeeper.sla.models import SlaNotice
+from watchkeeper.tenancy import access
+
+
+def duration(delta: dt.timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return f"{hours} h {minutes} min"
+    return f"{hours} h" if hours else f"{minutes} min"
+
+
+def managers_of(incident: Incident) -> list[User]:
+    candidates = User.objects.filter(role=Role.MANAGER, is_active=True).prefetch_related("assigned_clients")
+    return [user for user in candidates if access.can(user, "client.view", client=incident.client)]
+
+
+def recipients(incident: Incident, level: str) -> list[User]:
+    people: list[User] = [incident.owner] if incident.owner is not None and incident.owner.is_active else []
+    if level in ("manager", "breach") or not people:
+        people += [m for m in managers_of(incident) if m not in people]
+    return people
+
+
+def sla_notify(
+    *, incident: Incident, kind: str, cycle: int, level: str, text: str, percent: int | None = None
+) -> int:
+    """Notify for a warning (`percent`) or a breach; returns how many new notices were sent.
+    Caller is inside the reconcile transaction; mail goes out after commit."""
+    threshold = "breach" if percent is None else str(percent)
+    dedup_key = f"sla:{incident.pk}:{kind}:{cycle}:{threshold}"
+    subject = f"[{incident.reference}] {text}"[:300]
+    sent = 0
+    for user in recipients(incident, level):
+        try:
+            with transaction.atomic():
+                SlaNotice.objects.create(dedup_key=dedup_key, user=user, incident=incident, subject=subject)
+        except IntegrityError:
+            continue  # already sent to this person
+        body = f"{text}\n\n{incident.reference}: {incident.title}\nClient: {incident.client.name}\n"
+        _deliver(
+            user=user,
+            subject=subject,
+            text=body,
+            incident=incident,
+            dedup_key=dedup_key,
+            urgency="high" if level == "breach" else "low",
+        )
+        sent += 1
+    return sent
+
+
+def _deliver(
+    *, user: User, subject: str, text: str, incident: Incident, dedup_key: str, urgency: str
+) -> None:
+    """THE delivery point. On merge this becomes paging's `notification_send(...)` (the outbox);
+    until then Django's mail backend sends it after the transaction commits."""
+    address = user.email
+
+    def send() -> None:
+        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=True)
+
+    transaction.on_commit(send)

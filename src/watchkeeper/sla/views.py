@@ -1,0 +1,240 @@
+"""Console pages for SLA: policies and calendars (read; edit forms for admins) and the client
+report as HTML, CSV and PDF. Thin: selectors and services decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST, require_safe
+
+from watchkeeper.accounts.models import User
+from watchkeeper.core import clock
+from watchkeeper.core.errors import InvalidInput, NotFound, WatchkeeperError
+from watchkeeper.policy.selectors import policy_get
+from watchkeeper.sla import configuration, reports, selectors, services
+from watchkeeper.sla.forms import CalendarForm, ClosuresForm, TargetsForm, hours_to_text
+from watchkeeper.sla.models import BusinessCalendar, SlaPolicy
+from watchkeeper.sla.render import report_csv, report_pdf, trend_svg
+from watchkeeper.tenancy import access
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _problems(form: django_forms.Form) -> str:
+    return "; ".join(f"{name}: {' '.join(map(str, errors))}" for name, errors in form.errors.items())
+
+
+def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    user = _user(request)
+    access.require(user, "policy.view")
+    priorities = [p.key for p in policy_get().priorities]
+    policies = list(selectors.policy_list_for(actor=user))
+    rows = [(policy, {t.priority: t for t in policy.targets.all()}) for policy in policies]
+    calendars = [(c, hours_to_text(c.hours)) for c in selectors.calendar_list()]
+    context = {
+        "policies": rows,
+        "priorities": priorities,
+        "calendars": calendars,
+        "error": error,
+        "can_edit": access.can(user, "policy.edit"),
+        "tiers": SlaPolicy._meta.get_field("tier").choices,
+    }
+    return render(request, "sla/pages/page.html", context, status=status)
+
+
+@login_required
+@require_safe
+def sla_page(request: HttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+def _done(request: HttpRequest, text: str) -> HttpResponse:
+    messages.success(request, text)
+    return redirect("sla:page")
+
+
+@login_required
+@require_POST
+def policy_targets(request: HttpRequest, policy_id: int) -> HttpResponse:
+    user = _user(request)
+    policy = selectors.policy_list_for(actor=user).filter(pk=policy_id).first()
+    if policy is None:
+        raise NotFound(f"No SLA policy {policy_id}.")
+    access.require(user, "policy.edit")
+    form = TargetsForm(request.POST, priorities=[p.key for p in policy_get().priorities])
+    if not form.is_valid():
+        return _page(request, error=f"Check the form: {_problems(form)}", status=400)
+    try:
+        configuration.policy_save(
+            actor=user,
+            policy=policy,
+            targets=form.targets(),
+            via="console",
+            warning_thresholds=form.cleaned_data["thresholds"],
+            response_by_reply=form.cleaned_data["response_by_reply"],
+        )
+    except WatchkeeperError as exc:
+        return _page(request, error=exc.message, status=exc.status)
+    return _done(request, f"Saved the targets of {policy.name}.")
+
+
+@login_required
+@require_POST
+def policy_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    access.require(user, "policy.edit")
+    try:
+        configuration.policy_save(
+            actor=user,
+            tier=request.POST.get("tier", ""),
+            via="console",
+            name=request.POST.get("name", "").strip(),
+        )
+    except WatchkeeperError as exc:
+        return _page(request, error=exc.message, status=exc.status)
+    return _done(request, "Created the policy; now set its targets.")
+
+
+def _calendar(user: User, calendar_id: int | None) -> BusinessCalendar | None:
+    access.require(user, "policy.edit")
+    if calendar_id is None:
+        return None
+    calendar = BusinessCalendar.objects.filter(pk=calendar_id).first()
+    if calendar is None:
+        raise NotFound(f"No calendar {calendar_id}.")
+    return calendar
+
+
+@login_required
+@require_POST
+def calendar_save(request: HttpRequest, calendar_id: int | None = None) -> HttpResponse:
+    user = _user(request)
+    calendar = _calendar(user, calendar_id)
+    form = CalendarForm(request.POST)
+    if not form.is_valid():
+        return _page(request, error=f"Check the calendar: {_problems(form)}", status=400)
+    try:
+        saved = configuration.calendar_save(actor=user, calendar=calendar, via="console", **form.cleaned_data)
+    except WatchkeeperError as exc:
+        return _page(request, error=exc.message, status=exc.status)
+    return _done(request, f"Saved the calendar {saved.name}.")
+
+
+@login_required
+@require_POST
+def calendar_closures(request: HttpRequest, calendar_id: int) -> HttpResponse:
+    user = _user(request)
+    calendar = _calendar(user, calendar_id)
+    assert calendar is not None  # noqa: S101 — _calendar returns one for an id or raises
+    form = ClosuresForm(request.POST, request.FILES)
+    try:
+        if not form.is_valid():
+            raise InvalidInput(_problems(form))
+        added = 0
+        upload = form.cleaned_data.get("ical")
+        if upload is not None:
+            added += configuration.calendar_ical_import(
+                actor=user, calendar=calendar, data=upload.read(), via="console"
+            )
+        text = form.cleaned_data.get("days", "").replace(",", " ").split()
+        days = [(_date(day), form.cleaned_data.get("name", "")) for day in text]
+        if days:
+            added += configuration.calendar_closures_add(
+                actor=user, calendar=calendar, days=days, via="console"
+            )
+    except WatchkeeperError as exc:
+        return _page(request, error=exc.message, status=exc.status)
+    return _done(request, f"Added {added} closure day{'s' if added != 1 else ''} to {calendar.name}.")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"'{text}' is not a date (YYYY-MM-DD).", field="days") from None
+
+
+def _report(request: HttpRequest, slug: str) -> reports.SlaReport:
+    client = access.client_access(_user(request), slug)  # another tenant's: 404
+    month = request.GET.get("month", "") or (
+        None if request.GET.get("from") else clock.now().strftime("%Y-%m")
+    )
+    first, end = reports.period_parse(
+        month=month or "", start=request.GET.get("from", ""), end=request.GET.get("to", "")
+    )
+    return reports.report_build(client=client, start=first, end=end)
+
+
+@login_required
+@require_safe
+def report_page(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        report = _report(request, slug)
+    except InvalidInput as exc:
+        client = access.client_access(_user(request), slug)
+        return render(request, "sla/pages/report.html", {"client": client, "error": exc.message}, status=400)
+    rows = [
+        (
+            kind,
+            reports.LABELS[kind],
+            [report.cells.get((kind, p)) for p in report.priorities],
+            report.totals[kind],
+        )
+        for kind in reports.KINDS
+        if kind in report.totals
+    ]
+    context: dict[str, Any] = {
+        "report": report,
+        "client": report.client,
+        "rows": rows,
+        "trend": mark_safe(trend_svg(report)),  # noqa: S308 — built with escape()
+        "query": request.GET.urlencode(),
+        "can_explain": access.can(_user(request), "incidents.respond", client=report.client),
+    }
+    return render(request, "sla/pages/report.html", context)
+
+
+@login_required
+@require_safe
+def report_csv_download(request: HttpRequest, slug: str) -> HttpResponse:
+    report = _report(request, slug)
+    response = HttpResponse(report_csv(report), content_type="text/csv")
+    response["Content-Disposition"] = (
+        f'attachment; filename="sla-{report.client.slug}-{report.start:%Y-%m}.csv"'
+    )
+    return response
+
+
+@login_required
+@require_safe
+def report_pdf_download(request: HttpRequest, slug: str) -> HttpResponse:
+    report = _report(request, slug)
+    response = HttpResponse(report_pdf(report), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="sla-{report.client.slug}-{report.start:%Y-%m}.pdf"'
+    )
+    return response
+
+
+@login_required
+@require_POST
+def breach_reason(request: HttpRequest, breach_id: int) -> HttpResponse:
+    user = _user(request)
+    breach = access.object_access(user, selectors.breaches_for(actor=user), pk=breach_id)
+    access.require(user, "incidents.respond", client=breach.client)
+    try:
+        services.sla_breach_explain(breach=breach, by=user, reason=request.POST.get("reason", ""))
+    except WatchkeeperError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Recorded why {breach.incident.reference} breached.")
+    return redirect("incidents:detail", incident_id=breach.incident_id)
