@@ -11,6 +11,7 @@ from django.contrib.sessions.models import Session
 from watchkeeper.accounts.services import login_failures_prune
 from watchkeeper.alerts.services.heartbeats import heartbeat_check_overdue
 from watchkeeper.core import clock
+from watchkeeper.engine.outbox import outbox_reap
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,13 @@ def _prune_sessions() -> str:
     return f"{deleted} expired sessions removed"
 
 
+def _reap_outbox() -> str:
+    return f"{outbox_reap(now=clock.now())} expired outbox leases returned"
+
+
 JOBS: tuple[Job, ...] = (
     Job("accounts.prune_login_failures", dt.timedelta(minutes=15), _prune_login_failures),
     Job("accounts.prune_sessions", dt.timedelta(hours=6), _prune_sessions),
     Job("alerts.heartbeats", dt.timedelta(minutes=1), _heartbeats),
+    Job("paging.outbox_reap", dt.timedelta(minutes=1), _reap_outbox),
 )

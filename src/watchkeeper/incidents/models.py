@@ -81,6 +81,7 @@ class TimelineKind(models.TextChoices):
     PRIORITY = "priority", "Priority change"
     OWNER = "owner", "Owner change"
     CHANGE = "change", "Change event"
+    PAGE = "page", "Page"
 
 
 class TimelineEntry(models.Model):
