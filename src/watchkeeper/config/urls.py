@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("watchkeeper.accounts.urls")),
     path("policy/", include("watchkeeper.policy.urls")),
     path("audit/", include("watchkeeper.audit.urls")),
+    path("paging/", include("watchkeeper.paging.urls")),
     path("admin/", admin_site.urls),
     path("api/v1/", api.urls),
     path("api/v1/<path:rest>", api_not_found, name="api-not-found"),

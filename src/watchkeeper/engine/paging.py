@@ -11,7 +11,7 @@ from watchkeeper.paging.services.escalation import STEP, escalation_reconcile, e
 
 @timer_handler("paging.incident")
 def reconcile(timer: Timer, now: dt.datetime) -> None:
-    escalation_reconcile(incident_id=int(timer.key))
+    escalation_reconcile(incident_id=int(timer.key), changed_at=min(timer.due_at, now))
 
 
 @timer_handler(STEP)

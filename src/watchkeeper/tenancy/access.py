@@ -59,6 +59,10 @@ _GLOBAL: dict[str, frozenset[str]] = {
     "teams.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
     "console.use": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
     "portal.use": CLIENT_ROLES,
+    # Paging: MSP-wide and client escalation policies; one's own contact methods and rules.
+    "escalation.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    "escalation.manage": MSP_ADMIN_ROLES | {Role.MANAGER},
+    "paging.self": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
 }
 
 # Actions on one client's objects, for the roles that can see that client.
@@ -82,6 +86,8 @@ _PER_CLIENT: dict[str, frozenset[str]] = {
 _SCOPE_OF = {
     **{action: "admin" for action in ("clients.create", "users.manage", "teams.manage", "security.manage")},
     "policy.edit": "admin",
+    "escalation.manage": "write",
+    "paging.self": "write",
     "client.edit": "write",
     "services.manage": "write",
     "sites.manage": "write",

@@ -64,7 +64,7 @@ def _halt(incident: Incident, row: IncidentEscalation, state: str) -> None:
     row.state, row.next_step_at = state, None
 
 
-def _start(incident: Incident, row: IncidentEscalation, *, level: int = 0) -> None:
+def _start(incident: Incident, row: IncidentEscalation, *, at: dt.datetime, level: int = 0) -> None:
     timer_cancel_prefix(kind=STEP, key_prefix=f"{incident.pk}:")
     row.policy = policy_for_incident(incident=incident)
     row.run, row.loop, row.level = row.run + 1, 0, level
@@ -73,19 +73,23 @@ def _start(incident: Incident, row: IncidentEscalation, *, level: int = 0) -> No
         timeline_add(incident=incident, kind=PAGE_KIND, text="No escalation policy applies: nobody was paged")
         return
     row.state = EscalationState.ACTIVE
-    _schedule_step(row, clock.now())
+    _schedule_step(row, at)
 
 
-def escalation_reconcile(*, incident_id: int) -> None:
+def escalation_reconcile(*, incident_id: int, changed_at: dt.datetime) -> None:
     """Bring the incident's escalation in line with its status (the `paging.incident` timer):
     start for a new or reopened incident, stop escalating on acknowledge, stop everything on
-    resolve or close. Idempotent: a second call with nothing changed does nothing."""
+    resolve or close. Idempotent: a second call with nothing changed does nothing.
+
+    `changed_at` is when the change happened (the timer's due time): escalation runs from
+    then, so an engine that was down catches up with the steps that fell due meanwhile."""
     with transaction.atomic():
         incident, row = _locked(incident_id)
         status, before = incident.status, row.seen_status
         if status == IncidentStatus.TRIGGERED and before != IncidentStatus.TRIGGERED:
             if before in {"", IncidentStatus.RESOLVED, IncidentStatus.CLOSED} or row.run == 0:
-                _start(incident, row)
+                # A new incident escalates from its opening (changes coalesce into one timer).
+                _start(incident, row, at=incident.opened_at if not before else changed_at)
         elif status == IncidentStatus.ACKNOWLEDGED and row.state == EscalationState.ACTIVE:
             _halt(incident, row, EscalationState.ACKNOWLEDGED)
         elif (
@@ -121,7 +125,8 @@ def _advance(
         row.state, row.next_step_at = EscalationState.EXHAUSTED, None
         timeline_add(
             incident=incident, kind=PAGE_KIND,
-            text=f"Escalation policy {row.policy} ran {row.loop + 1} time(s) without an acknowledgement; paging stopped",
+            text=f"Escalation policy {row.policy} ran {row.loop + 1} time(s) without an acknowledgement; "
+            "paging stopped",
         )  # fmt: skip
         return
     _schedule_step(row, next_due)
@@ -157,9 +162,9 @@ def _page_level(incident: Incident, row: IncidentEscalation, level: EscalationLe
         page_user(incident=incident, user=user, cause=cause, subject=subject, text=text)
     where = f"level {row.level + 1}" + (f", repeat {row.loop}" if row.loop else "")
     names = ", ".join(user.full_name or user.email for user in users)
+    text = f"Paging {where} of {row.policy}: {names}" if users else f"Nobody to page at {where}"
     timeline_add(
-        incident=incident, kind=PAGE_KIND,
-        text=f"Paging {where} of {row.policy}: {names}" if users else f"Nobody to page at {where} of {row.policy}",
+        incident=incident, kind=PAGE_KIND, text=text,
         data={"cause": cause, "users": [user.pk for user in users]},
     )  # fmt: skip
 
@@ -177,7 +182,7 @@ def incident_escalate(*, incident: Incident, level: int, by: Any) -> IncidentEsc
         count = policy.levels.count() if policy else 0
         if not 1 <= level <= count:
             raise InvalidInput(f"Level must be between 1 and {count} for policy {policy}.", field="level")
-        _start(incident, row, level=level - 1)
+        _start(incident, row, at=clock.now(), level=level - 1)
         row.seen_status = incident.status
         row.updated_at = clock.now()
         row.save()

@@ -19,7 +19,8 @@ def page_text(*, incident: Incident) -> str:
         f"{incident.priority} incident {incident.reference} for {incident.client.name}",
         f"Service: {incident.service.name}",
         f"Title: {incident.title}",
-        f"Impact {incident.impact}, urgency {incident.urgency}; opened {incident.opened_at:%Y-%m-%d %H:%M} UTC",
+        f"Impact {incident.impact}, urgency {incident.urgency}",
+        f"Opened {incident.opened_at:%Y-%m-%d %H:%M} UTC",
         "",
         f"Open it: {link}",
     ]

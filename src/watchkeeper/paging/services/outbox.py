@@ -101,10 +101,10 @@ def _record(message: OutboxMessage, result: Delivery, owner: str) -> None:
     method = str(message.contact_method or f"account e-mail {message.user.email}")
     if message.incident is not None:
         verdict = "sent" if result.ok else "failed"
+        who = message.user.full_name or message.user.email
         timeline_add(
             incident=message.incident, kind=PAGE_KIND,
-            text=f"{message.get_purpose_display()} to {message.user.full_name or message.user.email} by {method}: "
-            f"{verdict} ({result.response[:200]})",
+            text=f"{message.get_purpose_display()} to {who} by {method}: {verdict} ({result.response[:200]})",
             data={"message": message.pk, "state": fields["state"], "response": result.response[:500]},
         )  # fmt: skip
     if not result.ok and message.purpose != MessagePurpose.TEST:
