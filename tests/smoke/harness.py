@@ -83,7 +83,13 @@ class _SmtpHandler:
         text = body.get_content() if body is not None else ""
         for rcpt in envelope.rcpt_tos:
             self.recorder.add(
-                Message("email", rcpt.lower(), str(parsed["Subject"]), text, {k: str(v) for k, v in parsed.items()})
+                Message(
+                    "email",
+                    rcpt.lower(),
+                    str(parsed["Subject"]),
+                    text,
+                    {k: str(v) for k, v in parsed.items()},
+                )
             )
         return "250 Message accepted for delivery"
 
@@ -97,7 +103,13 @@ class _HttpHandler(BaseHTTPRequestHandler):
         status = self.recorder.http_status
         if status == 200:
             self.recorder.add(
-                Message("webhook", self.path, payload.get("title", ""), payload.get("message", ""), dict(self.headers))
+                Message(
+                    "webhook",
+                    self.path,
+                    payload.get("title", ""),
+                    payload.get("message", ""),
+                    dict(self.headers),
+                )
             )
         self.send_response(status)
         self.end_headers()
@@ -159,23 +171,33 @@ class Scenario:
         "webhook:<path>" is an Apprise json:// URL into the HTTP receiver."""
         email = f"{name.lower()}@msp.example"
         user = UserFactory(email=email, full_name=name, role=Role.TECHNICIAN, all_clients=True, **fields)
-        for kind, address, delay in methods or [("email", email, 0)]:
+        for kind, address, delay in [("email", email, 0)] if methods is None else methods:
             self.contact(user, kind, address, delay=delay)
         return user
 
-    def contact(self, user: User, kind: str, address: str, *, delay: int = 0, throttle: int = 0) -> ContactMethod:
+    def contact(
+        self, user: User, kind: str, address: str, *, delay: int = 0, throttle: int = 0
+    ) -> ContactMethod:
         if address.startswith("webhook:"):
             address = f"{self.sinks.http_url}/{address.removeprefix('webhook:')}"
-        method = ContactMethod(user=user, kind=kind, label=f"{kind} {address[:30]}", throttle_per_15_minutes=throttle)
+        method = ContactMethod(
+            user=user, kind=kind, label=f"{kind} {address[:30]}", throttle_per_15_minutes=throttle
+        )
         method.address = address
         method.address_hint = address[:60]
         method.save()
-        NotificationRule.objects.get_or_create(user=user, urgency="high", contact_method=method, delay_minutes=delay)
+        NotificationRule.objects.get_or_create(
+            user=user, urgency="high", contact_method=method, delay_minutes=delay
+        )
         return method
 
-    def policy(self, *levels: tuple[int, list[Any]], repeat: int = 0, name: str = "Acme on call") -> EscalationPolicy:
+    def policy(
+        self, *levels: tuple[int, list[Any]], repeat: int = 0, name: str = "Acme on call"
+    ) -> EscalationPolicy:
         """Levels as (delay minutes, [users or (kind, team)]); the client's default."""
-        policy = EscalationPolicy.objects.create(name=name, client=self.client, is_default=True, repeat=repeat)
+        policy = EscalationPolicy.objects.create(
+            name=name, client=self.client, is_default=True, repeat=repeat
+        )
         for position, (delay, targets) in enumerate(levels):
             level = EscalationLevel.objects.create(policy=policy, position=position, delay_minutes=delay)
             for target in targets:
@@ -188,7 +210,12 @@ class Scenario:
 
     def incident(self, title: str = "Practice server unreachable", *, urgency: str = "high") -> Incident:
         return incident_open(
-            client=self.client, service=self.service, title=title, impact="high", urgency=urgency, by="monitoring"
+            client=self.client,
+            service=self.service,
+            title=title,
+            impact="high",
+            urgency=urgency,
+            by="monitoring",
         )
 
     # ----- time and the engine

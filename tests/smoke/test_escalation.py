@@ -51,7 +51,9 @@ def test_acknowledgement_stops_level_two(story: Scenario) -> None:
 
 
 def test_resolve_stops_everything_and_reopen_starts_again(story: Scenario) -> None:
-    alice = story.user("Alice", methods=[("email", "alice@msp.example", 0), ("email", "alice@home.example", 5)])
+    alice = story.user(
+        "Alice", methods=[("email", "alice@msp.example", 0), ("email", "alice@home.example", 5)]
+    )
     story.policy((10, [alice]), repeat=3)
     incident = story.incident()
     story.run_engine()

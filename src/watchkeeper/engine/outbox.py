@@ -45,7 +45,8 @@ def outbox_claim(*, now: dt.datetime, limit: int = 50) -> list[OutboxMessage]:
             attempts=F("attempts") + 1,
         )  # fmt: skip
     claimed = OutboxMessage.objects.filter(id__in=ids, state=MessageState.SENDING, lease_owner=WORKER_ID)
-    return list(claimed.select_related("user", "contact_method", "incident__client", "incident__service"))
+    related = claimed.select_related("user", "contact_method", "incident__client", "incident__service")
+    return list(related.order_by("due_at", "id"))
 
 
 def outbox_reap(*, now: dt.datetime) -> int:

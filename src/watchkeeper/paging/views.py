@@ -54,7 +54,11 @@ def policy_page(request: HttpRequest, policy_id: int) -> HttpResponse:
     user = _user(request)
     policy = selectors.policy_access(actor=user, pk=policy_id)
     services = policy.service_links.select_related("service__client").order_by("service__name")
-    context = {"policy": policy, "levels": policy.levels.all(), "services": [link.service for link in services]}
+    context = {
+        "policy": policy,
+        "levels": policy.levels.all(),
+        "services": [link.service for link in services],
+    }
     return render(request, "paging/pages/policy.html", context)
 
 

@@ -50,14 +50,20 @@ def _target(actor: access.ActorLike, spec: TargetSpec, client: Client | None) ->
         raise InvalidInput(f"Target kind must be one of {', '.join(TargetKind.values)}.", field="targets")
     if spec.kind == TargetKind.USER:
         user = User.objects.filter(pk=spec.id, is_active=True).first()
-        if user is None or not user.is_msp or (
-            client is not None and not access.visible_clients(user).filter(pk=client.pk).exists()
+        if (
+            user is None
+            or not user.is_msp
+            or (client is not None and not access.visible_clients(user).filter(pk=client.pk).exists())
         ):
-            raise InvalidInput(f"Unknown user {spec.id} (or they cannot work on this client).", field="targets")
+            raise InvalidInput(
+                f"Unknown user {spec.id} (or they cannot work on this client).", field="targets"
+            )
         return EscalationTarget(kind=spec.kind, user=user)
     if spec.kind == TargetKind.SCHEDULE:
         schedule = Schedule.objects.filter(pk=spec.id).first()
-        if schedule is None or (schedule.client_id is not None and schedule.client_id != getattr(client, "pk", None)):
+        if schedule is None or (
+            schedule.client_id is not None and schedule.client_id != getattr(client, "pk", None)
+        ):
             raise InvalidInput(f"Unknown schedule {spec.id}.", field="targets")
         return EscalationTarget(kind=spec.kind, schedule=schedule)
     team = Team.objects.filter(pk=spec.id).first()
@@ -76,20 +82,27 @@ def _levels_write(actor: access.ActorLike, policy: EscalationPolicy, levels: lis
         if not spec.targets or len(spec.targets) > MAX_TARGETS:
             raise InvalidInput(f"Level {position + 1} needs 1 to {MAX_TARGETS} targets.", field="levels")
         targets = [_target(actor, target, policy.client) for target in spec.targets]
-        level = EscalationLevel.objects.create(policy=policy, position=position, delay_minutes=spec.delay_minutes)
+        level = EscalationLevel.objects.create(
+            policy=policy, position=position, delay_minutes=spec.delay_minutes
+        )
         for target in targets:
             target.level = level
         EscalationTarget.objects.bulk_create(targets)
 
 
-def _check_policy(name: str, repeat: int, client: Client | None, is_default: bool, exclude: int | None) -> None:
+def _check_policy(
+    name: str, repeat: int, client: Client | None, is_default: bool, exclude: int | None
+) -> None:
     if not name.strip():
         raise InvalidInput("A policy needs a name.", field="name")
     if EscalationPolicy.objects.filter(name=name.strip()).exclude(pk=exclude).exists():
         raise InvalidInput(f"There already is a policy named '{name.strip()}'.", field="name")
     if not 0 <= repeat <= 10:
         raise InvalidInput("Repeat is 0 to 10 times.", field="repeat")
-    if is_default and EscalationPolicy.objects.filter(client=client, is_default=True).exclude(pk=exclude).exists():
+    if (
+        is_default
+        and EscalationPolicy.objects.filter(client=client, is_default=True).exclude(pk=exclude).exists()
+    ):
         whose = f"{client.name}'s" if client else "the MSP-wide"
         raise InvalidInput(f"There already is {whose} default policy.", field="is_default")
 
@@ -176,7 +189,9 @@ def contact_method_create(
     _require_self_or_admin(actor, user)
     address = _check_address(kind, address)
     if throttle is not None and not 0 <= throttle <= 100:
-        raise InvalidInput("Throttle is 0 (none) to 100 messages per 15 minutes.", field="throttle_per_15_minutes")
+        raise InvalidInput(
+            "Throttle is 0 (none) to 100 messages per 15 minutes.", field="throttle_per_15_minutes"
+        )
     default_throttle = 3 if kind in THROTTLED_KINDS else 0
     method = ContactMethod(
         user=user, kind=kind, label=(label.strip() or ContactKind(kind).label)[:100],

@@ -90,7 +90,10 @@ def escalation_reconcile(*, incident_id: int, changed_at: dt.datetime) -> None:
             if before in {"", IncidentStatus.RESOLVED, IncidentStatus.CLOSED} or row.run == 0:
                 # A new incident escalates from its opening (changes coalesce into one timer).
                 _start(incident, row, at=incident.opened_at if not before else changed_at)
-        elif status == IncidentStatus.ACKNOWLEDGED and row.state == EscalationState.ACTIVE:
+        elif status == IncidentStatus.ACKNOWLEDGED and row.state in {
+            EscalationState.ACTIVE,
+            EscalationState.EXHAUSTED,
+        }:
             _halt(incident, row, EscalationState.ACKNOWLEDGED)
         elif (
             status in {IncidentStatus.RESOLVED, IncidentStatus.CLOSED}
@@ -122,14 +125,17 @@ def _advance(
     elif row.policy is not None and row.loop < row.policy.repeat:
         row.loop, row.level = row.loop + 1, 0
     else:
-        row.state, row.next_step_at = EscalationState.EXHAUSTED, None
-        timeline_add(
-            incident=incident, kind=PAGE_KIND,
-            text=f"Escalation policy {row.policy} ran {row.loop + 1} time(s) without an acknowledgement; "
-            "paging stopped",
-        )  # fmt: skip
-        return
+        row.level = len(levels)  # past the last level: the step after its delay ends the run
     _schedule_step(row, next_due)
+
+
+def _exhaust(incident: Incident, row: IncidentEscalation) -> None:
+    row.state, row.next_step_at = EscalationState.EXHAUSTED, None
+    timeline_add(
+        incident=incident, kind=PAGE_KIND,
+        text=f"Escalation policy {row.policy} ran {row.loop + 1} time(s) without an acknowledgement; "
+        "paging stopped",
+    )  # fmt: skip
 
 
 def escalation_step(*, key: str, due_at: dt.datetime) -> bool:
@@ -143,8 +149,8 @@ def escalation_step(*, key: str, due_at: dt.datetime) -> bool:
         if row.state != EscalationState.ACTIVE or (row.run, row.loop, row.level) != (run, loop, level):
             return False
         levels = _levels(row)
-        if row.level >= len(levels):  # the policy lost levels meanwhile
-            row.state, row.next_step_at = EscalationState.EXHAUSTED, None
+        if row.level >= len(levels):  # the last level's delay passed (or the policy lost levels)
+            _exhaust(incident, row)
             row.save()
             return False
         _page_level(incident, row, levels[row.level])
