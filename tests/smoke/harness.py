@@ -27,7 +27,6 @@ from watchkeeper.engine.loop import run_cycle
 from watchkeeper.incidents.models import Incident
 from watchkeeper.incidents.services import incident_open
 from watchkeeper.paging.models import (
-    ContactKind,
     ContactMethod,
     EscalationLevel,
     EscalationPolicy,
@@ -97,7 +96,7 @@ class _SmtpHandler:
 class _HttpHandler(BaseHTTPRequestHandler):
     recorder: Recorder
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's hook name)
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         payload = json.loads(self.rfile.read(length) or b"{}")
         status = self.recorder.http_status
@@ -115,7 +114,7 @@ class _HttpHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"{}")
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's signature)
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 

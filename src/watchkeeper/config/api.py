@@ -12,6 +12,7 @@ from watchkeeper.accounts.auth import BearerToken
 from watchkeeper.alerts.api import router as alerts_router
 from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.incidents.api import router as incidents_router
+from watchkeeper.paging.api import router as paging_router
 from watchkeeper.policy.api import router as policy_router
 from watchkeeper.tenancy.api import router as tenancy_router
 
@@ -29,6 +30,7 @@ api.add_router("", accounts_router)
 api.add_router("", policy_router)
 api.add_router("", alerts_router)
 api.add_router("", incidents_router)
+api.add_router("", paging_router)
 
 
 def api_not_found(request: HttpRequest, rest: str) -> HttpResponse:

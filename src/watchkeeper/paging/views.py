@@ -125,7 +125,8 @@ def rule_add(request: HttpRequest) -> HttpResponse:
     try:
         config.rule_create(
             actor=user, user=user, contact_method_id=_int(post.get("contact_method"), "contact_method"),
-            delay_minutes=_int(post.get("delay_minutes"), "delay_minutes"), urgency=post.get("urgency", "high"),
+            delay_minutes=_int(post.get("delay_minutes"), "delay_minutes"),
+            urgency=post.get("urgency", "high"),
         )  # fmt: skip
     except WatchkeeperError as exc:
         messages.error(request, exc.message)

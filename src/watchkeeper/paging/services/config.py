@@ -93,16 +93,18 @@ def _levels_write(actor: access.ActorLike, policy: EscalationPolicy, levels: lis
 def _check_policy(
     name: str, repeat: int, client: Client | None, is_default: bool, exclude: int | None
 ) -> None:
+    others = (
+        EscalationPolicy.objects.exclude(pk=exclude)
+        if exclude is not None
+        else EscalationPolicy.objects.all()
+    )
     if not name.strip():
         raise InvalidInput("A policy needs a name.", field="name")
-    if EscalationPolicy.objects.filter(name=name.strip()).exclude(pk=exclude).exists():
+    if others.filter(name=name.strip()).exists():
         raise InvalidInput(f"There already is a policy named '{name.strip()}'.", field="name")
     if not 0 <= repeat <= 10:
         raise InvalidInput("Repeat is 0 to 10 times.", field="repeat")
-    if (
-        is_default
-        and EscalationPolicy.objects.filter(client=client, is_default=True).exclude(pk=exclude).exists()
-    ):
+    if is_default and others.filter(client=client, is_default=True).exists():
         whose = f"{client.name}'s" if client else "the MSP-wide"
         raise InvalidInput(f"There already is {whose} default policy.", field="is_default")
 
@@ -195,7 +197,8 @@ def contact_method_create(
     default_throttle = 3 if kind in THROTTLED_KINDS else 0
     method = ContactMethod(
         user=user, kind=kind, label=(label.strip() or ContactKind(kind).label)[:100],
-        address_hint=_hint(kind, address), throttle_per_15_minutes=default_throttle if throttle is None else throttle,
+        address_hint=_hint(kind, address),
+        throttle_per_15_minutes=default_throttle if throttle is None else throttle,
     )  # fmt: skip
     method.address = address
     with transaction.atomic():

@@ -40,6 +40,7 @@ def paging_account_panel(context: dict[str, Any]) -> dict[str, Any]:
     if not user.is_msp:
         return {"hidden": True}
     return {
-        "methods": list(selectors.contact_methods(user=user)), "rules": list(selectors.notification_rules(user=user)),
+        "methods": list(selectors.contact_methods(user=user)),
+        "rules": list(selectors.notification_rules(user=user)),
         "kinds": ContactKind.choices, "csrf_token": context.get("csrf_token"),
     }  # fmt: skip
