@@ -95,14 +95,18 @@ def delete_policy(request: HttpRequest, policy_id: int) -> Status[None]:
 
 def _service_policy(service: Service) -> ServicePolicyOut:
     link = ServiceEscalation.objects.filter(service=service).first()
-    if link is not None:
-        return ServicePolicyOut(service_id=service.pk, policy_id=link.policy_id, source="service")
     client_default = EscalationPolicy.objects.filter(client_id=service.client_id, is_default=True).first()
-    if client_default is not None:
-        return ServicePolicyOut(service_id=service.pk, policy_id=client_default.pk, source="client default")
     msp = EscalationPolicy.objects.filter(client__isnull=True, is_default=True).first()
+    policy, source = (
+        (link.policy, "service") if link else
+        (client_default, "client default") if client_default else
+        (msp, "MSP default") if msp else (None, "none")
+    )  # fmt: skip
     return ServicePolicyOut(
-        service_id=service.pk, policy_id=msp.pk if msp else None, source="MSP default" if msp else "none"
+        service_id=service.pk,
+        service_name=service.name,
+        policy_id=policy.pk if policy else None,
+        source=source,
     )
 
 
@@ -194,35 +198,42 @@ def _respondable(request: HttpRequest, incident_id: int) -> Incident:
     return incident
 
 
-def _escalation(incident_id: int) -> EscalationOut:
-    row = IncidentEscalation.objects.filter(incident_id=incident_id).first()
+def _escalation(incident: Incident) -> EscalationOut:
+    row = IncidentEscalation.objects.filter(incident=incident).first()
+    common = {
+        "incident_id": incident.pk,
+        "incident_reference": incident.reference,
+        "client": incident.client.name,
+    }
     if row is None:
-        return EscalationOut(incident_id=incident_id, policy_id=None, state="pending", level=0, loop=0, run=0,
-                             next_step_at=None)  # fmt: skip
-    return EscalationOut.from_orm(row)
+        policy = policy_for_incident(incident=incident)
+        return EscalationOut(
+            **common, policy_id=policy.pk if policy else None, state="pending", level=0, loop=0, run=0,
+            next_step_at=None,
+        )  # fmt: skip
+    return EscalationOut(
+        **common, policy_id=row.policy_id, state=row.state, level=row.level, loop=row.loop, run=row.run,
+        next_step_at=row.next_step_at,
+    )  # fmt: skip
 
 
 @router.get("/incidents/{incident_id}/escalation", response=EscalationOut)
 def get_escalation(request: HttpRequest, incident_id: int) -> EscalationOut:
-    incident = incident_access(actor=_actor(request), pk=incident_id)
-    result = _escalation(incident.pk)
-    if result.policy_id is None and result.state == "pending":
-        policy = policy_for_incident(incident=incident)
-        result.policy_id = policy.pk if policy else None
-    return result
+    return _escalation(incident_access(actor=_actor(request), pk=incident_id))
 
 
 @router.post("/incidents/{incident_id}/escalate", response=EscalationOut)
 def escalate_incident(request: HttpRequest, incident_id: int, body: EscalateIn) -> EscalationOut:
-    incident_escalate(incident=_respondable(request, incident_id), level=body.level, by=_actor(request))
-    return _escalation(incident_id)
+    incident = _respondable(request, incident_id)
+    incident_escalate(incident=incident, level=body.level, by=_actor(request))
+    return _escalation(incident)
 
 
 @router.post("/incidents/{incident_id}/reassign", response=EscalationOut)
 def reassign_incident(request: HttpRequest, incident_id: int, body: ReassignIn) -> EscalationOut:
     incident = _respondable(request, incident_id)
     to = User.objects.filter(pk=body.user, is_active=True).first()
-    if to is None or not access.visible_clients(_actor(request)).filter(pk=incident.client_id).exists():
+    if to is None or not to.is_msp:
         raise InvalidInput(f"Unknown user {body.user}.", field="user")
     incident_reassign(incident=incident, to=to, by=_actor(request))
-    return _escalation(incident_id)
+    return _escalation(incident)

@@ -65,6 +65,7 @@ class ServicePolicyIn(Schema):
 
 class ServicePolicyOut(Schema):
     service_id: int
+    service_name: str
     policy_id: int | None = Field(description="The policy that pages for this service now")
     source: str = Field(description="service, client default, MSP default or none")
 
@@ -98,6 +99,7 @@ class RuleIn(Schema):
 class RuleOut(Schema):
     id: int
     contact_method: int = Field(alias="contact_method_id")
+    contact_method_label: str = Field(alias="contact_method.label")
     delay_minutes: int
     urgency: str
 
@@ -125,6 +127,8 @@ class ReassignIn(Schema):
 
 class EscalationOut(Schema):
     incident_id: int
+    incident_reference: str
+    client: str = Field(description="The client's name")
     policy_id: int | None
     state: str
     level: int = Field(description="0-based index of the current level")

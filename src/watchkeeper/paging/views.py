@@ -51,8 +51,8 @@ def policy_list_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def policy_page(request: HttpRequest, policy_id: int) -> HttpResponse:
-    user = _user(request)
-    policy = selectors.policy_access(actor=user, pk=policy_id)
+    user: User = request.user  # type: ignore[assignment]
+    policy = selectors.policy_access(actor=user, pk=policy_id)  # before any 403: another's is 404
     services = policy.service_links.select_related("service__client").order_by("service__name")
     context = {
         "policy": policy,
