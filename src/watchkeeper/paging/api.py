@@ -3,6 +3,8 @@ notification rules, the notification log, and escalate/reassign on incidents. Th
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Status
@@ -200,7 +202,7 @@ def _respondable(request: HttpRequest, incident_id: int) -> Incident:
 
 def _escalation(incident: Incident) -> EscalationOut:
     row = IncidentEscalation.objects.filter(incident=incident).first()
-    common = {
+    common: dict[str, Any] = {
         "incident_id": incident.pk,
         "incident_reference": incident.reference,
         "client": incident.client.name,
