@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from watchkeeper.accounts.models import User
+from watchkeeper.accounts.models import MSP_ADMIN_ROLES, User
 from watchkeeper.core.errors import NotFound
 from watchkeeper.incidents.models import Incident
 from watchkeeper.paging.models import (
@@ -46,7 +46,9 @@ def person_access(*, actor: access.ActorLike, user_id: int) -> User:
     me = access.as_actor(actor).user
     if user_id == me.pk and me.is_msp and access.can(actor, "console.use"):
         return me
-    if access.can(actor, "users.manage"):
+    # Reading anyone's: an MSP owner or admin whose token is not narrowed to one client
+    # (changing them also needs the admin scope: see services.config).
+    if me.role in MSP_ADMIN_ROLES and access.sees_every_client(actor):
         person = User.objects.filter(pk=user_id).first()
         if person is not None and person.is_msp:
             return person
