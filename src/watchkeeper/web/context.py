@@ -16,6 +16,7 @@ _AREAS: tuple[tuple[str, str | None, str], ...] = (
     ("Alerts", "alerts:list", "console.use"),
     ("Integrations", "alerts:integrations", "console.use"),
     ("On-call", None, "console.use"),
+    ("Escalation", "paging:policies", "escalation.view"),
     ("SLAs", None, "console.use"),
     ("Status pages", None, "console.use"),
     ("Reviews", None, "console.use"),
