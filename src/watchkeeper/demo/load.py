@@ -30,6 +30,7 @@ from django.db import transaction
 from watchkeeper.accounts.models import Team, TeamMembership, User
 from watchkeeper.accounts.services import user_create
 from watchkeeper.demo import data, intake
+from watchkeeper.demo import paging as demo_paging
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
 from watchkeeper.tenancy.services import client_create, contact_create, service_create, site_create
 
@@ -78,6 +79,7 @@ def _steps() -> list[tuple[str, Step]]:
     steps += [(_label(spec.name), functools.partial(_load_client, spec)) for spec in data.CLIENTS]
     steps += [("MSP staff", _load_staff), ("Portal users", _load_portal_users)]
     steps += [("Alerts and incidents", _load_intake)]
+    steps += [("Paging", lambda run: demo_paging.paging_load(created=run.created))]
     return steps
 
 
