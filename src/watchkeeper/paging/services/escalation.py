@@ -103,6 +103,12 @@ def escalation_reconcile(*, incident_id: int, changed_at: dt.datetime) -> None:
         row.seen_status = status
         row.updated_at = clock.now()
         row.save()
+        first_step = _step_key(row) if row.state == EscalationState.ACTIVE and row.next_step_at else None
+        due = row.next_step_at
+    # The first level pages now, in this transaction, rather than one engine cycle later; its
+    # step timer then finds the escalation moved on and does nothing.
+    if first_step and due is not None and due <= clock.now():
+        escalation_step(key=first_step, due_at=due)
 
 
 def _levels(row: IncidentEscalation) -> list[EscalationLevel]:
