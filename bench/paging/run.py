@@ -145,12 +145,13 @@ def latency(args: argparse.Namespace) -> None:
         noise_done = stack.python(
             "from watchkeeper.alerts.models import Alert\nresult = Alert.objects.count()"
         )
+        label = stack.db_label
     smtp.stop()
     waits = sorted(sink.arrived[name] - at for name, at in accepted.items() if name in sink.arrived)
     missing = len(accepted) - len(waits)
     p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))] if waits else float("nan")
     print(
-        f"{stack.db_label}: {len(waits)} pages, event accepted → page received p50 "
+        f"{label}: {len(waits)} pages, event accepted → page received p50 "
         f"{statistics.median(waits) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {waits[-1] * 1000:.0f} ms; "
         f"{missing} missing; background alerts stored: {noise_done} "
         f"(target {args.background}/s for {args.seconds + 8} s)"
