@@ -34,8 +34,9 @@ def smtp_settings(settings: Any, sinks: Sinks) -> Any:
 
 
 @pytest.fixture
-def story(db: Any, smtp_settings: Any, sinks: Sinks) -> Iterator[Scenario]:
-    """The world of one story. Teardown fails on any message the story did not expect."""
+def story(smtp_settings: Any, sinks: Sinks) -> Iterator[Scenario]:
+    """The world of one story (the module's django_db mark gives it the database). Teardown
+    fails on any message the story did not expect."""
     scenario = Scenario(sinks, START)
     yield scenario
     scenario.expect_no_messages()

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from tests.smoke.harness import Scenario
 from watchkeeper.core import clock
 from watchkeeper.incidents.services import incident_acknowledge
 from watchkeeper.paging.models import MessageState, OutboxMessage, TargetKind
 from watchkeeper.paging.services import notification_send
+
+pytestmark = pytest.mark.django_db
 
 
 def test_a_0_5_15_minute_rule_fires_each_step_once(story: Scenario) -> None:

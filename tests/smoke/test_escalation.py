@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.smoke.harness import Scenario
 from watchkeeper.core import clock
 from watchkeeper.incidents.services import incident_acknowledge, incident_reopen, incident_resolve
+
+pytestmark = pytest.mark.django_db
 
 
 def test_a_p1_pages_level_one_within_a_second(story: Scenario) -> None:
