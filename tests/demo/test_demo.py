@@ -209,3 +209,21 @@ def test_cli_first_run_skips_a_database_with_users(db: Any, data_dir: Path) -> N
     assert not Client.objects.exists()
     assert User.objects.count() == 1
     assert not (data_dir / "demo-login.txt").exists()
+
+
+def test_the_demo_has_paging_and_its_history_pages_nobody(db: Any, data_dir: Path) -> None:
+    from watchkeeper.engine.loop import run_cycle
+    from watchkeeper.paging.models import ContactMethod, EscalationPolicy, OutboxMessage
+
+    demo_load()
+    assert EscalationPolicy.objects.filter(client__isnull=True, is_default=True).exists()
+    assert EscalationPolicy.objects.filter(client__slug="hvdental", is_default=True).exists()
+    assert ContactMethod.objects.count() >= 5
+    for _ in range(20):
+        if not run_cycle():
+            break
+    # Two weeks of resolved history page nobody; what the engine sends on a fresh demo is the
+    # on-call notices of the schedules it just created ("you are now on call", first shifts).
+    assert not OutboxMessage.objects.filter(purpose="page").exists()
+    subjects = set(OutboxMessage.objects.values_list("subject", flat=True))
+    assert subjects and all(s.startswith(("You are now on call", "Your on-call shifts")) for s in subjects)

@@ -13,11 +13,16 @@ from tests.accounts.factories import UserFactory
 from tests.oncall.factories import make_schedule
 from watchkeeper.core import clock
 from watchkeeper.core.models import Timer, TimerState
+from watchkeeper.engine.outbox import outbox_run_due
 from watchkeeper.engine.timers import timers_run_due
 from watchkeeper.oncall.models import Notice
 from watchkeeper.oncall.services import HANDOFF_TIMER, override_create
 
 UTC = dt.UTC
+FIRST_SHIFTS = [
+    ("ann@msp.example", "Your on-call shifts changed: NOC"),
+    ("bob@msp.example", "Your on-call shifts changed: NOC"),
+]
 
 
 @pytest.fixture
@@ -26,10 +31,12 @@ def people(db: Any) -> list[Any]:
 
 
 def _run(capture: Any) -> list[tuple[str, str]]:
-    """One engine pass over due timers; the e-mails it sent as (recipient, subject)."""
+    """Engine passes over due timers and the outbox until both are idle; the e-mails sent as
+    (recipient, subject). Notices travel hand-off timer → notice timer → paging's outbox."""
     mail.outbox.clear()
     with capture(execute=True):
-        timers_run_due()
+        while timers_run_due() + outbox_run_due():
+            pass
     return sorted((m.to[0], m.subject) for m in mail.outbox)
 
 
@@ -39,7 +46,8 @@ def test_on_and_off_call_notices_follow_the_handoffs(
     ann, bob, _ = people
     clock.freeze(dt.datetime(2026, 1, 5, 8, tzinfo=UTC))
     schedule = make_schedule([ann, bob], unit="days")  # hand-offs at 09:00 UTC daily
-    assert _run(django_capture_on_commit_callbacks) == []  # nobody yet; re-armed for 09:00
+    # Both are told their first shifts; nobody is on call yet; the timer is re-armed for 09:00.
+    assert _run(django_capture_on_commit_callbacks) == FIRST_SHIFTS
     timer = Timer.objects.get(kind=HANDOFF_TIMER, key=str(schedule.pk))
     assert timer.due_at == dt.datetime(2026, 1, 5, 9, tzinfo=UTC) and timer.state == TimerState.PENDING
 
@@ -60,7 +68,9 @@ def test_a_late_engine_sends_only_what_is_still_true(
     ann, bob, _ = people
     clock.freeze(dt.datetime(2026, 1, 5, 9, 30, tzinfo=UTC))
     make_schedule([ann, bob], unit="days")
-    assert _run(django_capture_on_commit_callbacks) == [("ann@msp.example", "You are now on call: NOC")]
+    assert _run(django_capture_on_commit_callbacks) == sorted(
+        [*FIRST_SHIFTS, ("ann@msp.example", "You are now on call: NOC")]
+    )
     # The engine was down for three days: Ann is told she is off, Ann (again on call on day 3)
     # is not told twice, and only the current shift is announced.
     clock.freeze(dt.datetime(2026, 1, 8, 10, tzinfo=UTC))
@@ -77,13 +87,11 @@ def test_a_change_tells_the_affected_people_their_new_shifts(
     clock.freeze(dt.datetime(2026, 1, 5, 9, 30, tzinfo=UTC))
     schedule = make_schedule([ann, bob], unit="days")
     _run(django_capture_on_commit_callbacks)
-    mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        override_create(
-            actor="test", schedule=schedule, user=cat, replaces=bob,
-            starts_at=dt.datetime(2026, 1, 6, 9, tzinfo=UTC), ends_at=dt.datetime(2026, 1, 7, 9, tzinfo=UTC),
-        )  # fmt: skip
-    told = sorted((m.to[0], m.subject) for m in mail.outbox)
+    override_create(
+        actor="test", schedule=schedule, user=cat, replaces=bob,
+        starts_at=dt.datetime(2026, 1, 6, 9, tzinfo=UTC), ends_at=dt.datetime(2026, 1, 7, 9, tzinfo=UTC),
+    )  # fmt: skip
+    told = _run(django_capture_on_commit_callbacks)
     assert told == [
         ("bob@msp.example", "Your on-call shifts changed: NOC"),
         ("cat@msp.example", "Your on-call shifts changed: NOC"),

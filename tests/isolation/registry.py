@@ -135,6 +135,34 @@ def _sla_calendar(v: Any) -> dict[str, Any]:
     return {"calendar_id": calendar.pk}
 
 
+def _policy(v: Any) -> dict[str, Any]:
+    """The victim client's own escalation policy, paging its technician (made on first use)."""
+    from tests.paging.factories import client_policy
+
+    return {"policy_id": client_policy(v).pk}
+
+
+def _method(v: Any) -> dict[str, Any]:
+    from tests.paging.factories import technician_method
+
+    return {"user_id": v.technician.pk, "method_id": technician_method(v).pk}
+
+
+def _rule(v: Any) -> dict[str, Any]:
+    from tests.paging.factories import technician_rule
+
+    return {"user_id": v.technician.pk, "rule_id": technician_rule(v).pk}
+
+
+def _person(v: Any) -> dict[str, Any]:
+    """The victim's technician, with a contact method, a rule and a page in their log."""
+    from tests.paging.factories import technician_log, technician_rule
+
+    technician_rule(v)
+    technician_log(v)
+    return {"user_id": v.technician.pk}
+
+
 # HTML URL names (namespace:name). Django admin URLs are covered by test_admin_isolation.
 URLS: dict[str, Spec] = {
     "web:home": Spec(LIST),
@@ -288,6 +316,25 @@ URLS: dict[str, Spec] = {
     "sla:report_csv": Spec(PAGE, _client_slug),
     "sla:report_pdf": Spec(PAGE, _client_slug),
     "sla:breach_reason": Spec(PAGE, _sla_breach, body=lambda v: {"reason": "Planted"}, method="POST"),
+    # Paging console: policies are MSP data (the DETAIL control is the technician); one's own
+    # contact methods and rules are addressed by id and answer 404 for anyone else's.
+    "paging:policies": Spec(LIST),
+    "paging:policy": Spec(DETAIL, _policy, viewer="technician"),
+    "paging:log": Spec(PAGE),
+    "paging:contact_method_add": Spec(
+        PAGE, body=lambda v: {"kind": "email", "address": "planted@evil.example"}, method="POST"
+    ),
+    "paging:contact_method_delete": Spec(
+        PAGE, lambda v: {"method_id": _method(v)["method_id"]}, method="POST"
+    ),
+    "paging:contact_method_test": Spec(PAGE, lambda v: {"method_id": _method(v)["method_id"]}, method="POST"),
+    "paging:rule_add": Spec(
+        PAGE, body=lambda v: {"contact_method": _method(v)["method_id"], "delay_minutes": "0"}, method="POST"
+    ),
+    "paging:rule_delete": Spec(PAGE, lambda v: {"rule_id": _rule(v)["rule_id"]}, method="POST"),
+    "paging:escalate": Spec(PAGE, _incident, body=lambda v: {"level": "1"}, method="POST"),
+    "paging:reassign": Spec(PAGE, _incident, body=lambda v: {"user": str(v.technician.pk)}, method="POST"),
+    "paging:respond": Spec(PUBLIC, lambda v: {"token": "not-a-token"}),
     "api:api-root": Spec(PUBLIC),
     "api-not-found": Spec(PUBLIC, lambda v: {"rest": f"clients/{v.client.slug}/secrets"}),
     "api:openapi-json": Spec(PUBLIC),
@@ -455,5 +502,45 @@ API: dict[tuple[str, str], Spec] = {
     ),
     ("GET", "/api/v1/reports/sla"): Spec(
         LIST, client_filter=True, query={"client": "alpha-dental", "month": "2026-11"}
+    ),
+    # Paging
+    ("GET", "/api/v1/escalation-policies"): Spec(LIST),
+    ("POST", "/api/v1/escalation-policies"): Spec(
+        WRITE,
+        body=lambda v: {
+            "name": "Planted",
+            "client": v.client.slug,
+            "levels": [{"targets": [{"kind": "user", "id": v.technician.pk}]}],
+        },
+    ),
+    ("GET", "/api/v1/escalation-policies/{policy_id}"): Spec(DETAIL, _policy, viewer="technician"),
+    ("PUT", "/api/v1/escalation-policies/{policy_id}"): Spec(
+        WRITE,
+        _policy,
+        body=lambda v: {"name": "Taken over", "levels": [{"targets": [{"kind": "user", "id": 1}]}]},
+    ),
+    ("DELETE", "/api/v1/escalation-policies/{policy_id}"): Spec(WRITE, _policy),
+    ("GET", "/api/v1/services/{service_id}/escalation-policy"): Spec(
+        DETAIL, lambda v: {"service_id": v.service.pk}, viewer="technician"
+    ),
+    ("PUT", "/api/v1/services/{service_id}/escalation-policy"): Spec(
+        WRITE, lambda v: {"service_id": v.service.pk}, body=lambda v: {"policy": None}
+    ),
+    ("GET", "/api/v1/users/{user_id}/contact-methods"): Spec(DETAIL, _person, viewer="technician"),
+    ("POST", "/api/v1/users/{user_id}/contact-methods"): Spec(
+        WRITE, _person, body=lambda v: {"kind": "email", "address": "planted@evil.example"}
+    ),
+    ("DELETE", "/api/v1/users/{user_id}/contact-methods/{method_id}"): Spec(WRITE, _method),
+    ("POST", "/api/v1/users/{user_id}/contact-methods/{method_id}/test"): Spec(WRITE, _method),
+    ("GET", "/api/v1/users/{user_id}/notification-rules"): Spec(DETAIL, _person, viewer="technician"),
+    ("POST", "/api/v1/users/{user_id}/notification-rules"): Spec(
+        WRITE, _person, body=lambda v: {"contact_method": _method(v)["method_id"]}
+    ),
+    ("DELETE", "/api/v1/users/{user_id}/notification-rules/{rule_id}"): Spec(WRITE, _rule),
+    ("GET", "/api/v1/users/{user_id}/notifications"): Spec(DETAIL, _person, viewer="technician"),
+    ("GET", "/api/v1/incidents/{incident_id}/escalation"): Spec(DETAIL, _incident, viewer="technician"),
+    ("POST", "/api/v1/incidents/{incident_id}/escalate"): Spec(WRITE, _incident, body=lambda v: {"level": 1}),
+    ("POST", "/api/v1/incidents/{incident_id}/reassign"): Spec(
+        WRITE, _incident, body=lambda v: {"user": v.technician.pk}
     ),
 }

@@ -27,6 +27,7 @@ from watchkeeper.alerts.formats.email import email_payload
 from watchkeeper.alerts.models import InboxEvent, Integration, IntegrationType
 from watchkeeper.alerts.ratelimit import default_rate, limiter
 from watchkeeper.alerts.services.intake import inbox_accept, integration_for_key
+from watchkeeper.core.errors import WatchkeeperError
 
 log = logging.getLogger("watchkeeper.smtp")
 
@@ -34,6 +35,13 @@ P = ParamSpec("P")
 R = TypeVar("R")
 Route = tuple[str, Integration]  # a recipient address and the integration it names
 DRAIN_SECONDS = 10.0  # how long a stop waits for messages being written
+
+# Other apps' reply addresses, by local-part prefix (e.g. "page-" for replies to pages):
+# handler(local_part=..., message=...) acts on the message and raises WatchkeeperError to
+# refuse it. Installed by the process that runs the smtp role (the CLI), since alert intake
+# does not import the apps above it.
+ReplyHandler = Callable[..., None]
+REPLY_HANDLERS: dict[str, ReplyHandler] = {}
 
 
 def _db(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
@@ -73,6 +81,9 @@ class IntakeHandler:
         self.max_bytes = max_bytes
         self.busy = 0  # messages being written now; a stop waits for them
         self._routes: weakref.WeakKeyDictionary[Envelope, dict[int, Route]] = weakref.WeakKeyDictionary()
+        self._replies: weakref.WeakKeyDictionary[Envelope, list[tuple[str, ReplyHandler]]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
@@ -80,6 +91,11 @@ class IntakeHandler:
         local, _, domain = address.rpartition("@")
         if not local or domain.lower() != self.domain:
             return f"550 5.1.2 <{address}>: this server takes mail only for <integration key>@{self.domain}"
+        for prefix, reply_handler in REPLY_HANDLERS.items():
+            if local.lower().startswith(prefix):
+                self._replies.setdefault(envelope, []).append((local, reply_handler))
+                envelope.rcpt_tos.append(address)
+                return "250 2.1.5 Recipient OK"
         try:
             integration = await _db(integration_for_key)(local.lower(), type=IntegrationType.EMAIL)
         except Exception:
@@ -103,11 +119,16 @@ class IntakeHandler:
         self, server: SMTP, session: Session, envelope: Envelope
     ) -> str:
         routes = list(self._routes.pop(envelope, {}).values())
-        if not routes:
+        replies = self._replies.pop(envelope, [])
+        if not routes and not replies:
             return "554 5.5.1 No valid recipients"
         content = envelope.original_content or b""
         if len(content) > self.max_bytes:  # aiosmtpd enforces the limit too; this is the backstop
             return f"552 5.3.4 The message is larger than {self.max_bytes} bytes"
+        if replies:
+            answer = await self._reply(replies, content)
+            if not routes:
+                return answer
         self.busy += 1
         try:
             rows = await _db(email_accept)(message=content, routes=routes)
@@ -118,6 +139,17 @@ class IntakeHandler:
             self.busy -= 1
         log.debug("accepted a message for %s as inbox rows %s", envelope.rcpt_tos, [row.pk for row in rows])
         return "250 2.0.0 Message accepted for alert intake"
+
+    async def _reply(self, replies: list[tuple[str, ReplyHandler]], content: bytes) -> str:
+        for local, reply_handler in replies:
+            try:
+                await _db(reply_handler)(local_part=local, message=content)
+            except WatchkeeperError as exc:
+                return f"550 5.7.1 {exc.message}"
+            except Exception:
+                log.exception("handling a reply to %s failed", local)
+                return "451 4.3.0 Temporary failure handling the reply; try again later"
+        return "250 2.0.0 Reply received"
 
 
 def smtp_serve(

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "watchkeeper.incidents.apps.IncidentsConfig",
     "watchkeeper.oncall.apps.OncallConfig",
     "watchkeeper.sla.apps.SlaConfig",
+    "watchkeeper.paging.apps.PagingConfig",
     "watchkeeper.engine.apps.EngineConfig",
     "watchkeeper.web.apps.WebConfig",
 ]
@@ -155,6 +156,10 @@ NINJA_PAGINATION_MAX_LIMIT = 500
 # Readiness: the engine counts as stalled when it has not finished a cycle for this long.
 ENGINE_STALL_SECONDS = int(os.environ.get("WATCHKEEPER_ENGINE_STALL_SECONDS", "60"))
 ENGINE_INTERVAL_SECONDS = float(os.environ.get("WATCHKEEPER_ENGINE_INTERVAL", "0.5"))
+
+# Paging: links in pages point here; a message's lease while it is being sent.
+PUBLIC_BASE_URL = os.environ.get("WATCHKEEPER_BASE_URL", "http://localhost:8000").rstrip("/")
+OUTBOX_LEASE_SECONDS = float(os.environ.get("WATCHKEEPER_OUTBOX_LEASE", "60"))
 
 OTP_TOTP_ISSUER = "Watchkeeper"
 

@@ -30,6 +30,7 @@ from django.db import transaction
 from watchkeeper.accounts.models import Team, TeamMembership, User
 from watchkeeper.accounts.services import user_create
 from watchkeeper.demo import data, intake, oncall
+from watchkeeper.demo import paging as demo_paging
 from watchkeeper.demo.sla import sla_load
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
 from watchkeeper.tenancy.services import client_create, contact_create, service_create, site_create
@@ -81,6 +82,7 @@ def _steps() -> list[tuple[str, Step]]:
     steps += [("Alerts and incidents", _load_intake)]
     steps += [("On-call schedules", lambda run: oncall.oncall_load(created=run.created))]
     steps += [("SLA policies and clocks", lambda run: sla_load(created=run.created))]
+    steps += [("Paging", lambda run: demo_paging.paging_load(created=run.created))]
     return steps
 
 

@@ -11,6 +11,7 @@ from django.contrib.sessions.models import Session
 from watchkeeper.accounts.services import login_failures_prune
 from watchkeeper.alerts.services.heartbeats import heartbeat_check_overdue
 from watchkeeper.core import clock
+from watchkeeper.engine.outbox import outbox_reap
 from watchkeeper.incidents.services import incident_priority_ranks_refresh
 from watchkeeper.sla.delivery import sla_reports_send
 
@@ -43,10 +44,15 @@ def _sla_reports() -> str:
     return f"{sla_reports_send()} monthly SLA reports e-mailed"
 
 
+def _reap_outbox() -> str:
+    return f"{outbox_reap(now=clock.now())} expired outbox leases returned"
+
+
 JOBS: tuple[Job, ...] = (
     Job("accounts.prune_login_failures", dt.timedelta(minutes=15), _prune_login_failures),
     Job("accounts.prune_sessions", dt.timedelta(hours=6), _prune_sessions),
     Job("alerts.heartbeats", dt.timedelta(minutes=1), _heartbeats),
     Job("incidents.priority_ranks", dt.timedelta(minutes=1), _priority_ranks),
     Job("sla.monthly_reports", dt.timedelta(hours=1), _sla_reports),
+    Job("paging.outbox_reap", dt.timedelta(minutes=1), _reap_outbox),
 )

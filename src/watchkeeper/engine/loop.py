@@ -19,9 +19,12 @@ from django.db.models import F
 
 from watchkeeper.alerts.services.processing import inbox_process
 from watchkeeper.core import clock
+from watchkeeper.engine import paging as _paging_handlers  # noqa: F401 (registers timer handlers)
 from watchkeeper.engine import sla as _sla_handlers  # noqa: F401 — registers the SLA timer handlers
+from watchkeeper.engine import wakeup
 from watchkeeper.engine.jobs import JOBS, Job
 from watchkeeper.engine.models import EngineProcess, PeriodicJob
+from watchkeeper.engine.outbox import outbox_run_due
 from watchkeeper.engine.timers import timers_run_due
 
 log = logging.getLogger("watchkeeper.engine")
@@ -68,6 +71,7 @@ def run_cycle(process: EngineProcess | None = None) -> int:
     started = time.monotonic()
     ran = inbox_process()
     ran += timers_run_due()
+    ran += outbox_run_due()
     ran += sum(run_job(job) for job in JOBS)
     if process is not None:
         EngineProcess.objects.filter(pk=process.pk).update(
@@ -78,6 +82,8 @@ def run_cycle(process: EngineProcess | None = None) -> int:
 
 def run_forever(stop: threading.Event) -> None:
     process = register_process()
+    wakeup.install()
+    wakeup.listen(stop)
     log.info("engine %s started", process)
     interval = settings.ENGINE_INTERVAL_SECONDS
     try:
@@ -89,8 +95,10 @@ def run_forever(stop: threading.Event) -> None:
             except Exception:
                 # A database blip must not kill the engine; the next cycle retries.
                 log.exception("engine cycle failed")
-            # With work flowing, go round again at once; idle, wait for the interval.
-            stop.wait(0 if busy else interval)
+            # With work flowing, go round again at once; idle, wait for the interval or a
+            # wake-up (work committed by this or, on PostgreSQL, any process).
+            if not busy:
+                wakeup.wait(stop, interval)
     finally:
         EngineProcess.objects.filter(pk=process.pk).update(stopped_at=clock.now())
         log.info("engine %s stopped", process)

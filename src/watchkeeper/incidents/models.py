@@ -114,6 +114,7 @@ class TimelineKind(models.TextChoices):
     RESPONDER = "responder", "Responder change"
     MERGE = "merge", "Merge"
     COMMENT = "comment", "Client comment"
+    PAGE = "page", "Page"
 
 
 class TimelineEntry(models.Model):

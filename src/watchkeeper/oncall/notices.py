@@ -1,8 +1,9 @@
 """People notices: "you are now on call", "you are off call" and "your shifts changed".
 
-Delivery goes through ONE function, `_deliver`: on this branch it records the notice (unique
-by its dedup key, so each is sent once) and e-mails it after commit with Django's
-`send_mail`; at merge it calls paging's outbox (`notification_send`) instead.
+Delivery goes through ONE function, `_deliver`: it records the notice (unique by its dedup key,
+so each is sent once) and sets an `oncall.notice` timer in the same transaction; the engine's
+handler hands it to paging's outbox, which sends it by the person's low-urgency rules. A crash
+between the two loses nothing: the timer is a row.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ import datetime as dt
 import hashlib
 import zoneinfo
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
 from watchkeeper.accounts.models import User
+from watchkeeper.core import clock
+from watchkeeper.core.timers import timer_set
 from watchkeeper.oncall import selectors
 from watchkeeper.oncall.models import Notice, NoticeState, Schedule
 
+NOTICE_TIMER = "oncall.notice"
 # How far ahead "your shifts changed" compares.
 CHANGE_HORIZON = dt.timedelta(days=14)
 Upcoming = dict[int, list[tuple[dt.datetime, dt.datetime]]]
@@ -28,15 +30,12 @@ def _deliver(*, user: User, subject: str, text: str, dedup_key: str, schedule: S
     """Send one notice once. Returns False when a notice with this key was already sent."""
     try:
         with transaction.atomic():
-            Notice.objects.create(
+            notice = Notice.objects.create(
                 dedup_key=dedup_key[:200], user=user, schedule=schedule, subject=subject, text=text
             )
     except IntegrityError:
         return False
-    recipient = user.email
-    transaction.on_commit(
-        lambda: send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [recipient], fail_silently=True)
-    )
+    timer_set(kind=NOTICE_TIMER, key=str(notice.pk), due_at=clock.now())
     return True
 
 

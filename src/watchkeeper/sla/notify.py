@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
 from watchkeeper.accounts.models import Role, User
 from watchkeeper.incidents.models import Incident
+from watchkeeper.paging.services.notify import notification_send
 from watchkeeper.sla.models import SlaNotice
 from watchkeeper.tenancy import access
 
@@ -70,11 +69,8 @@ def sla_notify(
 def _deliver(
     *, user: User, subject: str, text: str, incident: Incident, dedup_key: str, urgency: str
 ) -> None:
-    """THE delivery point. On merge this becomes paging's `notification_send(...)` (the outbox);
-    until then Django's mail backend sends it after the transaction commits."""
-    address = user.email
-
-    def send() -> None:
-        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=True)
-
-    transaction.on_commit(send)
+    """THE delivery point: paging's outbox, in the caller's transaction, so a warning or breach
+    notice is durable and sent once (idempotent by `dedup_key`), by the person's own rules."""
+    notification_send(
+        user=user, subject=subject, text=text, incident=incident, dedup_key=dedup_key, urgency=urgency
+    )

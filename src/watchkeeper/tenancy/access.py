@@ -63,6 +63,10 @@ _GLOBAL: dict[str, frozenset[str]] = {
     "schedules.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
     "schedules.manage": MSP_ADMIN_ROLES | {Role.MANAGER},
     "schedules.override": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    # Paging: MSP-wide and client escalation policies; one's own contact methods and rules.
+    "escalation.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    "escalation.manage": MSP_ADMIN_ROLES | {Role.MANAGER},
+    "paging.self": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
 }
 
 # Actions on one client's objects, for the roles that can see that client.
@@ -93,6 +97,8 @@ _SCOPE_OF = {
     "policy.edit": "admin",
     "schedules.manage": "write",
     "schedules.override": "write",
+    "escalation.manage": "write",
+    "paging.self": "write",
     "client.edit": "write",
     "services.manage": "write",
     "sites.manage": "write",

@@ -16,6 +16,7 @@ _AREAS: tuple[tuple[str, str | None, str], ...] = (
     ("Alerts", "alerts:list", "console.use"),
     ("Integrations", "alerts:integrations", "console.use"),
     ("On-call", "oncall:list", "schedules.view"),
+    ("Escalation", "paging:policies", "escalation.view"),
     ("SLAs", "sla:page", "policy.view"),
     ("Status pages", None, "console.use"),
     ("Reviews", None, "console.use"),

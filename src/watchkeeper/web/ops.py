@@ -18,6 +18,7 @@ from prometheus_client.registry import Collector
 import watchkeeper
 from watchkeeper.accounts.models import User
 from watchkeeper.core import clock
+from watchkeeper.engine.metrics import engine_metrics, outbox_lag_seconds, timer_lag_seconds
 from watchkeeper.engine.models import EngineProcess, PeriodicJob
 from watchkeeper.tenancy.models import Client
 
@@ -25,10 +26,12 @@ from watchkeeper.tenancy.models import Client
 def engine_lag_seconds() -> float:
     """How far behind the engine is: now − the oldest due time not yet claimed, or, while an
     engine is registered as running, the age of the freshest heartbeat if that is larger
-    (a killed engine never marks itself stopped; its silence is the signal)."""
+    (a killed engine never marks itself stopped; its silence is the signal). Due timers and
+    outbox messages count too."""
     now = clock.now()
     oldest = PeriodicJob.objects.aggregate(oldest=Min("next_due_at"))["oldest"]
     lag = 0.0 if oldest is None else (now - oldest).total_seconds()
+    lag = max(lag, timer_lag_seconds(now), outbox_lag_seconds(now))
     running = EngineProcess.objects.filter(stopped_at__isnull=True)
     last_beat = running.aggregate(last=Max("last_cycle_at"), started=Max("started_at"))
     beat = last_beat["last"] or last_beat["started"]
@@ -100,6 +103,7 @@ class _DatabaseCollector(Collector):
             cycle.add_metric([str(process)], process.last_cycle_seconds)
         yield cycle
         failures = PeriodicJob.objects.aggregate(total=Sum("failures"))["total"] or 0
+        yield from engine_metrics()
         yield GaugeMetricFamily(
             "watchkeeper_engine_job_failures",
             "Periodic job runs that raised, since installation",

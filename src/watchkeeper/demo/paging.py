@@ -1,0 +1,107 @@
+"""Demo paging: an MSP-wide NOC default policy, a premium client's own policy, and e-mail
+contact methods with rules for every MSP technician. Idempotent: keyed on names.
+
+The demo's history was played before this step; its incidents are marked as already handled
+by paging, so starting the engine after `watchkeeper demo` does not page for last month.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from watchkeeper.accounts.models import MSP_ROLES, Team, User
+from watchkeeper.demo import data
+from watchkeeper.incidents.models import Incident
+from watchkeeper.paging.models import (
+    ContactKind,
+    ContactMethod,
+    EscalationLevel,
+    EscalationPolicy,
+    EscalationState,
+    EscalationTarget,
+    IncidentEscalation,
+    NotificationRule,
+    TargetKind,
+)
+from watchkeeper.tenancy.models import Client
+
+NOC_POLICY = "NOC default"
+PREMIUM_CLIENT = "hvdental"
+
+
+Levels = list[tuple[int, list[EscalationTarget]]]
+
+
+def _policy(
+    name: str, *, client: Client | None, levels: Levels, repeat: int, description: str, created: Counter[str]
+) -> None:
+    policy, made = EscalationPolicy.objects.get_or_create(
+        name=name,
+        defaults={"client": client, "is_default": True, "repeat": repeat, "description": description},
+    )
+    created["escalation policy"] += made
+    if not made:
+        return
+    for position, (delay, targets) in enumerate(levels):
+        level = EscalationLevel.objects.create(policy=policy, position=position, delay_minutes=delay)
+        for target in targets:
+            target.level = level
+        EscalationTarget.objects.bulk_create(targets)
+
+
+def _contact_methods(created: Counter[str]) -> None:
+    for user in User.objects.filter(role__in=MSP_ROLES, is_active=True, email__endswith=data.MSP_DOMAIN):
+        if ContactMethod.objects.filter(user=user).exists():
+            continue
+        method = ContactMethod(
+            user=user, kind=ContactKind.EMAIL, label="Work e-mail", address_hint=user.email[:60]
+        )
+        method.address = user.email
+        method.save()
+        for urgency in ("high", "low"):
+            NotificationRule.objects.create(
+                user=user, urgency=urgency, contact_method=method, delay_minutes=0
+            )
+        created["contact method"] += 1
+
+
+def _history_handled() -> None:
+    """The history's incidents: paging has seen them (no catch-up storm for last month)."""
+    seen = IncidentEscalation.objects.values("incident_id")
+    rows = [
+        IncidentEscalation(
+            incident=incident,
+            state=EscalationState.STOPPED,
+            run=1,
+            seen_status=incident.status,
+        )
+        for incident in Incident.objects.exclude(pk__in=seen)
+    ]
+    IncidentEscalation.objects.bulk_create(rows)
+
+
+def paging_load(*, created: Counter[str]) -> None:
+    desk = Team.objects.filter(slug=data.SERVICE_DESK).first()
+    infra = Team.objects.filter(slug=data.INFRASTRUCTURE).first()
+    if desk is not None and infra is not None:
+        _policy(
+            NOC_POLICY, client=None, repeat=1, created=created,
+            description="Services without their own policy: the service desk in turn, then infrastructure.",
+            levels=[(10, [EscalationTarget(kind=TargetKind.TEAM_ROUND_ROBIN, team=desk)]),
+                    (15, [EscalationTarget(kind=TargetKind.TEAM, team=infra)])],
+        )  # fmt: skip
+    premium = Client.objects.filter(slug=PREMIUM_CLIENT).first()
+    lead = (
+        User.objects.filter(teammembership__team=infra, teammembership__is_lead=True).first()
+        if infra
+        else None
+    )
+    if premium is not None and lead is not None and desk is not None:
+        _policy(
+            f"{premium.name} premium cover", client=premium, repeat=2, created=created,
+            description="Premium contract: the infrastructure lead first, then the whole service desk.",
+            levels=[(5, [EscalationTarget(kind=TargetKind.USER, user=lead)]),
+                    (10, [EscalationTarget(kind=TargetKind.TEAM, team=desk)])],
+        )  # fmt: skip
+    _contact_methods(created)
+    _history_handled()

@@ -1,0 +1,1 @@
+"""Paging: escalation policies, contact methods, notification rules and the page outbox."""

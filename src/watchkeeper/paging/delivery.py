@@ -1,0 +1,113 @@
+"""Talking to providers: e-mail over SMTP, everything else through Apprise.
+
+Each send answers a `Delivery`: whether it went out, whether a failure is permanent (a bad
+address: retrying cannot help, fall back at once) or temporary (retry with backoff), and the
+provider's own answer, which is recorded on the message and the incident timeline.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMessage as DjangoEmail
+from django.core.mail import get_connection
+
+log = logging.getLogger("watchkeeper.paging")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    ok: bool
+    response: str
+    permanent: bool = False
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    to: str  # an e-mail address, or an Apprise URL
+    subject: str
+    text: str
+    reply_to: str = ""
+
+
+def _smtp_configured() -> bool:
+    return bool(settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend")
+
+
+def _smtp_send(message: EmailMessage, to: str) -> str:
+    """One SMTP transaction; returns the server's answer to DATA (its queue id, usually)."""
+    host, port = settings.EMAIL_HOST, int(settings.EMAIL_PORT)
+    timeout = float(getattr(settings, "EMAIL_TIMEOUT", 20) or 20)
+    smtp_class = smtplib.SMTP_SSL if settings.EMAIL_USE_SSL else smtplib.SMTP
+    with smtp_class(host, port, timeout=timeout) as server:
+        if settings.EMAIL_USE_TLS:
+            server.starttls(context=ssl.create_default_context())
+        if settings.EMAIL_HOST_USER:
+            server.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
+        server.ehlo_or_helo_if_needed()
+        code, answer = server.mail(settings.DEFAULT_FROM_EMAIL)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, answer, settings.DEFAULT_FROM_EMAIL)
+        code, answer = server.rcpt(to)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({to: (code, answer)})
+        code, answer = server.data(message.as_bytes())
+        if code != 250:
+            raise smtplib.SMTPDataError(code, answer)
+        return f"{code} {answer.decode(errors='replace')}"
+
+
+def email_send(outgoing: Outgoing) -> Delivery:
+    message = EmailMessage()
+    message["From"] = settings.DEFAULT_FROM_EMAIL
+    message["To"] = outgoing.to
+    message["Subject"] = outgoing.subject
+    message["Message-ID"] = make_msgid(domain=settings.INBOUND_EMAIL_DOMAIN or None)
+    if outgoing.reply_to:
+        message["Reply-To"] = outgoing.reply_to
+    message.set_content(outgoing.text)
+    if not _smtp_configured():
+        # No SMTP server configured: Django's backend (files in the data directory) keeps it.
+        DjangoEmail(
+            outgoing.subject, outgoing.text, settings.DEFAULT_FROM_EMAIL, [outgoing.to],
+            reply_to=[outgoing.reply_to] if outgoing.reply_to else None, connection=get_connection(),
+        ).send()  # fmt: skip
+        return Delivery(ok=True, response=f"kept by {settings.EMAIL_BACKEND.rsplit('.', 2)[-2]} backend")
+    try:
+        return Delivery(ok=True, response=_smtp_send(message, outgoing.to))
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, answer = next(iter(exc.recipients.values()))
+        return Delivery(ok=False, response=f"{code} {answer!r}", permanent=500 <= code < 600)
+    except smtplib.SMTPResponseException as exc:
+        text = (
+            exc.smtp_error.decode(errors="replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
+        return Delivery(ok=False, response=f"{exc.smtp_code} {text}", permanent=500 <= exc.smtp_code < 600)
+    except (OSError, smtplib.SMTPException) as exc:
+        return Delivery(ok=False, response=f"{type(exc).__name__}: {exc}")
+
+
+def apprise_send(outgoing: Outgoing) -> Delivery:
+    import apprise  # heavy (loads 100+ plugins): only the engine that sends pays for it
+
+    notifier = apprise.Apprise()
+    if not notifier.add(outgoing.to):
+        return Delivery(ok=False, response="Apprise does not understand this URL", permanent=True)
+    with apprise.LogCapture(level=logging.INFO) as captured:
+        ok = notifier.notify(title=outgoing.subject, body=outgoing.text)
+        answer = captured.getvalue().strip().replace("\n", " | ")[-1000:]
+    return Delivery(ok=bool(ok), response=answer or ("sent" if ok else "failed"))
+
+
+def apprise_url_check(url: str) -> bool:
+    import apprise
+
+    return bool(apprise.Apprise().add(url))

@@ -1,0 +1,62 @@
+"""Wake-ups: committed due work wakes an idle engine at once, in-process and over NOTIFY."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from tests.accounts.factories import UserFactory
+from watchkeeper.core import clock
+from watchkeeper.core.timers import timer_set
+from watchkeeper.engine import wakeup
+from watchkeeper.paging.services.notify import notification_send
+
+
+@pytest.fixture
+def installed() -> Any:
+    wakeup.install()
+    wakeup.EVENT.clear()
+    yield wakeup.EVENT
+    wakeup.EVENT.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_timer_due_now_wakes_the_engine_after_commit(installed: threading.Event) -> None:
+    timer_set(kind="test.wake", key="1", due_at=clock.now())
+    assert installed.is_set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_outbox_message_wakes_the_engine(installed: threading.Event) -> None:
+    notification_send(user=UserFactory(), subject="s", text="t", dedup_key="wake")
+    assert installed.is_set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_later_timer_does_not_wake(installed: threading.Event) -> None:
+    import datetime as dt
+
+    timer_set(kind="test.wake", key="2", due_at=clock.now() + dt.timedelta(hours=1))
+    assert not installed.is_set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notify_reaches_a_listening_engine_on_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    stop = threading.Event()
+    listener = wakeup.listen(stop)
+    assert listener is not None
+    try:
+        time.sleep(0.5)  # LISTEN is in place
+        wakeup.EVENT.clear()
+        with connection.cursor() as cursor:
+            cursor.execute(f"NOTIFY {wakeup.CHANNEL}")
+        assert wakeup.EVENT.wait(3.0)
+    finally:
+        stop.set()
+        listener.join(timeout=3)
