@@ -148,7 +148,7 @@ def _method(v: Any) -> dict[str, Any]:
     return {"user_id": v.technician.pk, "method_id": technician_method(v).pk}
 
 
-def _rule(v: Any) -> dict[str, Any]:
+def _notification_rule(v: Any) -> dict[str, Any]:
     from tests.paging.factories import technician_rule
 
     return {"user_id": v.technician.pk, "rule_id": technician_rule(v).pk}
@@ -331,7 +331,7 @@ URLS: dict[str, Spec] = {
     "paging:rule_add": Spec(
         PAGE, body=lambda v: {"contact_method": _method(v)["method_id"], "delay_minutes": "0"}, method="POST"
     ),
-    "paging:rule_delete": Spec(PAGE, lambda v: {"rule_id": _rule(v)["rule_id"]}, method="POST"),
+    "paging:rule_delete": Spec(PAGE, lambda v: {"rule_id": _notification_rule(v)["rule_id"]}, method="POST"),
     "paging:escalate": Spec(PAGE, _incident, body=lambda v: {"level": "1"}, method="POST"),
     "paging:reassign": Spec(PAGE, _incident, body=lambda v: {"user": str(v.technician.pk)}, method="POST"),
     "paging:respond": Spec(PUBLIC, lambda v: {"token": "not-a-token"}),
@@ -536,7 +536,7 @@ API: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/users/{user_id}/notification-rules"): Spec(
         WRITE, _person, body=lambda v: {"contact_method": _method(v)["method_id"]}
     ),
-    ("DELETE", "/api/v1/users/{user_id}/notification-rules/{rule_id}"): Spec(WRITE, _rule),
+    ("DELETE", "/api/v1/users/{user_id}/notification-rules/{rule_id}"): Spec(WRITE, _notification_rule),
     ("GET", "/api/v1/users/{user_id}/notifications"): Spec(DETAIL, _person, viewer="technician"),
     ("GET", "/api/v1/incidents/{incident_id}/escalation"): Spec(DETAIL, _incident, viewer="technician"),
     ("POST", "/api/v1/incidents/{incident_id}/escalate"): Spec(WRITE, _incident, body=lambda v: {"level": 1}),

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from django.db import transaction
 from django.db.models import Q
 
+from watchkeeper.alerts.services.intake import writer_turn
 from watchkeeper.core import clock
 from watchkeeper.core.models import Timer, TimerState
 
@@ -49,7 +50,7 @@ def timers_claim(*, now: dt.datetime, limit: int = 100) -> list[Timer]:
     On PostgreSQL rows are locked with SKIP LOCKED so several engines share the work; SQLite
     has one writer, so the conditional UPDATE alone decides."""
     due = Q(state=TimerState.PENDING, due_at__lte=now) | Q(state=TimerState.LEASED, lease_until__lt=now)
-    with transaction.atomic():
+    with writer_turn(), transaction.atomic():
         query = Timer.objects.filter(due).order_by("due_at", "id")
         if transaction.get_connection().vendor == "postgresql":
             query = query.select_for_update(skip_locked=True)
@@ -63,7 +64,16 @@ def timers_claim(*, now: dt.datetime, limit: int = 100) -> list[Timer]:
 
 
 def timer_run(timer: Timer, *, now: dt.datetime) -> bool:
-    """Run one claimed timer. Returns True when its handler succeeded."""
+    """Run one claimed timer. Returns True when its handler succeeded.
+
+    On SQLite the handler's transaction queues for the write lock with the inbox writers
+    (`writer_turn`): SQLite's own busy handler sleeps and polls, which starves the web's inbox
+    writer when the engine runs thousands of short handler transactions."""
+    with writer_turn():
+        return _timer_run(timer, now=now)
+
+
+def _timer_run(timer: Timer, *, now: dt.datetime) -> bool:
     handler = HANDLERS.get(timer.kind)
     mine = Q(pk=timer.pk, version=timer.version, state=TimerState.LEASED, lease_owner=WORKER_ID)
     if handler is None:

@@ -163,6 +163,7 @@ class _Lookups:
     def __init__(self) -> None:
         self._priorities: dict[tuple[str, str], str] | None = None
         self._severities: dict[str, tuple[str, str]] = {}
+        self.ranks: dict[str, int] | None = None  # filled by priority_ranks() on first use
 
     def _load(self) -> None:
         cells = MatrixCell.objects.filter(policy_id=POLICY_PK).values_list(
@@ -254,8 +255,15 @@ def priority_list() -> list[Priority]:
 
 
 def priority_ranks() -> dict[str, int]:
-    """Each priority key's rank in the policy (1: most urgent)."""
-    return {key: rank for rank, key in enumerate(priority_keys(), start=1)}
+    """Each priority key's rank in the policy (1: most urgent); read once per
+    `policy_lookups_cached()` block."""
+    cached = _lookups.get()
+    if cached is not None and cached.ranks is not None:
+        return cached.ranks
+    ranks = {key: rank for rank, key in enumerate(priority_keys(), start=1)}
+    if cached is not None:
+        cached.ranks = ranks
+    return ranks
 
 
 def category_keys() -> list[str]:
