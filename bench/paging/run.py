@@ -145,6 +145,9 @@ def latency(args: argparse.Namespace) -> None:
         noise_done = stack.python(
             "from watchkeeper.alerts.models import Alert\nresult = Alert.objects.count()"
         )
+        noise_accepted = stack.python(
+            "from watchkeeper.alerts.models import InboxEvent\nresult = InboxEvent.objects.count()"
+        ) - len(accepted)
         label = stack.db_label
     smtp.stop()
     waits = sorted(sink.arrived[name] - at for name, at in accepted.items() if name in sink.arrived)
@@ -153,7 +156,7 @@ def latency(args: argparse.Namespace) -> None:
     print(
         f"{label}: {len(waits)} pages, event accepted → page received p50 "
         f"{statistics.median(waits) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {waits[-1] * 1000:.0f} ms; "
-        f"{missing} missing; background alerts stored: {noise_done} "
+        f"{missing} missing; background events accepted: {noise_accepted} (distinct alerts: {noise_done}) "
         f"(target {args.background}/s for {args.seconds + 8} s)"
     )
 
