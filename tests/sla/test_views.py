@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -53,6 +54,26 @@ def test_queue_shows_clocks_and_sorts_by_time_to_breach(
         text = _text(http.get(url))
     assert text.index("Mail down") < text.index("Printer jam")
     assert "sla-on_track" in text
+
+
+def test_queue_filters_by_sla_risk(sla: Any, browser_as: Any) -> None:
+    """The SLA-risk filter keeps incidents with a clock at risk or breached, and names a bad value."""
+    on_track = incident_open(
+        client=sla.a.client, service=sla.a.service, title="Printer jam", impact="low", urgency="low", by="x"
+    )
+    late = incident_open(
+        client=sla.a.client, service=sla.a.service, title="Mail down", impact="high", urgency="high", by="x"
+    )
+    for incident in (on_track, late):
+        sla_incident_reconcile(incident_id=incident.pk)
+    clock.advance(dt.timedelta(days=3))  # the P1's 24×7 targets are long past
+    sla_incident_reconcile(incident_id=late.pk)
+    http = browser_as(sla.owner)
+    text = _text(http.get(reverse("incidents:list") + "?sla=breached"))
+    assert "Mail down" in text and "Printer jam" not in text
+    assert "Mail down" not in _text(http.get(reverse("incidents:list") + "?sla=at_risk&q=Mail"))
+    bad = http.get(reverse("incidents:list") + "?sla=soon")
+    assert bad.status_code == 400 and "Unknown SLA risk" in bad.content.decode()
 
 
 def test_client_page_shows_standing_and_report_link(sla: Any, browser_as: Any) -> None:

@@ -43,7 +43,7 @@ class Act:
     ago: dt.timedelta
     key: str
     by: str  # a staff e-mail
-    action: str  # open | acknowledge | note | assign | priority | resolve | close
+    action: str  # open | acknowledge | note | update (client-visible) | assign | priority | resolve | close
     text: str = ""
     impact: str = ""
     urgency: str = ""
@@ -233,6 +233,9 @@ _HARBOURVIEW: tuple[Step, ...] = (
     Act(ago(6, 8, 35), f"{_SQL}/mssqlserver", _JORDAN, "note",
         "Recreated D:\\TempDB and started the service. Practice management reconnected; Marisol "
         "confirmed check-in works at all three front desks."),
+    Act(ago(6, 8, 34), f"{_SQL}/mssqlserver", _JORDAN, "update",
+        "Patient check-in is working again at all three practices. The database service stopped "
+        "after an overnight update; we have restored it and will add a check so it cannot recur."),
     pd_resolve(ago(6, 8, 33), f"{_SQL}/mssqlserver"),
     Act(ago(5, 20), f"{_SQL}/mssqlserver", _JORDAN, "close"),
     pd_trigger(ago(1, 3), f"{_SQL}/backup-job", "SQL Agent job 'Nightly full backup' failed on HVD-SQL01",
@@ -314,6 +317,9 @@ _KESTREL_AM: tuple[Step, ...] = (
     Act(ago(0, 0, 50), am_key("WifiControllerDown", _WLC), _ERIK, "note",
         "The controller has power but both uplinks are down. Depot staff found a tripped breaker in "
         "rack B; an electrician is on the way. Pickers are working from paper lists."),
+    Act(ago(0, 0, 45), am_key("WifiControllerDown", _WLC), _ERIK, "update",
+        "The depot's Wi-Fi is down because of a power fault in the server rack. An electrician is on "
+        "the way; we expect Wi-Fi back within two hours and will update you by then."),
 )  # fmt: skip
 
 _DB01 = "kfl-db01"

@@ -212,6 +212,8 @@ def _apply(incident: Incident, act: history.Act, user: User) -> None:
         incidents.incident_acknowledge(incident=incident, by=user)
     elif act.action == "note":
         incidents.incident_note(incident=incident, by=user, text=act.text)
+    elif act.action == "update":  # a client-visible update: what the client's portal shows
+        incidents.incident_note(incident=incident, by=user, text=act.text, client_visible=True)
     elif act.action == "assign":
         incidents.incident_assign(incident=incident, by=user, owner=user)
     elif act.action == "priority":

@@ -30,7 +30,7 @@ from watchkeeper.incidents import forms as incident_forms
 from watchkeeper.incidents.models import Incident, IncidentStatus, ResponderRole, TimelineEntry, TimelineKind
 from watchkeeper.policy.markup import markdown_html
 from watchkeeper.policy.selectors import policy_get, priority_list
-from watchkeeper.sla.selectors import incidents_by_time_to_breach
+from watchkeeper.sla.selectors import incidents_by_time_to_breach, incidents_with_sla_risk
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy import selectors as tenancy
 from watchkeeper.tenancy.models import Client
@@ -100,6 +100,8 @@ def _filtered(request: HttpRequest, user: User, client: Client | None) -> QueryS
         service=int(service) if service.isdigit() else None,
         owner=_owner_filter(user, get.get("owner", "")), query=get.get("q", ""),
     )  # fmt: skip
+    if get.get("sla"):  # sla: only incidents with a clock at risk or breached
+        incidents = incidents_with_sla_risk(incidents, risk=get["sla"])
     if get.get("sort") == "breach":  # sla: the queue by time to SLA breach
         return incidents_by_time_to_breach(incidents)
     # The queue: most urgent first; among equals, open work oldest first, history newest first.

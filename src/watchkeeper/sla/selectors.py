@@ -7,10 +7,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 
 from watchkeeper.accounts.models import MSP_ROLES
 from watchkeeper.core import clock
+from watchkeeper.core.errors import InvalidInput
 from watchkeeper.incidents.models import OPEN_INCIDENT_STATUSES, Incident, TimelineEntry, TimelineKind
 from watchkeeper.sla.businesstime import business_between
 from watchkeeper.sla.calendars import calendar_build, calendar_for_client
@@ -183,3 +184,22 @@ def incidents_by_time_to_breach(incidents: QuerySet[Incident]) -> QuerySet[Incid
     return incidents.annotate(sla_next_due=Subquery(next_due)).order_by(
         F("sla_next_due").asc(nulls_last=True), "priority", "opened_at", "id"
     )
+
+
+# The queue's "SLA risk" filter: which clock states an incident must have at least one of.
+SLA_RISK_FILTERS: dict[str, tuple[str, ...]] = {
+    "at_risk": (ClockState.AT_RISK,),
+    "breached": (ClockState.BREACHED,),
+    "risk": (ClockState.AT_RISK, ClockState.BREACHED),
+}
+
+
+def incidents_with_sla_risk(incidents: QuerySet[Incident], *, risk: str) -> QuerySet[Incident]:
+    """Only incidents with a clock at risk and/or breached (`risk` is a key of SLA_RISK_FILTERS);
+    one EXISTS on the clocks' (state, due_at) index, no join that could repeat rows."""
+    states = SLA_RISK_FILTERS.get(risk)
+    if states is None:
+        raise InvalidInput(
+            f"Unknown SLA risk '{risk}'. Use one of: {', '.join(SLA_RISK_FILTERS)}.", field="sla"
+        )
+    return incidents.filter(Exists(SlaClock.objects.filter(incident=OuterRef("pk"), state__in=states)))
