@@ -19,9 +19,9 @@ from collections.abc import Callable
 from django.db import transaction
 from django.db.models import Q
 
-from watchkeeper.alerts.services.intake import writer_turn
 from watchkeeper.core import clock
 from watchkeeper.core.models import Timer, TimerState
+from watchkeeper.core.writelock import writer_turn
 
 log = logging.getLogger("watchkeeper.engine")
 

@@ -17,16 +17,13 @@ Two things make intake fast without weakening that promise:
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import queue
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager
-from typing import IO, Any
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Field, Q
@@ -34,6 +31,7 @@ from django.db.models.signals import post_delete, post_save
 
 from watchkeeper.alerts.models import InboxEvent, Integration
 from watchkeeper.core import clock
+from watchkeeper.core.writelock import writer_turn
 from watchkeeper.tenancy.models import Client, Service
 
 log = logging.getLogger("watchkeeper.alerts")
@@ -191,37 +189,6 @@ def _insert_statement(rows: list[InboxEvent]) -> tuple[str, list[Any]]:
     columns = ", ".join(connection.ops.quote_name(column) for column in _COLUMNS)
     values = ", ".join(["(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"] * len(rows))
     return f"INSERT INTO {table} ({columns}) VALUES {values}", params  # noqa: S608 — names, not data
-
-
-@contextmanager
-def writer_turn() -> Iterator[None]:
-    """On SQLite, wait for the write lock in the kernel rather than in SQLite's busy handler.
-
-    SQLite has one writer; a connection that finds the database locked sleeps and polls, with
-    sleeps growing to 100 ms, so under load writers lose most of their time asleep while the
-    lock is free. Writers that take this file lock first queue and are woken as soon as the
-    holder is done. Inbox writers (web) and inbox processing (engine) both take it."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    handle = _turn_file()
-    fcntl.flock(handle, fcntl.LOCK_EX)
-    try:
-        yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-_turn_files: dict[tuple[int, str], IO[str]] = {}
-
-
-def _turn_file() -> IO[str]:
-    """This process's handle on the lock file beside the database (flock is per open file)."""
-    name = str(connection.settings_dict["NAME"])
-    handle = _turn_files.get((os.getpid(), name))
-    if handle is None:
-        handle = _turn_files[(os.getpid(), name)] = open(name + ".writer-lock", "a")  # noqa: SIM115
-    return handle
 
 
 _writer_lock = threading.Lock()

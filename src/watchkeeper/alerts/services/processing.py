@@ -28,8 +28,8 @@ from watchkeeper.alerts.formats.registry import PARSERS
 from watchkeeper.alerts.models import InboxEvent, InboxStatus, Integration
 from watchkeeper.alerts.services.apply import event_apply, flapping_settings
 from watchkeeper.alerts.services.batch import ApplyCache
-from watchkeeper.alerts.services.intake import writer_turn
 from watchkeeper.core import clock
+from watchkeeper.core.writelock import writer_turn
 from watchkeeper.policy.selectors import policy_lookups_cached
 
 log = logging.getLogger("watchkeeper.alerts")
