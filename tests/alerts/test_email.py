@@ -184,7 +184,7 @@ def test_database_failure_answers_451_so_the_sender_retries(
     def broken(**kwargs: Any) -> InboxEvent:
         raise DatabaseError("disk I/O error")
 
-    monkeypatch.setattr(smtp, "inbox_accept", broken)
+    monkeypatch.setattr(smtp, "inbox_add", broken)
     with pytest.raises(smtplib.SMTPDataError) as failed:
         _send(smtp_port, [f"{integration.key}@{DOMAIN}"], _message("Problem: disk full"))
     assert failed.value.smtp_code == 451

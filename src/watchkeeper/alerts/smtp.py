@@ -26,7 +26,7 @@ from django.db import close_old_connections, connections, transaction
 from watchkeeper.alerts.formats.email import email_payload
 from watchkeeper.alerts.models import InboxEvent, Integration, IntegrationType
 from watchkeeper.alerts.ratelimit import default_rate, limiter
-from watchkeeper.alerts.services.intake import inbox_accept, integration_for_key
+from watchkeeper.alerts.services.intake import inbox_add, integration_for_key
 from watchkeeper.core.errors import WatchkeeperError
 
 log = logging.getLogger("watchkeeper.smtp")
@@ -68,7 +68,7 @@ def email_accept(*, message: bytes, routes: Sequence[Route]) -> list[InboxEvent]
     payload = {name: _clean(value) for name, value in email_payload(message, to="").items()}
     with transaction.atomic():
         return [
-            inbox_accept(integration=integration, kind="email", payload={**payload, "to": _clean(address)})
+            inbox_add(integration=integration, kind="email", payload={**payload, "to": _clean(address)})
             for address, integration in routes
         ]
 

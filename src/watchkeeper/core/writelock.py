@@ -10,20 +10,22 @@ from contextlib import contextmanager
 from typing import IO
 
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 @contextmanager
-def writer_turn() -> Iterator[None]:
+def writer_turn(wrapper: BaseDatabaseWrapper | None = None) -> Iterator[None]:
     """On SQLite, wait for the write lock in the kernel rather than in SQLite's busy handler.
 
     SQLite has one writer; a connection that finds the database locked sleeps and polls, with
     sleeps growing to 100 ms, so under load writers lose most of their time asleep while the
     lock is free. Writers that take this file lock first queue and are woken as soon as the
     holder is done. Inbox writers (web) and inbox processing (engine) both take it."""
-    if connection.vendor != "sqlite":
+    wrapper = wrapper or connection
+    if wrapper.vendor != "sqlite":
         yield
         return
-    handle = _turn_file()
+    handle = _turn_file(str(wrapper.settings_dict["NAME"]))
     fcntl.flock(handle, fcntl.LOCK_EX)
     try:
         yield
@@ -34,9 +36,8 @@ def writer_turn() -> Iterator[None]:
 _turn_files: dict[tuple[int, str], IO[str]] = {}
 
 
-def _turn_file() -> IO[str]:
+def _turn_file(name: str) -> IO[str]:
     """This process's handle on the lock file beside the database (flock is per open file)."""
-    name = str(connection.settings_dict["NAME"])
     handle = _turn_files.get((os.getpid(), name))
     if handle is None:
         handle = _turn_files[(os.getpid(), name)] = open(name + ".writer-lock", "a")  # noqa: SIM115

@@ -15,25 +15,24 @@ from django.db.models import Q
 from watchkeeper.alerts.events import AlertEvent
 from watchkeeper.alerts.formats.alertmanager import severity_from_word
 from watchkeeper.alerts.formats.heartbeat import DEDUP_KEY
-from watchkeeper.alerts.models import Alert, InboxEvent, Integration, IntegrationType
+from watchkeeper.alerts.models import Alert, Integration, IntegrationType
 from watchkeeper.alerts.models.alerts import OPEN_STATUSES
 from watchkeeper.alerts.services.apply import event_apply
 from watchkeeper.alerts.services.intake import inbox_accept
 from watchkeeper.core import clock
 
 
-def heartbeat_checkin(*, integration: Integration, payload: dict[str, Any]) -> InboxEvent:
+def heartbeat_checkin(*, integration: Integration, payload: dict[str, Any]) -> None:
     """Record a check-in: the inbox row (which resolves a missed-check-in alert) and the time.
 
     The time is stored here rather than when the engine processes the row, so the overdue
     check never mistakes a check-in still waiting in the inbox for a missed one."""
     now = clock.now()
     with transaction.atomic():
-        row = inbox_accept(integration=integration, kind="heartbeat", payload=payload)
+        inbox_accept(integration=integration, kind="heartbeat", payload=payload)
         Integration.objects.filter(pk=integration.pk).filter(
             Q(last_event_at__isnull=True) | Q(last_event_at__lt=now)
         ).update(last_event_at=now)
-    return row
 
 
 def heartbeat_deadline(*, integration: Integration) -> dt.datetime:
