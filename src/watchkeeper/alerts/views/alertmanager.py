@@ -21,7 +21,9 @@ from watchkeeper.alerts.views.common import (
     IngestError,
     check_rate,
     json_error,
-    read_json,
+    json_parse,
+    read_body,
+    stored_text,
 )
 
 
@@ -32,12 +34,14 @@ def receive(request: HttpRequest, key: str) -> HttpResponse:
     if integration is None:
         return json_error(404, "No enabled Alertmanager integration has this key; check the URL")
     try:
-        body: Any = read_json(request)
+        raw = read_body(request)
+        body: Any = json_parse(raw)
         alerts = body.get("alerts") if isinstance(body, dict) else None
         cost = len(alerts) if isinstance(alerts, list) else 1
         check_rate(integration.key, per_second=integration.rate_limit_per_second, cost=cost, status=503)
         events = alertmanager.parse_group(body, config=integration.config)
-        inbox_accept(integration=integration, kind="alertmanager", payload=body)
+        text = stored_text(raw)
+        inbox_accept(integration=integration, kind="alertmanager", payload=body, payload_json=text)
     except IngestError as exc:
         response = json_error(exc.status, exc.message)
         if exc.retry_after:
