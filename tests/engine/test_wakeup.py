@@ -1,4 +1,5 @@
-"""Wake-ups: committed due work wakes an idle engine at once, in-process and over NOTIFY."""
+"""Wake-ups: committed due work wakes an idle engine at once, in-process, over NOTIFY
+(PostgreSQL) and over the engine's socket (SQLite)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import pytest
 from django.db import connection
 
 from tests.accounts.factories import UserFactory
+from tests.alerts.factories import IntegrationFactory
+from watchkeeper.alerts.services.intake import inbox_accept
 from watchkeeper.core import clock
 from watchkeeper.core.timers import timer_set
+from watchkeeper.core.wake import engines_wake
 from watchkeeper.engine import wakeup
 from watchkeeper.paging.services.notify import notification_send
 
@@ -56,6 +60,43 @@ def test_notify_reaches_a_listening_engine_on_postgresql() -> None:
         wakeup.EVENT.clear()
         with connection.cursor() as cursor:
             cursor.execute(f"NOTIFY {wakeup.CHANNEL}")
+        assert wakeup.EVENT.wait(3.0)
+    finally:
+        stop.set()
+        listener.join(timeout=3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_wake_from_another_process_reaches_the_engine() -> None:
+    # What a web process does after committing (NOTIFY on PostgreSQL, a datagram on SQLite):
+    # the engine's listener turns it into its event.
+    stop = threading.Event()
+    listener = wakeup.listen(stop)
+    assert listener is not None, "this platform should receive wake-ups"
+    try:
+        time.sleep(0.5)  # the listener is in place
+        wakeup.EVENT.clear()
+        engines_wake()
+        assert wakeup.EVENT.wait(3.0)
+    finally:
+        stop.set()
+        listener.join(timeout=3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_accepted_event_wakes_the_engine() -> None:
+    if connection.vendor != "sqlite":
+        # The writer thread's own connection would outlive PostgreSQL's test database (and
+        # block its teardown); there the NOTIFY rides in the writer's transaction.
+        pytest.skip("the web writer's wake-up is tested on SQLite")
+    integration = IntegrationFactory(type="pagerduty")
+    stop = threading.Event()
+    listener = wakeup.listen(stop)
+    assert listener is not None
+    try:
+        time.sleep(0.5)
+        wakeup.EVENT.clear()
+        inbox_accept(integration=integration, kind="pagerduty", payload={"event_action": "trigger"})
         assert wakeup.EVENT.wait(3.0)
     finally:
         stop.set()

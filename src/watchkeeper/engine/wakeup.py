@@ -1,38 +1,35 @@
 """Waking an idle engine without waiting for its poll.
 
 Services call their wake hooks after committing work that is due now (`core.timers` for
-timers, `paging.services.notify` for the outbox). The engine installs `wake` as that hook:
-- in-process (SQLite, `watchkeeper serve`, tests): it sets a `threading.Event` the loop waits on;
-- PostgreSQL: it also sends `NOTIFY watchkeeper_engine`, and every engine process keeps one
-  dedicated connection that LISTENs and sets its event, so a page enqueued by a web replica
-  wakes engines on other machines at once.
+timers, `paging.services.notify` for the outbox). Every process has `core.wake.engines_wake`
+installed as that hook (NOTIFY on PostgreSQL, a datagram on SQLite), and the inbox writer calls
+it after each commit. The engine adds `wake`, which sets the `threading.Event` its loop waits on,
+and listens for the others' wake-ups:
+- PostgreSQL: a dedicated connection LISTENs and sets the event, so work committed by a web
+  replica wakes engines on other machines at once;
+- SQLite: a thread receives on the engine's socket (`core.wake`) and sets the event.
 The poll interval stays as the fallback: a lost notification only costs one interval.
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 
-from django.db import DatabaseError, connection
+from django.db import connection
 
 from watchkeeper.core.timers import timer_wake_hook_add
+from watchkeeper.core.wake import CHANNEL, wake_receiver
 from watchkeeper.paging.services.notify import outbox_wake_hook_add
 
 log = logging.getLogger("watchkeeper.engine")
 
-CHANNEL = "watchkeeper_engine"
 EVENT = threading.Event()
 
 
 def wake() -> None:
     EVENT.set()
-    if connection.vendor == "postgresql":
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(f"NOTIFY {CHANNEL}")
-        except DatabaseError:  # the poll still finds the work
-            log.warning("NOTIFY failed; engines will find the work at their next poll", exc_info=True)
 
 
 def install() -> None:
@@ -71,9 +68,34 @@ class Listener(threading.Thread):
                 self.stop.wait(2.0)
 
 
-def listen(stop: threading.Event) -> Listener | None:
-    if connection.vendor != "postgresql":
-        return None
-    listener = Listener(stop)
+class SocketListener(threading.Thread):
+    """SQLite: each datagram on the engine's socket sets EVENT."""
+
+    def __init__(self, stop: threading.Event, sock: socket.socket) -> None:
+        super().__init__(name="engine-wake", daemon=True)
+        self.stop, self.sock = stop, sock
+
+    def run(self) -> None:
+        with self.sock:
+            while not self.stop.is_set():
+                try:
+                    self.sock.recv(64)
+                except TimeoutError:
+                    continue
+                except OSError:
+                    log.warning("engine wake-up socket failed; polling only", exc_info=True)
+                    return
+                EVENT.set()
+
+
+def listen(stop: threading.Event) -> threading.Thread | None:
+    listener: threading.Thread
+    if connection.vendor == "postgresql":
+        listener = Listener(stop)
+    else:
+        sock = wake_receiver(connection)
+        if sock is None:
+            return None
+        listener = SocketListener(stop, sock)
     listener.start()
     return listener

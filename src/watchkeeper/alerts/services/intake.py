@@ -34,6 +34,8 @@ from django.db.models.signals import post_delete, post_save
 
 from watchkeeper.alerts.models import InboxEvent, Integration
 from watchkeeper.core import clock
+from watchkeeper.core.wake import CHANNEL as WAKE_CHANNEL
+from watchkeeper.core.wake import engines_wake
 from watchkeeper.core.writelock import writer_turn
 from watchkeeper.tenancy.models import Client, Service
 
@@ -199,6 +201,8 @@ class _GroupWriter:
             wrapper.ensure_connection()
             with writer_turn(wrapper):
                 _execute_in_transaction(wrapper, sql, params)
+            if wrapper.vendor == "sqlite":  # (PostgreSQL: NOTIFY in the transaction)
+                engines_wake(wrapper)  # the engine need not wait for its next poll
         except Exception as exc:
             wrapper.close()  # a broken connection must not poison the next batch
             if len(batch) == 1:
@@ -214,7 +218,8 @@ class _GroupWriter:
 
 def _execute_in_transaction(wrapper: BaseDatabaseWrapper, sql: str, params: list[Any]) -> None:
     """One statement in its own transaction on the driver's connection, which Django keeps in
-    autocommit mode outside `atomic` (so BEGIN and COMMIT are ours to send)."""
+    autocommit mode outside `atomic` (so BEGIN and COMMIT are ours to send), and on PostgreSQL
+    the engines' wake-up with it."""
     raw: Any = wrapper.connection
     if wrapper.vendor == "sqlite":
         raw.execute("BEGIN IMMEDIATE")
@@ -228,6 +233,7 @@ def _execute_in_transaction(wrapper: BaseDatabaseWrapper, sql: str, params: list
         return
     with raw.transaction(), raw.cursor() as cursor:
         cursor.execute(sql, params)
+        cursor.execute(f"NOTIFY {WAKE_CHANNEL}")  # sent at commit: the engines need not poll
 
 
 # Columns the writer fills; the others take their defaults (written out: the INSERT bypasses
