@@ -150,6 +150,10 @@ INGEST_RATE_PER_KEY = int(os.environ.get("WATCHKEEPER_INGEST_RATE", "500"))
 INBOUND_EMAIL_DOMAIN = os.environ.get("WATCHKEEPER_INBOUND_EMAIL_DOMAIN", "localhost").strip().lower()
 INBOUND_EMAIL_MAX_BYTES = int(os.environ.get("WATCHKEEPER_INBOUND_EMAIL_MAX_BYTES", str(1024 * 1024)))
 
+# The SSRF guard (core/netguard.py): CIDRs and host names that outgoing notification URLs may
+# reach although they are private, loopback or link-local. Empty: only public addresses.
+OUTBOUND_ALLOW = env.csv("WATCHKEEPER_OUTBOUND_ALLOW", "")
+
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 

@@ -8,6 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
+from watchkeeper.core import netguard
+
 
 @checks.register(checks.Tags.security, deploy=True)
 def shared_secret_key(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
@@ -37,3 +39,17 @@ def mail_delivery(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security)
+def outbound_allowlist(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """An entry of WATCHKEEPER_OUTBOUND_ALLOW that is neither a CIDR nor a host name allows
+    nothing; say so instead of leaving the operator to wonder why pages still fail."""
+    return [
+        checks.Error(
+            f"WATCHKEEPER_OUTBOUND_ALLOW entry {entry!r} is neither a CIDR nor a host name.",
+            hint="Use CIDRs (10.20.0.0/16, 127.0.0.1) or host names (hooks.internal, .corp.example).",
+            id="watchkeeper.E001",
+        )
+        for entry in netguard.allowlist().invalid
+    ]
