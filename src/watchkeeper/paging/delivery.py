@@ -1,4 +1,5 @@
-"""Talking to providers: e-mail over SMTP, everything else through Apprise.
+"""Talking to providers: e-mail over SMTP, everything else through Apprise, whose URLs pass the
+SSRF guard (`core.netguard`) when they are saved and again before each send.
 
 Each send answers a `Delivery`: whether it went out, whether a failure is permanent (a bad
 address: retrying cannot help, fall back at once) or temporary (retry with backoff), and the
@@ -13,10 +14,13 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage as DjangoEmail
 from django.core.mail import get_connection
+
+from watchkeeper.core import netguard
 
 log = logging.getLogger("watchkeeper.paging")
 
@@ -95,19 +99,47 @@ def email_send(outgoing: Outgoing) -> Delivery:
         return Delivery(ok=False, response=f"{type(exc).__name__}: {exc}")
 
 
+def _apprise_hosts(notifier: Any) -> list[str]:
+    """The network hosts an Apprise set of URLs names. A plugin whose URL template has a host
+    token (json://, form://, xml://, ntfy://host, gotify://, matrix://…) connects to that host;
+    the others (Slack, Telegram, Teams, Discord…) talk to their fixed public API and the first
+    part of their URL is a token, not a host. Apprise e-mail connects to its SMTP server (the
+    `smtp=` argument, or one derived from the address's domain), not to the domain itself."""
+    hosts: list[str] = []
+    for plugin in notifier:
+        smtp_host = str(getattr(plugin, "smtp_host", None) or "")
+        host = str(getattr(plugin, "host", None) or "")
+        if smtp_host:
+            hosts.append(smtp_host)
+        elif host and "host" in getattr(plugin, "template_tokens", {}):
+            hosts.append(host)
+    return hosts
+
+
+def apprise_url_hosts(url: str) -> list[str] | None:
+    """The hosts `url` would connect to, or None when Apprise does not understand it."""
+    import apprise
+
+    notifier = apprise.Apprise()
+    if not notifier.add(url):
+        return None
+    return _apprise_hosts(notifier)
+
+
 def apprise_send(outgoing: Outgoing) -> Delivery:
     import apprise  # heavy (loads 100+ plugins): only the engine that sends pays for it
 
     notifier = apprise.Apprise()
     if not notifier.add(outgoing.to):
         return Delivery(ok=False, response="Apprise does not understand this URL", permanent=True)
+    try:
+        # Again at send time: what a host name resolves to may have changed since it was saved.
+        netguard.hosts_check(_apprise_hosts(notifier))
+    except netguard.OutboundRefused as exc:
+        return Delivery(ok=False, response=f"refused by the outbound guard: {exc.message}", permanent=True)
+    except netguard.HostUnresolvable as exc:
+        return Delivery(ok=False, response=exc.message)
     with apprise.LogCapture(level=logging.INFO) as captured:
         ok = notifier.notify(title=outgoing.subject, body=outgoing.text)
         answer = captured.getvalue().strip().replace("\n", " | ")[-1000:]
     return Delivery(ok=bool(ok), response=answer or ("sent" if ok else "failed"))
-
-
-def apprise_url_check(url: str) -> bool:
-    import apprise
-
-    return bool(apprise.Apprise().add(url))
