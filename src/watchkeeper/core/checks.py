@@ -30,11 +30,12 @@ def shared_secret_key(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessa
 
 @checks.register(checks.Tags.compatibility)
 def mail_delivery(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
-    if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+    if not getattr(settings, "SMTP_FROM_ENVIRONMENT", False):
         return [
             checks.Info(
-                f"No WATCHKEEPER_SMTP_URL: outgoing mail is written to files in {settings.EMAIL_FILE_PATH}.",
-                hint="Set WATCHKEEPER_SMTP_URL=smtp://user:pass@host:587?starttls=1 to send real mail.",
+                "No WATCHKEEPER_SMTP_URL: outgoing mail goes through the server an admin sets in the "
+                f"console (Outgoing mail), or is written to files in {settings.EMAIL_FILE_PATH} until then.",
+                hint="Set it there, or set WATCHKEEPER_SMTP_URL=smtp://user:pass@host:587?starttls=1.",
                 id="watchkeeper.I001",
             )
         ]
