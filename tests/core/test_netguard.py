@@ -115,7 +115,7 @@ def test_a_listed_name_or_domain_is_trusted_whatever_it_resolves_to(
 
 def test_entries_that_are_neither_cidr_nor_name_are_reported(settings: Any) -> None:
     settings.OUTBOUND_ALLOW = ["10.0.0.0/8", "http://10.0.0.1/", "bad name"]
-    errors = [m for m in checks.run_checks() if m.id == "watchkeeper.E001"]
+    errors = [m for m in checks.run_checks() if m.id == "watchkeeper.W001"]
     assert sorted(str(e.msg) for e in errors) == [
         "WATCHKEEPER_OUTBOUND_ALLOW entry 'bad name' is neither a CIDR nor a host name.",
         "WATCHKEEPER_OUTBOUND_ALLOW entry 'http://10.0.0.1/' is neither a CIDR nor a host name.",

@@ -45,12 +45,13 @@ def mail_delivery(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
 @checks.register(checks.Tags.security)
 def outbound_allowlist(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
     """An entry of WATCHKEEPER_OUTBOUND_ALLOW that is neither a CIDR nor a host name allows
-    nothing; say so instead of leaving the operator to wonder why pages still fail."""
+    nothing; say so instead of leaving the operator to wonder why pages still fail. A warning,
+    not an error: the guard fails closed, so starting (and migrating) stays safe."""
     return [
-        checks.Error(
+        checks.Warning(
             f"WATCHKEEPER_OUTBOUND_ALLOW entry {entry!r} is neither a CIDR nor a host name.",
             hint="Use CIDRs (10.20.0.0/16, 127.0.0.1) or host names (hooks.internal, .corp.example).",
-            id="watchkeeper.E001",
+            id="watchkeeper.W001",
         )
         for entry in netguard.allowlist().invalid
     ]
