@@ -9,7 +9,7 @@ its subdomains). A listed host name is trusted whatever it resolves to.
 
 Callers check when a URL is saved and again just before each send (DNS answers change). What
 this does not cover (redirects, the window between this check and the connection) is written
-down in docs/adr/0018-outbound-guard.md.
+down in docs/adr/0019-outbound-guard.md.
 """
 
 from __future__ import annotations
