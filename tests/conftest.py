@@ -28,6 +28,13 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _outbound_allows_loopback(settings: Any) -> None:
+    # The SSRF guard stays on in tests: only the loopback receivers (HTTP, SMTP) are allowed, the
+    # way an operator would allow an internal host. Tests of the guard itself narrow this.
+    settings.OUTBOUND_ALLOW = ["127.0.0.1"]
+
+
+@pytest.fixture(autouse=True)
 def _clock_reset() -> Iterator[None]:
     clock.reset()
     yield

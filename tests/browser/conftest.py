@@ -6,6 +6,7 @@ the main pages are written to var/test/screenshots/ (test artifacts, not committ
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from watchkeeper.policy.documents import DEFAULT_POLICY_PATH
 from watchkeeper.policy.models import Policy
@@ -67,6 +69,23 @@ def policy(transactional_db: None) -> None:
     """The default policy: a transactional test flushes what the data migration loaded."""
     if not Policy.objects.exists():
         policy_document_store(policy_yaml_parse(DEFAULT_POLICY_PATH.read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def audited(transactional_db: None) -> Iterator[None]:
+    """For a test that writes audit entries: the flush after a transactional test deletes rows,
+    which SQLite's append-only triggers refuse (PostgreSQL's TRUNCATE passes them by design), so
+    the entries are removed here with the triggers briefly lifted."""
+    yield
+    if connection.vendor != "sqlite":
+        return
+    triggers = importlib.import_module("watchkeeper.audit.migrations.0002_append_only")
+    with connection.cursor() as cursor:
+        for sql in triggers.SQLITE_REVERSE:
+            cursor.execute(sql)
+        cursor.execute("DELETE FROM audit_auditentry")
+        for sql in triggers.SQLITE:
+            cursor.execute(sql)
 
 
 @pytest.fixture

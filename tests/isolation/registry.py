@@ -335,6 +335,13 @@ URLS: dict[str, Spec] = {
     "paging:escalate": Spec(PAGE, _incident, body=lambda v: {"level": "1"}, method="POST"),
     "paging:reassign": Spec(PAGE, _incident, body=lambda v: {"user": str(v.technician.pk)}, method="POST"),
     "paging:respond": Spec(PUBLIC, lambda v: {"token": "not-a-token"}),
+    # Outgoing mail: installation-wide, owners and admins only; nobody else reads or writes it.
+    "mail:settings": Spec(
+        PAGE,
+        body=lambda v: {"host": "smtp.evil.example", "port": "25", "from_address": "x@evil.example"},
+        method="POST",
+    ),
+    "mail:test": Spec(PAGE, method="POST"),
     "api:api-root": Spec(PUBLIC),
     "api-not-found": Spec(PUBLIC, lambda v: {"rest": f"clients/{v.client.slug}/secrets"}),
     "api:openapi-json": Spec(PUBLIC),

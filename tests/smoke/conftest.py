@@ -23,7 +23,8 @@ def sinks() -> Iterator[Sinks]:
 
 @pytest.fixture
 def smtp_settings(settings: Any, sinks: Sinks) -> Any:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    """The sink as the server of WATCHKEEPER_SMTP_URL (what settings.py makes of it)."""
+    settings.SMTP_FROM_ENVIRONMENT = True
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sinks.smtp_port
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False

@@ -63,7 +63,7 @@ class Recorder:
             self.messages.append(message)
 
 
-class _SmtpHandler:
+class SmtpHandler:
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
 
@@ -118,7 +118,7 @@ class _HttpHandler(BaseHTTPRequestHandler):
         pass
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -129,7 +129,7 @@ class Sinks:
 
     def __init__(self) -> None:
         self.recorder = Recorder()
-        self.smtp = Controller(_SmtpHandler(self.recorder), hostname="127.0.0.1", port=_free_port())
+        self.smtp = Controller(SmtpHandler(self.recorder), hostname="127.0.0.1", port=free_port())
         handler = type("Handler", (_HttpHandler,), {"recorder": self.recorder})
         self.http = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._http_thread = threading.Thread(target=self.http.serve_forever, daemon=True)

@@ -12,7 +12,7 @@ from django.db import models
 from watchkeeper.audit.models import AuditEntry
 from watchkeeper.tenancy.models import Client
 
-# Never copied into an audit entry.
+# Never copied into an audit entry, nor any field whose name ends in "_encrypted".
 _SECRET_FIELDS = frozenset({"password", "digest", "key", "previous_key", "secret", "token"})
 
 
@@ -20,7 +20,7 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     """A JSON-safe dict of the object's concrete fields (foreign keys as ids)."""
     data: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
-        if field.name in _SECRET_FIELDS:
+        if field.name in _SECRET_FIELDS or field.name.endswith("_encrypted"):
             continue
         data[field.attname] = _jsonable(getattr(obj, field.attname))
     return data

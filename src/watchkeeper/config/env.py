@@ -75,13 +75,13 @@ def database(directory: Path) -> dict[str, Any]:
 
 
 def smtp(url: str) -> dict[str, Any]:
-    """Parse `smtp://user:pass@host:587?starttls=1` (or smtps://) into EMAIL_* settings."""
+    """Parse `smtp://user:pass@host:587?starttls=1` (or smtps://) into EMAIL_* settings (read by
+    watchkeeper.mail.selectors, which gives them precedence over the console's)."""
     parsed = urlparse(url)
     if parsed.scheme not in {"smtp", "smtps"}:
         raise ValueError(f"WATCHKEEPER_SMTP_URL must start with smtp:// or smtps://, not {parsed.scheme}://")
     query = parse_qs(parsed.query)
     return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": parsed.hostname or "localhost",
         "EMAIL_PORT": parsed.port or (465 if parsed.scheme == "smtps" else 25),
         "EMAIL_HOST_USER": unquote(parsed.username or ""),

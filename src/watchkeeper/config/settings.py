@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "watchkeeper.oncall.apps.OncallConfig",
     "watchkeeper.sla.apps.SlaConfig",
     "watchkeeper.paging.apps.PagingConfig",
+    "watchkeeper.mail.apps.MailConfig",
     "watchkeeper.engine.apps.EngineConfig",
     "watchkeeper.web.apps.WebConfig",
 ]
@@ -135,13 +136,15 @@ if HTTPS:
 EMAIL_SUBJECT_PREFIX = "[Watchkeeper] "
 DEFAULT_FROM_EMAIL = os.environ.get("WATCHKEEPER_EMAIL_FROM", "watchkeeper@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-if os.environ.get("WATCHKEEPER_SMTP_URL"):
+# Outgoing mail is decided at each send (watchkeeper.mail.selectors): WATCHKEEPER_SMTP_URL when
+# set; otherwise the server an admin set in the console; otherwise files in EMAIL_FILE_PATH that
+# an operator can read (`watchkeeper check` says so).
+EMAIL_BACKEND = "watchkeeper.mail.backend.EmailBackend"
+EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+EMAIL_TIMEOUT = 20
+SMTP_FROM_ENVIRONMENT = bool(os.environ.get("WATCHKEEPER_SMTP_URL", "").strip())
+if SMTP_FROM_ENVIRONMENT:
     globals().update(env.smtp(os.environ["WATCHKEEPER_SMTP_URL"]))
-else:
-    # Without an SMTP server, mail (password resets…) is written to files an
-    # operator can read; `watchkeeper check` warns about it.
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = str(DATA_DIR / "mail")
 
 # Ingest: events per second per integration key (a burst of the same size is allowed).
 INGEST_RATE_PER_KEY = int(os.environ.get("WATCHKEEPER_INGEST_RATE", "500"))
@@ -149,6 +152,10 @@ INGEST_RATE_PER_KEY = int(os.environ.get("WATCHKEEPER_INGEST_RATE", "500"))
 # Inbound e-mail (the smtp role): mail to <integration key>@<domain> becomes alerts.
 INBOUND_EMAIL_DOMAIN = os.environ.get("WATCHKEEPER_INBOUND_EMAIL_DOMAIN", "localhost").strip().lower()
 INBOUND_EMAIL_MAX_BYTES = int(os.environ.get("WATCHKEEPER_INBOUND_EMAIL_MAX_BYTES", str(1024 * 1024)))
+
+# The SSRF guard (core/netguard.py): CIDRs and host names that outgoing notification URLs may
+# reach although they are private, loopback or link-local. Empty: only public addresses.
+OUTBOUND_ALLOW = env.csv("WATCHKEEPER_OUTBOUND_ALLOW", "")
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

@@ -18,6 +18,7 @@ urlpatterns = [
     path("audit/", include("watchkeeper.audit.urls")),
     path("oncall/", include("watchkeeper.oncall.urls")),
     path("paging/", include("watchkeeper.paging.urls")),
+    path("settings/mail/", include("watchkeeper.mail.urls")),
     path("admin/", admin_site.urls),
     path("api/v1/", api.urls),
     path("api/v1/<path:rest>", api_not_found, name="api-not-found"),

@@ -1,4 +1,6 @@
-"""Talking to providers: e-mail over SMTP, everything else through Apprise.
+"""Talking to providers: e-mail over SMTP (to the server `watchkeeper.mail` says), everything
+else through Apprise, whose URLs pass the SSRF guard (`core.netguard`) when they are saved and
+again before each send.
 
 Each send answers a `Delivery`: whether it went out, whether a failure is permanent (a bad
 address: retrying cannot help, fall back at once) or temporary (retry with backoff), and the
@@ -9,14 +11,19 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage as DjangoEmail
 from django.core.mail import get_connection
+
+from watchkeeper.core import netguard
+from watchkeeper.mail.backend import files_note
+from watchkeeper.mail.selectors import mail_setup_current
+from watchkeeper.mail.transport import smtp_deliver, smtp_problem
 
 log = logging.getLogger("watchkeeper.paging")
 
@@ -36,54 +43,29 @@ class Outgoing:
     reply_to: str = ""
 
 
-def _smtp_configured() -> bool:
-    return bool(settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend")
-
-
-def _smtp_send(message: EmailMessage, to: str) -> str:
-    """One SMTP transaction; returns the server's answer to DATA (its queue id, usually)."""
-    host, port = settings.EMAIL_HOST, int(settings.EMAIL_PORT)
-    timeout = float(getattr(settings, "EMAIL_TIMEOUT", 20) or 20)
-    smtp_class = smtplib.SMTP_SSL if settings.EMAIL_USE_SSL else smtplib.SMTP
-    with smtp_class(host, port, timeout=timeout) as server:
-        if settings.EMAIL_USE_TLS:
-            server.starttls(context=ssl.create_default_context())
-        if settings.EMAIL_HOST_USER:
-            server.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
-        server.ehlo_or_helo_if_needed()
-        code, answer = server.mail(settings.DEFAULT_FROM_EMAIL)
-        if code != 250:
-            raise smtplib.SMTPSenderRefused(code, answer, settings.DEFAULT_FROM_EMAIL)
-        code, answer = server.rcpt(to)
-        if code not in (250, 251):
-            raise smtplib.SMTPRecipientsRefused({to: (code, answer)})
-        code, answer = server.data(message.as_bytes())
-        if code != 250:
-            raise smtplib.SMTPDataError(code, answer)
-        return f"{code} {answer.decode(errors='replace')}"
-
-
 def email_send(outgoing: Outgoing) -> Delivery:
+    """Through the server of the moment (environment, console or files: `mail_setup_current`)."""
+    setup = mail_setup_current()
     message = EmailMessage()
-    message["From"] = settings.DEFAULT_FROM_EMAIL
+    message["From"] = setup.from_address
     message["To"] = outgoing.to
     message["Subject"] = outgoing.subject
     message["Message-ID"] = make_msgid(domain=settings.INBOUND_EMAIL_DOMAIN or None)
     if outgoing.reply_to:
         message["Reply-To"] = outgoing.reply_to
     message.set_content(outgoing.text)
-    if not _smtp_configured():
-        # No SMTP server configured: Django's backend (files in the data directory) keeps it.
+    if setup.server is None:
         DjangoEmail(
-            outgoing.subject, outgoing.text, settings.DEFAULT_FROM_EMAIL, [outgoing.to],
+            outgoing.subject, outgoing.text, setup.from_address, [outgoing.to],
             reply_to=[outgoing.reply_to] if outgoing.reply_to else None, connection=get_connection(),
         ).send()  # fmt: skip
-        return Delivery(ok=True, response=f"kept by {settings.EMAIL_BACKEND.rsplit('.', 2)[-2]} backend")
+        return Delivery(ok=True, response=files_note())
     try:
-        return Delivery(ok=True, response=_smtp_send(message, outgoing.to))
+        answer = smtp_deliver(setup.server, sender=setup.from_address, to=outgoing.to, message=message)
+        return Delivery(ok=True, response=answer)
     except smtplib.SMTPRecipientsRefused as exc:
-        code, answer = next(iter(exc.recipients.values()))
-        return Delivery(ok=False, response=f"{code} {answer!r}", permanent=500 <= code < 600)
+        code, refusal = next(iter(exc.recipients.values()))
+        return Delivery(ok=False, response=f"{code} {refusal!r}", permanent=500 <= code < 600)
     except smtplib.SMTPResponseException as exc:
         text = (
             exc.smtp_error.decode(errors="replace")
@@ -91,8 +73,35 @@ def email_send(outgoing: Outgoing) -> Delivery:
             else str(exc.smtp_error)
         )
         return Delivery(ok=False, response=f"{exc.smtp_code} {text}", permanent=500 <= exc.smtp_code < 600)
-    except (OSError, smtplib.SMTPException) as exc:
-        return Delivery(ok=False, response=f"{type(exc).__name__}: {exc}")
+    except (OSError, smtplib.SMTPException) as exc:  # the network, TLS: retry with backoff
+        return Delivery(ok=False, response=f"{type(exc).__name__}: {smtp_problem(exc, setup.server)}")
+
+
+def _apprise_hosts(notifier: Any) -> list[str]:
+    """The network hosts an Apprise set of URLs names. A plugin whose URL template has a host
+    token (json://, form://, xml://, ntfy://host, gotify://, matrix://…) connects to that host;
+    the others (Slack, Telegram, Teams, Discord…) talk to their fixed public API and the first
+    part of their URL is a token, not a host. Apprise e-mail connects to its SMTP server (the
+    `smtp=` argument, or one derived from the address's domain), not to the domain itself."""
+    hosts: list[str] = []
+    for plugin in notifier:
+        smtp_host = str(getattr(plugin, "smtp_host", None) or "")
+        host = str(getattr(plugin, "host", None) or "")
+        if smtp_host:
+            hosts.append(smtp_host)
+        elif host and "host" in getattr(plugin, "template_tokens", {}):
+            hosts.append(host)
+    return hosts
+
+
+def apprise_url_hosts(url: str) -> list[str] | None:
+    """The hosts `url` would connect to, or None when Apprise does not understand it."""
+    import apprise
+
+    notifier = apprise.Apprise()
+    if not notifier.add(url):
+        return None
+    return _apprise_hosts(notifier)
 
 
 def apprise_send(outgoing: Outgoing) -> Delivery:
@@ -101,13 +110,14 @@ def apprise_send(outgoing: Outgoing) -> Delivery:
     notifier = apprise.Apprise()
     if not notifier.add(outgoing.to):
         return Delivery(ok=False, response="Apprise does not understand this URL", permanent=True)
+    try:
+        # Again at send time: what a host name resolves to may have changed since it was saved.
+        netguard.hosts_check(_apprise_hosts(notifier))
+    except netguard.OutboundRefused as exc:
+        return Delivery(ok=False, response=f"refused by the outbound guard: {exc.message}", permanent=True)
+    except netguard.HostUnresolvable as exc:
+        return Delivery(ok=False, response=exc.message)
     with apprise.LogCapture(level=logging.INFO) as captured:
         ok = notifier.notify(title=outgoing.subject, body=outgoing.text)
         answer = captured.getvalue().strip().replace("\n", " | ")[-1000:]
     return Delivery(ok=bool(ok), response=answer or ("sent" if ok else "failed"))
-
-
-def apprise_url_check(url: str) -> bool:
-    import apprise
-
-    return bool(apprise.Apprise().add(url))

@@ -52,6 +52,8 @@ _GLOBAL: dict[str, frozenset[str]] = {
     "users.manage": MSP_ADMIN_ROLES,
     "teams.manage": MSP_ADMIN_ROLES | {Role.MANAGER},
     "security.manage": MSP_ADMIN_ROLES,
+    # The outgoing-mail server (console settings and the test e-mail): installation-wide.
+    "mail.manage": MSP_ADMIN_ROLES,
     "policy.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
     "policy.edit": MSP_ADMIN_ROLES,
     "audit.view": MSP_ADMIN_ROLES | {Role.MANAGER},
@@ -95,6 +97,7 @@ _PER_CLIENT: dict[str, frozenset[str]] = {
 _SCOPE_OF = {
     **{action: "admin" for action in ("clients.create", "users.manage", "teams.manage", "security.manage")},
     "policy.edit": "admin",
+    "mail.manage": "admin",
     "schedules.manage": "write",
     "schedules.override": "write",
     "escalation.manage": "write",

@@ -30,10 +30,14 @@ _AREAS: tuple[tuple[str, str | None, str], ...] = (
 )
 
 
+# Installation-wide settings, in the user menu.
+_SETTINGS: tuple[tuple[str, str, str], ...] = (("Outgoing mail", "mail:settings", "mail.manage"),)
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav": []}
+        return {"nav": [], "settings_nav": []}
     nav = []
     for label, url_name, action in _AREAS:
         if not access.can(user, action):
@@ -41,4 +45,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         url = reverse(url_name) if url_name else None
         active = bool(url) and (request.path == url if url == "/" else request.path.startswith(str(url)))
         nav.append({"label": label, "url": url, "active": active})
-    return {"nav": nav}
+    settings_nav = [
+        {"label": label, "url": reverse(url_name)}
+        for label, url_name, action in _SETTINGS
+        if access.can(user, action)
+    ]
+    return {"nav": nav, "settings_nav": settings_nav}

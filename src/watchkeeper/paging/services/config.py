@@ -12,8 +12,9 @@ from django.db import transaction
 from watchkeeper.accounts.models import Team, User
 from watchkeeper.audit.services import audit_record
 from watchkeeper.core.errors import InvalidInput, NotFound
+from watchkeeper.core.netguard import hosts_check
 from watchkeeper.oncall.models import Schedule
-from watchkeeper.paging.delivery import apprise_url_check
+from watchkeeper.paging.delivery import apprise_url_hosts
 from watchkeeper.paging.models import (
     THROTTLED_KINDS,
     ContactKind,
@@ -173,8 +174,13 @@ def _check_address(kind: str, address: str) -> str:
             validate_email(address)
         except ValidationError as exc:
             raise InvalidInput("Enter a valid e-mail address.", field="address") from exc
-    elif not apprise_url_check(address):
-        raise InvalidInput("Enter a notification URL Apprise understands (e.g. tgram://…).", field="address")
+    else:
+        hosts = apprise_url_hosts(address)
+        if hosts is None:
+            raise InvalidInput(
+                "Enter a notification URL Apprise understands (e.g. tgram://…).", field="address"
+            )
+        hosts_check(hosts, field="address")  # the SSRF guard: no internal networks unless allowed
     return address
 
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MailConfig(AppConfig):
+    name = "watchkeeper.mail"
+    label = "mail"
+    verbose_name = "Outgoing mail"

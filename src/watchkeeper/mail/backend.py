@@ -1,0 +1,49 @@
+"""Django's mail API (password resets, SLA reports…) through the server of the moment.
+
+settings.EMAIL_BACKEND names this class. Each batch of messages asks `mail_setup_current()` and
+hands them to Django's SMTP backend with that server, or to its file backend when there is none.
+Messages from the installation's default sender get the console's From address.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.core.mail.backends import filebased, smtp
+from django.core.mail.backends.base import BaseEmailBackend
+
+from watchkeeper.mail.selectors import MailSetup, mail_setup_current
+from watchkeeper.mail.transport import STARTTLS, TLS
+
+THIS_BACKEND = f"{__name__}.EmailBackend"
+
+
+def files_note() -> str:
+    """Where mail goes while no server is set (for delivery records)."""
+    if settings.EMAIL_BACKEND == THIS_BACKEND:
+        return f"no SMTP server set: written to a file in {settings.EMAIL_FILE_PATH}"
+    return f"no SMTP server set: kept by Django's {settings.EMAIL_BACKEND.rsplit('.', 2)[-2]} backend"
+
+
+def _backend_for(setup: MailSetup, fail_silently: bool) -> BaseEmailBackend:
+    server = setup.server
+    if server is None:
+        return filebased.EmailBackend(file_path=settings.EMAIL_FILE_PATH, fail_silently=fail_silently)
+    return smtp.EmailBackend(
+        host=server.host, port=server.port, username=server.username, password=server.password,
+        use_tls=server.security == STARTTLS, use_ssl=server.security == TLS, timeout=server.timeout,
+        fail_silently=fail_silently,
+    )  # fmt: skip
+
+
+class EmailBackend(BaseEmailBackend):
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        if not email_messages:
+            return 0
+        setup = mail_setup_current()
+        for message in email_messages:
+            if message.from_email == settings.DEFAULT_FROM_EMAIL:
+                message.from_email = setup.from_address
+        return _backend_for(setup, self.fail_silently).send_messages(email_messages) or 0
