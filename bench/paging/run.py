@@ -121,7 +121,7 @@ def latency(args: argparse.Namespace) -> None:
         probe_key = stack.seed("pagerduty")["pagerduty"]
         noise_key = stack.python(WORLD)
         url = stack.start_web(workers=2, threads=8) + "/v2/enqueue"
-        stack.start_engine()
+        stack.start_engine(wait=True)  # measured from a running engine, not one still starting
         stop = threading.Event()
         senders = [
             threading.Thread(

@@ -235,8 +235,26 @@ class Stack:
         """A TLS context that trusts exactly this stack's certificate."""
         return ssl.create_default_context(cafile=str(self.tls_files[0]))
 
-    def start_engine(self) -> None:
+    def start_engine(self, *, wait: bool = False, timeout: float = 60) -> None:
+        """Start the engine; with `wait`, return once it has finished its first cycle."""
+        started = time.time()
         self._spawn("engine", ["engine"])
+        if not wait:
+            return
+        deadline = time.monotonic() + timeout
+        check = (
+            "import datetime as dt\nfrom watchkeeper.engine.models import EngineProcess\n"
+            f"since = dt.datetime.fromtimestamp({started!r}, tz=dt.UTC)\n"
+            "result = EngineProcess.objects.filter(started_at__gte=since, cycles__gt=0).exists()"
+        )
+        while time.monotonic() < deadline:
+            proc = self.procs["engine"]
+            if proc.poll() is not None:
+                raise AssertionError(f"engine exited with {proc.returncode}: {self.log('engine')[-3000:]}")
+            if self.python(check):
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"the engine did not finish a cycle in {timeout} s: {self.log('engine')[-3000:]}")
 
     def _wait_ready(self, url: str, name: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
