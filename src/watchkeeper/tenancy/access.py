@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from django.db import models
 from django.db.models import QuerySet
 
-from watchkeeper.accounts.models import CLIENT_ROLES, MSP_ADMIN_ROLES, Role, User
+from watchkeeper.accounts.models import CLIENT_ROLES, MSP_ADMIN_ROLES, MSP_ROLES, Role, User
 from watchkeeper.core.errors import Forbidden, InvalidInput, NotFound
 from watchkeeper.tenancy.models import Client
 
@@ -145,6 +145,18 @@ def sees_every_client(actor: ActorLike) -> bool:
         and user.is_active
         and (user.role in MSP_ADMIN_ROLES or (user.role not in CLIENT_ROLES and user.all_clients))
     )
+
+
+def staff_for_client(client: Client | None) -> QuerySet[User]:
+    """Active MSP staff who may work on `client` (every MSP user when None): owners and admins,
+    those with `all_clients`, and those assigned to it. The per-user rule of `visible_clients`,
+    asked the other way round."""
+    staff = User.objects.filter(is_active=True, role__in=MSP_ROLES)
+    if client is None:
+        return staff
+    works = models.Q(role__in=MSP_ADMIN_ROLES) | models.Q(all_clients=True)
+    assigned = models.Q(pk__in=client.assigned_staff.values("pk"))
+    return staff.filter(works | assigned)
 
 
 def scope(qs: QuerySet[M], actor: ActorLike, *, field: str = "client") -> QuerySet[M]:
