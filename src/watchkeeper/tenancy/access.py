@@ -188,7 +188,7 @@ def scope_for(qs: QuerySet[M], actor: ActorLike, action: str, *, field: str = "c
 
 def client_access(actor: ActorLike, slug: str) -> Client:
     """The client by slug, or NotFound when it does not exist *for this actor*."""
-    client = visible_clients(actor).filter(slug=slug).first()
+    client = visible_clients(actor).filter(slug=slug).first() if "\x00" not in slug else None
     if client is None:
         raise NotFound(f"No client '{slug}'.")
     return client
@@ -211,7 +211,8 @@ def reference(actor: ActorLike, qs: QuerySet[M], *, label: str, field: str = "cl
 
 
 def client_reference(actor: ActorLike, slug: str) -> Client:
-    client = visible_clients(actor).filter(slug=slug).first()
+    # A NUL is no slug (and PostgreSQL refuses it as a query parameter: a 500, not a 400).
+    client = visible_clients(actor).filter(slug=slug).first() if "\x00" not in slug else None
     if client is None:
         raise InvalidInput(f"Unknown client '{slug}'.", field="client")
     return client

@@ -118,8 +118,16 @@ def _levels_write(actor: access.ActorLike, policy: EscalationPolicy, levels: lis
 
 
 def _check_policy(
-    name: str, repeat: int, client: Client | None, is_default: bool, exclude: int | None
+    name: str,
+    repeat: int,
+    client: Client | None,
+    is_default: bool,
+    exclude: int | None,
+    description: str = "",
 ) -> None:
+    for text, what in ((name, "name"), (description, "description")):
+        if "\x00" in text:  # PostgreSQL refuses NUL in text: a 400 here, not a 500 there
+            raise InvalidInput(f"The {what} contains a NUL character; remove it.", field=what)
     others = (
         EscalationPolicy.objects.exclude(pk=exclude)
         if exclude is not None
@@ -156,7 +164,7 @@ def policy_save(
 ) -> EscalationPolicy:
     """Create a policy (or replace `policy`'s fields and levels)."""
     access.require(actor, "escalation.manage")
-    _check_policy(name, repeat, client, is_default, policy.pk if policy else None)
+    _check_policy(name, repeat, client, is_default, policy.pk if policy else None, description)
     _check_client(actor, client)
     if (
         policy is not None
@@ -201,7 +209,7 @@ def policy_create(
     """A new policy without levels. It pages nobody until it has one; only then can it become a
     default or be assigned to a service."""
     access.require(actor, "escalation.manage")
-    _check_policy(name, repeat, client, False, None)
+    _check_policy(name, repeat, client, False, None, description)
     _check_client(actor, client)
     policy = EscalationPolicy(
         name=name.strip(), description=description.strip(), client=client, repeat=repeat
@@ -239,7 +247,7 @@ def policy_update(
     """Name, description and repeat. The client a policy is for does not change here: its
     targets and services were chosen for that client."""
     access.require(actor, "escalation.manage")
-    _check_policy(name, repeat, policy.client, False, policy.pk)
+    _check_policy(name, repeat, policy.client, False, policy.pk, description)
     with transaction.atomic():
         locked = _locked(policy)
         before = snapshot(locked)
