@@ -6,6 +6,7 @@ the main pages are written to var/test/screenshots/ (test artifacts, not committ
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from watchkeeper.policy.documents import DEFAULT_POLICY_PATH
 from watchkeeper.policy.models import Policy
@@ -70,7 +72,24 @@ def policy(transactional_db: None) -> None:
 
 
 @pytest.fixture
-def page(chromium: Any, live_server: Any, policy: None) -> Iterator[Any]:
+def audit_cleared(transactional_db: None) -> Iterator[None]:
+    """Audit entries written through the browser, removed before the test database is
+    flushed: SQLite's flush DELETEs, which the append-only trigger refuses (PostgreSQL's
+    TRUNCATE is allowed). The trigger is put back at once."""
+    yield
+    if connection.vendor != "sqlite":
+        return
+    triggers = importlib.import_module("watchkeeper.audit.migrations.0002_append_only")
+    with connection.cursor() as cursor:
+        for sql in triggers.SQLITE_REVERSE:
+            cursor.execute(sql)
+        cursor.execute("DELETE FROM audit_auditentry")
+        for sql in triggers.SQLITE:
+            cursor.execute(sql)
+
+
+@pytest.fixture
+def page(chromium: Any, live_server: Any, policy: None, audit_cleared: None) -> Iterator[Any]:
     context = chromium.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     tab = context.new_page()
