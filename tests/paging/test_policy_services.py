@@ -12,7 +12,7 @@ from tests.oncall.factories import make_schedule, victim_schedule
 from watchkeeper.accounts.models import Role
 from watchkeeper.core.errors import Forbidden, InvalidInput
 from watchkeeper.paging.models import EscalationLevel, EscalationPolicy, ServiceEscalation, TargetKind
-from watchkeeper.paging.services import policies
+from watchkeeper.paging.services import levels, policies
 from watchkeeper.paging.services.policies import TargetSpec
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ def _positions(policy: EscalationPolicy) -> list[tuple[int, int]]:
 def _three_levels(world: Any) -> EscalationPolicy:
     policy = policies.policy_create(actor=world.owner, name="Alpha on call", client=world.a.client)
     for delay in (5, 10, 15):
-        policies.policy_level_add(
+        levels.policy_level_add(
             actor=world.owner, policy=policy, delay_minutes=delay, target=_user(world.a.technician.pk)
         )
     return policy
@@ -39,13 +39,13 @@ def test_levels_are_added_moved_and_removed_keeping_positions_contiguous(world: 
     policy = _three_levels(world)
     assert _positions(policy) == [(0, 5), (1, 10), (2, 15)]
     last = policy.levels.get(position=2)
-    assert policies.policy_level_move(actor=world.owner, level=last, offset=-1) == 2
+    assert levels.policy_level_move(actor=world.owner, level=last, offset=-1) == 2
     assert _positions(policy) == [(0, 5), (1, 15), (2, 10)]
     with pytest.raises(InvalidInput, match="already is the first"):
-        policies.policy_level_move(actor=world.owner, level=policy.levels.get(position=0), offset=-1)
-    policies.policy_level_remove(actor=world.owner, level=policy.levels.get(position=0))
+        levels.policy_level_move(actor=world.owner, level=policy.levels.get(position=0), offset=-1)
+    levels.policy_level_remove(actor=world.owner, level=policy.levels.get(position=0))
     assert _positions(policy) == [(0, 15), (1, 10)]
-    policies.policy_level_update(actor=world.owner, level=policy.levels.get(position=1), delay_minutes=0)
+    levels.policy_level_update(actor=world.owner, level=policy.levels.get(position=1), delay_minutes=0)
     assert _positions(policy) == [(0, 15), (1, 0)]
 
 
@@ -55,12 +55,12 @@ def test_the_last_level_of_a_policy_in_use_stays(world: Any) -> None:
         policies.policy_default_set(actor=world.owner, policy=policy, is_default=True)
     with pytest.raises(InvalidInput, match="no levels yet"):
         policies.service_policy_set(actor=world.owner, service=world.a.service, policy=policy)
-    level = policies.policy_level_add(
+    level = levels.policy_level_add(
         actor=world.owner, policy=policy, delay_minutes=5, target=_user(world.a.technician.pk)
     )
     policies.service_policy_set(actor=world.owner, service=world.a.service, policy=policy)
     with pytest.raises(InvalidInput, match="only level"):
-        policies.policy_level_remove(actor=world.owner, level=level)
+        levels.policy_level_remove(actor=world.owner, level=level)
     assert EscalationLevel.objects.filter(policy=policy).count() == 1
 
 
@@ -74,11 +74,11 @@ def test_targets_follow_the_policys_client(world: Any) -> None:
         (_user(world.a.technician.pk), "already pages"),
     ]:
         with pytest.raises(InvalidInput, match=message):
-            policies.policy_target_add(actor=world.owner, level=level, target=spec)
+            levels.policy_target_add(actor=world.owner, level=level, target=spec)
     team = TeamFactory()
     noc = make_schedule([world.owner], name="NOC")
-    policies.policy_target_add(actor=world.owner, level=level, target=TargetSpec(TargetKind.SCHEDULE, noc.pk))
-    added = policies.policy_target_add(
+    levels.policy_target_add(actor=world.owner, level=level, target=TargetSpec(TargetKind.SCHEDULE, noc.pk))
+    added = levels.policy_target_add(
         actor=world.owner, level=level, target=TargetSpec(TargetKind.TEAM_ROUND_ROBIN, team.pk)
     )
     assert added.team == team
@@ -88,7 +88,7 @@ def test_targets_follow_the_policys_client(world: Any) -> None:
 def test_an_msp_wide_policy_pages_only_msp_wide_schedules(world: Any) -> None:
     policy = policies.policy_create(actor=world.owner, name="NOC")
     with pytest.raises(InvalidInput, match="MSP-wide schedules only"):
-        policies.policy_level_add(
+        levels.policy_level_add(
             actor=world.owner, policy=policy, delay_minutes=5,
             target=TargetSpec(TargetKind.SCHEDULE, victim_schedule(world.a).pk),
         )  # fmt: skip
@@ -99,16 +99,16 @@ def test_a_levels_last_target_stays(world: Any) -> None:
     policy = _three_levels(world)
     level = policy.levels.get(position=0)
     with pytest.raises(InvalidInput, match="needs someone to page"):
-        policies.policy_target_remove(actor=world.owner, target=level.targets.get())
-    policies.policy_target_add(actor=world.owner, level=level, target=_user(world.owner.pk))
-    policies.policy_target_remove(actor=world.owner, target=level.targets.get(user=world.a.technician))
+        levels.policy_target_remove(actor=world.owner, target=level.targets.get())
+    levels.policy_target_add(actor=world.owner, level=level, target=_user(world.owner.pk))
+    levels.policy_target_remove(actor=world.owner, target=level.targets.get(user=world.a.technician))
     assert [target.user for target in level.targets.all()] == [world.owner]
 
 
 def test_making_a_policy_the_default_replaces_the_previous_one(world: Any) -> None:
     first = _three_levels(world)
     second = policies.policy_create(actor=world.owner, name="Alpha nights", client=world.a.client)
-    policies.policy_level_add(actor=world.owner, policy=second, delay_minutes=5, target=_user(world.owner.pk))
+    levels.policy_level_add(actor=world.owner, policy=second, delay_minutes=5, target=_user(world.owner.pk))
     assert policies.policy_default_set(actor=world.owner, policy=first, is_default=True) is None
     previous = policies.policy_default_set(actor=world.owner, policy=second, is_default=True)
     assert previous == first
@@ -120,7 +120,7 @@ def test_making_a_policy_the_default_replaces_the_previous_one(world: Any) -> No
 def test_technicians_change_nothing(world: Any) -> None:
     policy = _three_levels(world)
     with pytest.raises(Forbidden):
-        policies.policy_level_add(
+        levels.policy_level_add(
             actor=world.a.technician, policy=policy, delay_minutes=5, target=_user(world.a.technician.pk)
         )
     with pytest.raises(Forbidden):
@@ -132,13 +132,11 @@ def test_giving_a_policy_to_one_client_is_refused_while_others_services_use_it(w
     """The API's whole-policy PUT: a shared policy paging for B's service cannot become A's."""
     manager = UserFactory(role=Role.MANAGER, all_clients=True)
     shared = policies.policy_create(actor=manager, name="Shared")
-    policies.policy_level_add(actor=manager, policy=shared, delay_minutes=5, target=_user(manager.pk))
+    levels.policy_level_add(actor=manager, policy=shared, delay_minutes=5, target=_user(manager.pk))
     policies.service_policy_set(actor=manager, service=world.b.service, policy=shared)
-    levels = [policies.LevelSpec(5, [_user(world.a.technician.pk)])]
+    whole = [policies.LevelSpec(5, [_user(world.a.technician.pk)])]
     with pytest.raises(InvalidInput, match="another client use this policy"):
-        policies.policy_save(
-            actor=manager, policy=shared, name="Shared", levels=levels, client=world.a.client
-        )
+        policies.policy_save(actor=manager, policy=shared, name="Shared", levels=whole, client=world.a.client)
     shared.refresh_from_db()
     assert shared.client is None
     assert ServiceEscalation.objects.get(service=world.b.service).policy == shared

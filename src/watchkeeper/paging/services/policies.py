@@ -1,17 +1,17 @@
 """Writing escalation policies and their service assignments, checked by the access module
-(`escalation.manage`) and audited.
+(`escalation.manage`) and audited. Levels and targets one at a time are in `levels`.
 
 Two ways in, one set of rules: `policy_save` replaces a whole policy (the API's PUT); the
-other functions make one change each (the console). What every write keeps true:
+console makes one change at a time (here and in `levels`). What every write keeps true:
 
 - a policy's levels are numbered 0..n-1 without gaps (`position`);
 - a policy that pages for something (a default, or assigned to a service) has at least one
   level; a level written here has at least one target;
 - a target is a person who may work on the policy's client, a schedule of that client or an
-  MSP-wide one, or a team;
-- each change runs in one transaction holding the policy's row lock, so two people editing
-  one policy queue up instead of colliding on level positions (SQLite's IMMEDIATE
-  transactions serialise writers anyway).
+  MSP-wide one, or a team (`target_for`, the one rule);
+- each change runs in one transaction holding the policy's row lock (`policy_locked`), so two
+  people editing one policy queue up instead of colliding on level positions (SQLite's
+  IMMEDIATE transactions serialise writers anyway).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 
 from watchkeeper.accounts.models import Team
 from watchkeeper.audit.services import audit_record, snapshot
@@ -40,9 +39,6 @@ MAX_TARGETS = 50
 MAX_DELAY = 24 * 60
 MAX_REPEAT = 10
 NAME_LENGTH = 150
-# Where a level waits while two levels swap places (positions are unique per policy); no real
-# level is there, MAX_LEVELS keeps them far below.
-_SWAP_POSITION = 32_767
 
 
 @dataclass(frozen=True)
@@ -76,8 +72,9 @@ def _schedule_target(actor: access.ActorLike, spec: TargetSpec, client: Client |
     return EscalationTarget(kind=spec.kind, schedule=schedule)
 
 
-def _target(actor: access.ActorLike, spec: TargetSpec, client: Client | None) -> EscalationTarget:
-    """The target `spec` names, unsaved; InvalidInput (400) for anything the policy may not page."""
+def target_for(actor: access.ActorLike, spec: TargetSpec, client: Client | None) -> EscalationTarget:
+    """The target `spec` names for a policy of `client`, unsaved; InvalidInput (400) for
+    anything such a policy may not page. Shared by every write of targets."""
     if spec.kind not in TargetKind.values:
         raise InvalidInput(f"Target kind must be one of {', '.join(TargetKind.values)}.", field="targets")
     if spec.kind == TargetKind.USER:
@@ -95,7 +92,7 @@ def _target(actor: access.ActorLike, spec: TargetSpec, client: Client | None) ->
     return EscalationTarget(kind=spec.kind, team=team)
 
 
-def _check_delay(delay_minutes: int, field: str = "delay_minutes") -> None:
+def delay_check(delay_minutes: int, field: str = "delay_minutes") -> None:
     if not 0 <= delay_minutes <= MAX_DELAY:
         raise InvalidInput(f"A level's delay is 0 to {MAX_DELAY} minutes.", field=field)
 
@@ -105,10 +102,10 @@ def _levels_write(actor: access.ActorLike, policy: EscalationPolicy, levels: lis
         raise InvalidInput(f"A policy needs 1 to {MAX_LEVELS} levels.", field="levels")
     policy.levels.all().delete()
     for position, spec in enumerate(levels):
-        _check_delay(spec.delay_minutes, field="levels")
+        delay_check(spec.delay_minutes, field="levels")
         if not spec.targets or len(spec.targets) > MAX_TARGETS:
             raise InvalidInput(f"Level {position + 1} needs 1 to {MAX_TARGETS} targets.", field="levels")
-        targets = [_target(actor, target, policy.client) for target in spec.targets]
+        targets = [target_for(actor, target, policy.client) for target in spec.targets]
         level = EscalationLevel.objects.create(
             policy=policy, position=position, delay_minutes=spec.delay_minutes
         )
@@ -222,7 +219,7 @@ def policy_create(
     return policy
 
 
-def _locked(policy: EscalationPolicy) -> EscalationPolicy:
+def policy_locked(policy: EscalationPolicy) -> EscalationPolicy:
     """The policy re-read under its row lock; caller is in a transaction."""
     locked = (
         EscalationPolicy.objects.select_for_update(of=("self",))
@@ -249,7 +246,7 @@ def policy_update(
     access.require(actor, "escalation.manage")
     _check_policy(name, repeat, policy.client, False, policy.pk, description)
     with transaction.atomic():
-        locked = _locked(policy)
+        locked = policy_locked(policy)
         before = snapshot(locked)
         locked.name, locked.description, locked.repeat = name.strip(), description.strip(), repeat
         _save_named(locked, locked.touch_fields("name", "description", "repeat"))
@@ -272,7 +269,8 @@ def policy_delete(*, actor: access.ActorLike, policy: EscalationPolicy) -> None:
         policy.delete()
 
 
-def _pages_for_something(policy: EscalationPolicy) -> bool:
+def policy_in_use(policy: EscalationPolicy) -> bool:
+    """A default, or assigned to a service: removing its last level would page nobody."""
     return policy.is_default or policy.service_links.exists()
 
 
@@ -292,7 +290,7 @@ def policy_default_set(
     previous one, which is returned; or stop it being the default."""
     access.require(actor, "escalation.manage")
     with transaction.atomic():
-        locked = _locked(policy)
+        locked = policy_locked(policy)
         if locked.is_default == is_default:
             return None
         previous = None
@@ -315,154 +313,6 @@ def policy_default_set(
         action = "escalation_policy.default_set" if is_default else "escalation_policy.default_unset"
         audit_record(actor=actor, action=action, obj=locked, via=via)
     return previous
-
-
-def _locked_level(level: EscalationLevel) -> tuple[EscalationPolicy, EscalationLevel]:
-    policy = _locked(level.policy)
-    fresh = EscalationLevel.objects.filter(pk=level.pk, policy=policy).first()
-    if fresh is None:
-        raise NotFound("That level was removed meanwhile.")
-    return policy, fresh
-
-
-def _level_audit(
-    actor: access.ActorLike, policy: EscalationPolicy, action: str, via: str, **after: object
-) -> None:
-    audit_record(actor=actor, action=f"escalation_policy.{action}", obj=policy, after=dict(after), via=via)
-
-
-def policy_level_add(
-    *,
-    actor: access.ActorLike,
-    policy: EscalationPolicy,
-    delay_minutes: int,
-    target: TargetSpec,
-    via: str = "console",
-) -> EscalationLevel:
-    """A new last level paging `target` (a level always has someone to page)."""
-    access.require(actor, "escalation.manage")
-    _check_delay(delay_minutes)
-    with transaction.atomic():
-        locked = _locked(policy)
-        if locked.levels.count() >= MAX_LEVELS:
-            raise InvalidInput(f"A policy has at most {MAX_LEVELS} levels.", field="levels")
-        built = _target(actor, target, locked.client)
-        last = locked.levels.aggregate(last=Max("position"))["last"]
-        level = EscalationLevel.objects.create(
-            policy=locked, position=0 if last is None else last + 1, delay_minutes=delay_minutes
-        )
-        built.level = level
-        built.save()
-        _level_audit(
-            actor, locked, "level_add", via, level=level.pk, delay_minutes=delay_minutes, target=str(built)
-        )
-    return level
-
-
-def policy_level_update(
-    *, actor: access.ActorLike, level: EscalationLevel, delay_minutes: int, via: str = "console"
-) -> EscalationLevel:
-    access.require(actor, "escalation.manage")
-    _check_delay(delay_minutes)
-    with transaction.atomic():
-        policy, fresh = _locked_level(level)
-        fresh.delay_minutes = delay_minutes
-        fresh.save(update_fields=["delay_minutes"])
-        _level_audit(actor, policy, "level_update", via, level=fresh.pk, delay_minutes=delay_minutes)
-    return fresh
-
-
-def policy_level_move(
-    *, actor: access.ActorLike, level: EscalationLevel, offset: int, via: str = "console"
-) -> int:
-    """Swap the level with the one above (offset -1) or below (+1); returns its new number
-    (1 = first). An escalation under way keeps its place: its next step pages whichever level
-    is then at the next position."""
-    access.require(actor, "escalation.manage")
-    if offset not in {-1, 1}:
-        raise InvalidInput("Move a level one place up or down.", field="direction")
-    with transaction.atomic():
-        policy, fresh = _locked_level(level)
-        levels = list(policy.levels.order_by("position"))
-        here = next(index for index, each in enumerate(levels) if each.pk == fresh.pk)
-        there = here + offset
-        if not 0 <= there < len(levels):
-            end = "first" if offset < 0 else "last"
-            raise InvalidInput(f"Level {here + 1} already is the {end}.", field="direction")
-        other = levels[there]
-        mine, theirs = fresh.position, other.position
-        for row, position in ((fresh, _SWAP_POSITION), (other, mine), (fresh, theirs)):
-            row.position = position
-            row.save(update_fields=["position"])
-        _level_audit(actor, policy, "level_move", via, level=fresh.pk, number=there + 1)
-    return there + 1
-
-
-def policy_level_remove(*, actor: access.ActorLike, level: EscalationLevel, via: str = "console") -> None:
-    """Remove the level and its targets; the levels after it move up. The only level of a
-    policy that pages for something stays: without it nobody would be paged."""
-    access.require(actor, "escalation.manage")
-    with transaction.atomic():
-        policy, fresh = _locked_level(level)
-        levels = list(policy.levels.order_by("position"))
-        if len(levels) == 1 and _pages_for_something(policy):
-            raise InvalidInput(
-                "This is the policy's only level and the policy is in use (a default, or assigned to "
-                "services): removing it would page nobody. Add another level first.",
-                field="levels",
-            )
-        removed = fresh.pk
-        fresh.delete()
-        # Ascending, one row at a time: each moves into a place just vacated (positions are
-        # unique, checked row by row on both databases).
-        for position, rest in enumerate(each for each in levels if each.pk != removed):
-            if rest.position != position:
-                rest.position = position
-                rest.save(update_fields=["position"])
-        _level_audit(actor, policy, "level_remove", via, level=removed)
-
-
-def _same(one: EscalationTarget, other: EscalationTarget) -> bool:
-    return (one.kind, one.user_id, one.schedule_id, one.team_id) == (
-        other.kind, other.user_id, other.schedule_id, other.team_id,
-    )  # fmt: skip
-
-
-def policy_target_add(
-    *, actor: access.ActorLike, level: EscalationLevel, target: TargetSpec, via: str = "console"
-) -> EscalationTarget:
-    access.require(actor, "escalation.manage")
-    with transaction.atomic():
-        policy, fresh = _locked_level(level)
-        existing = list(fresh.targets.all())
-        if len(existing) >= MAX_TARGETS:
-            raise InvalidInput(f"A level pages at most {MAX_TARGETS} targets.", field="targets")
-        built = _target(actor, target, policy.client)
-        if any(_same(built, each) for each in existing):
-            raise InvalidInput(f"Level {fresh.position + 1} already pages {built}.", field="targets")
-        built.level = fresh
-        built.save()
-        _level_audit(actor, policy, "target_add", via, level=fresh.pk, target=str(built))
-    return built
-
-
-def policy_target_remove(*, actor: access.ActorLike, target: EscalationTarget, via: str = "console") -> None:
-    """Remove a target; a level's last one stays (remove the level instead)."""
-    access.require(actor, "escalation.manage")
-    with transaction.atomic():
-        policy, level = _locked_level(target.level)
-        targets = list(level.targets.all())
-        if target.pk not in {each.pk for each in targets}:
-            raise NotFound("That target was removed meanwhile.")
-        if len(targets) == 1:
-            raise InvalidInput(
-                f"Level {level.position + 1} needs someone to page: add another target before removing "
-                "this one, or remove the whole level.",
-                field="targets",
-            )
-        described = str(target)
-        target.delete()
-        _level_audit(actor, policy, "target_remove", via, level=level.pk, target=described)
 
 
 def service_policy_set(*, actor: access.ActorLike, service: Service, policy: EscalationPolicy | None) -> None:

@@ -26,7 +26,7 @@ from watchkeeper.core.errors import Conflict, InvalidInput, NotFound
 from watchkeeper.core.pagination import paginate
 from watchkeeper.paging import selectors
 from watchkeeper.paging.models import EscalationPolicy, TargetKind
-from watchkeeper.paging.services import policies
+from watchkeeper.paging.services import levels, policies
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Service
 
@@ -246,7 +246,7 @@ def policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
 @require_POST
 def level_add(request: HttpRequest, policy_id: int) -> HttpResponse:
     def change(user: User, policy: EscalationPolicy) -> tuple[str, str]:
-        level = policies.policy_level_add(
+        level = levels.policy_level_add(
             actor=user, policy=policy, delay_minutes=_minutes(request.POST), target=_target_spec(request.POST)
         )
         return f"Added level {level.position + 1}.", f"level-{level.pk}"
@@ -259,7 +259,7 @@ def level_add(request: HttpRequest, policy_id: int) -> HttpResponse:
 def level_delay(request: HttpRequest, policy_id: int, level_id: int) -> HttpResponse:
     def change(user: User, policy: EscalationPolicy) -> tuple[str, str]:
         level = selectors.policy_level_of(policy=policy, pk=level_id)
-        level = policies.policy_level_update(actor=user, level=level, delay_minutes=_minutes(request.POST))
+        level = levels.policy_level_update(actor=user, level=level, delay_minutes=_minutes(request.POST))
         minutes = f"{level.delay_minutes} minute{pluralize(level.delay_minutes)}"
         return f"Level {level.position + 1} now waits {minutes} for an acknowledgement.", f"level-{level.pk}"
 
@@ -272,7 +272,7 @@ def level_move(request: HttpRequest, policy_id: int, level_id: int) -> HttpRespo
     def change(user: User, policy: EscalationPolicy) -> tuple[str, str]:
         level = selectors.policy_level_of(policy=policy, pk=level_id)
         offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""), 0)
-        number = policies.policy_level_move(actor=user, level=level, offset=offset)
+        number = levels.policy_level_move(actor=user, level=level, offset=offset)
         return f"Moved the level to number {number}.", f"level-{level.pk}"
 
     return _change(request, policy_id, "move", change, level_id)
@@ -284,7 +284,7 @@ def level_remove(request: HttpRequest, policy_id: int, level_id: int) -> HttpRes
     def change(user: User, policy: EscalationPolicy) -> tuple[str, str]:
         level = selectors.policy_level_of(policy=policy, pk=level_id)
         number = level.position + 1
-        policies.policy_level_remove(actor=user, level=level)
+        levels.policy_level_remove(actor=user, level=level)
         return f"Removed level {number}; the levels after it moved up.", "levels"
 
     return _change(request, policy_id, "level_remove", change, level_id)
@@ -295,7 +295,7 @@ def level_remove(request: HttpRequest, policy_id: int, level_id: int) -> HttpRes
 def target_add(request: HttpRequest, policy_id: int, level_id: int) -> HttpResponse:
     def change(user: User, policy: EscalationPolicy) -> tuple[str, str]:
         level = selectors.policy_level_of(policy=policy, pk=level_id)
-        target = policies.policy_target_add(actor=user, level=level, target=_target_spec(request.POST))
+        target = levels.policy_target_add(actor=user, level=level, target=_target_spec(request.POST))
         return f"Level {level.position + 1} now also pages {target}.", f"level-{level.pk}"
 
     return _change(request, policy_id, "target", change, level_id)
@@ -307,7 +307,7 @@ def target_remove(request: HttpRequest, policy_id: int, level_id: int, target_id
     def change(user: User, policy: EscalationPolicy) -> tuple[str, str]:
         level = selectors.policy_level_of(policy=policy, pk=level_id)
         target = selectors.policy_target_of(level=level, pk=target_id)
-        policies.policy_target_remove(actor=user, target=target)
+        levels.policy_target_remove(actor=user, target=target)
         return f"Level {level.position + 1} no longer pages {target}.", f"level-{level.pk}"
 
     return _change(request, policy_id, "target", change, level_id)
