@@ -72,10 +72,10 @@ def policy(transactional_db: None) -> None:
 
 
 @pytest.fixture
-def audited(transactional_db: None) -> Iterator[None]:
-    """For a test that writes audit entries: the flush after a transactional test deletes rows,
-    which SQLite's append-only triggers refuse (PostgreSQL's TRUNCATE passes them by design), so
-    the entries are removed here with the triggers briefly lifted."""
+def audit_cleared(transactional_db: None) -> Iterator[None]:
+    """Audit entries written through the browser, removed before the test database is
+    flushed: SQLite's flush DELETEs, which the append-only trigger refuses (PostgreSQL's
+    TRUNCATE is allowed). The trigger is put back at once."""
     yield
     if connection.vendor != "sqlite":
         return
@@ -89,7 +89,7 @@ def audited(transactional_db: None) -> Iterator[None]:
 
 
 @pytest.fixture
-def page(chromium: Any, live_server: Any, policy: None) -> Iterator[Any]:
+def page(chromium: Any, live_server: Any, policy: None, audit_cleared: None) -> Iterator[Any]:
     context = chromium.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     tab = context.new_page()

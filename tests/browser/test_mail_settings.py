@@ -30,9 +30,7 @@ def sink(settings: Any) -> Iterator[AuthSink]:
     sink.controller.stop()
 
 
-def test_an_owner_sets_the_server_and_sends_a_test(
-    page: Any, shot: Any, sink: AuthSink, audited: None
-) -> None:
+def test_an_owner_sets_the_server_and_sends_a_test(page: Any, shot: Any, sink: AuthSink) -> None:
     owner = UserFactory(role=Role.OWNER, email="owner@msp.example")
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(owner.email)

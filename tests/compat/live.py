@@ -254,7 +254,8 @@ class Stack:
             if self.python(check):
                 return
             time.sleep(0.2)
-        raise AssertionError(f"the engine did not finish a cycle in {timeout} s: {self.log('engine')[-3000:]}")
+        log = self.log("engine")[-3000:]
+        raise AssertionError(f"the engine did not finish a cycle in {timeout} s: {log}")
 
     def _wait_ready(self, url: str, name: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout

@@ -142,6 +142,32 @@ def _policy(v: Any) -> dict[str, Any]:
     return {"policy_id": client_policy(v).pk}
 
 
+def _policy_level(v: Any) -> dict[str, Any]:
+    """The only level of the victim's escalation policy."""
+    from tests.paging.factories import client_policy
+
+    policy = client_policy(v)
+    return {"policy_id": policy.pk, "level_id": policy.levels.get().pk}
+
+
+def _policy_target(v: Any) -> dict[str, Any]:
+    """The victim's technician, as the target of its policy's level."""
+    from tests.paging.factories import client_policy
+
+    level = client_policy(v).levels.get()
+    return {"policy_id": level.policy_id, "level_id": level.pk, "target_id": level.targets.get().pk}
+
+
+def _policy_service(v: Any) -> dict[str, Any]:
+    """The victim's service, paged with the victim's policy."""
+    from tests.paging.factories import client_policy
+    from watchkeeper.paging.models import ServiceEscalation
+
+    policy = client_policy(v)
+    ServiceEscalation.objects.get_or_create(service=v.service, defaults={"policy": policy})
+    return {"policy_id": policy.pk, "service_id": v.service.pk}
+
+
 def _method(v: Any) -> dict[str, Any]:
     from tests.paging.factories import technician_method
 
@@ -320,6 +346,30 @@ URLS: dict[str, Spec] = {
     # contact methods and rules are addressed by id and answer 404 for anyone else's.
     "paging:policies": Spec(LIST),
     "paging:policy": Spec(DETAIL, _policy, viewer="technician"),
+    # The policy editor: every form addresses the victim's policy (404), or names its client (400).
+    "paging:policy_new": Spec(
+        WRITE, body=lambda v: {"name": "Planted", "client": v.client.slug, "repeat": "0"}, method="POST"
+    ),
+    "paging:policy_settings": Spec(
+        PAGE, _policy, body=lambda v: {"name": "Taken over", "repeat": "0"}, method="POST"
+    ),
+    "paging:policy_default": Spec(PAGE, _policy, body=lambda v: {"is_default": "0"}, method="POST"),
+    "paging:policy_delete": Spec(PAGE, _policy, method="POST"),
+    "paging:level_add": Spec(
+        PAGE,
+        _policy,
+        body=lambda v: {"target": f"user:{v.technician.pk}", "delay_minutes": "0"},
+        method="POST",
+    ),
+    "paging:level_delay": Spec(PAGE, _policy_level, body=lambda v: {"delay_minutes": "0"}, method="POST"),
+    "paging:level_move": Spec(PAGE, _policy_level, body=lambda v: {"direction": "down"}, method="POST"),
+    "paging:level_remove": Spec(PAGE, _policy_level, method="POST"),
+    "paging:target_add": Spec(
+        PAGE, _policy_level, body=lambda v: {"target": f"user:{v.technician.pk}"}, method="POST"
+    ),
+    "paging:target_remove": Spec(PAGE, _policy_target, method="POST"),
+    "paging:service_add": Spec(PAGE, _policy, body=lambda v: {"service": str(v.service.pk)}, method="POST"),
+    "paging:service_remove": Spec(PAGE, _policy_service, method="POST"),
     "paging:log": Spec(PAGE),
     "paging:contact_method_add": Spec(
         PAGE, body=lambda v: {"kind": "email", "address": "planted@evil.example"}, method="POST"

@@ -21,6 +21,7 @@ from watchkeeper.accounts.models import Role, User
 from watchkeeper.alerts.models import Alert, EventRule, Integration, MaintenanceWindow
 from watchkeeper.audit.services import snapshot
 from watchkeeper.incidents.models import Incident, TimelineEntry
+from watchkeeper.paging.models import EscalationLevel, EscalationPolicy, EscalationTarget, ServiceEscalation
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
 
 API_SHELL = {"api-root", "openapi-json", "openapi-view"}
@@ -67,6 +68,10 @@ def _victim_state(world: Any) -> list[dict[str, Any]]:
     rows += list(TimelineEntry.objects.filter(incident__client=world.a.client).order_by("pk"))
     rows += list(EventRule.objects.filter(client=world.a.client).order_by("pk"))
     rows += list(MaintenanceWindow.objects.filter(client=world.a.client).order_by("pk"))
+    rows += list(EscalationPolicy.objects.filter(client=world.a.client).order_by("pk"))
+    rows += list(EscalationLevel.objects.filter(policy__client=world.a.client).order_by("pk"))
+    rows += list(EscalationTarget.objects.filter(level__policy__client=world.a.client).order_by("pk"))
+    rows += list(ServiceEscalation.objects.filter(service__client=world.a.client).order_by("pk"))
     return [snapshot(row) for row in rows]
 
 

@@ -37,7 +37,7 @@ from watchkeeper.paging.schemas import (
     ServicePolicyIn,
     ServicePolicyOut,
 )
-from watchkeeper.paging.services import config
+from watchkeeper.paging.services import config, policies
 from watchkeeper.paging.services.escalation import incident_escalate, incident_reassign, policy_for_incident
 from watchkeeper.paging.services.notify import test_message_send
 from watchkeeper.tenancy import access
@@ -50,9 +50,9 @@ def _actor(request: HttpRequest) -> access.Actor:
     return request.auth  # type: ignore[attr-defined]
 
 
-def _levels(body: PolicyIn) -> list[config.LevelSpec]:
+def _levels(body: PolicyIn) -> list[policies.LevelSpec]:
     return [
-        config.LevelSpec(level.delay_minutes, [config.TargetSpec(t.kind, t.id) for t in level.targets])
+        policies.LevelSpec(level.delay_minutes, [policies.TargetSpec(t.kind, t.id) for t in level.targets])
         for level in body.levels
     ]
 
@@ -60,7 +60,7 @@ def _levels(body: PolicyIn) -> list[config.LevelSpec]:
 def _save(request: HttpRequest, body: PolicyIn, policy: EscalationPolicy | None) -> EscalationPolicy:
     actor = _actor(request)
     client = access.client_reference(actor, body.client) if body.client else None
-    saved = config.policy_save(
+    saved = policies.policy_save(
         actor=actor, name=body.name, description=body.description, client=client, is_default=body.is_default,
         repeat=body.repeat, levels=_levels(body), policy=policy,
     )  # fmt: skip
@@ -91,7 +91,7 @@ def replace_policy(request: HttpRequest, policy_id: int, body: PolicyIn) -> Esca
 @router.delete("/escalation-policies/{policy_id}", response={204: None})
 def delete_policy(request: HttpRequest, policy_id: int) -> Status[None]:
     policy = selectors.policy_access(actor=_actor(request), pk=policy_id)
-    config.policy_delete(actor=_actor(request), policy=policy)
+    policies.policy_delete(actor=_actor(request), policy=policy)
     return Status(204, None)
 
 
@@ -128,7 +128,7 @@ def set_service_policy(request: HttpRequest, service_id: int, body: ServicePolic
         policy = selectors.policy_list(actor=actor).filter(pk=body.policy).first()
         if policy is None:
             raise InvalidInput(f"Unknown escalation policy {body.policy}.", field="policy")
-    config.service_policy_set(actor=actor, service=service, policy=policy)
+    policies.service_policy_set(actor=actor, service=service, policy=policy)
     return _service_policy(service)
 
 

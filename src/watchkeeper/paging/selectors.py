@@ -7,19 +7,28 @@ theirs: they see their own, MSP admins (users.manage) see anyone's.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 
-from watchkeeper.accounts.models import MSP_ADMIN_ROLES, User
+from watchkeeper.accounts.models import MSP_ADMIN_ROLES, Team, User
+from watchkeeper.accounts.selectors import team_list
 from watchkeeper.core.errors import NotFound
 from watchkeeper.incidents.models import Incident
+from watchkeeper.oncall.models import Schedule
 from watchkeeper.paging.models import (
     ContactMethod,
+    EscalationLevel,
     EscalationPolicy,
+    EscalationState,
+    EscalationTarget,
     IncidentEscalation,
     NotificationRule,
     OutboxMessage,
 )
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.models import Service
+from watchkeeper.tenancy.selectors import service_list
 
 
 def policy_list(*, actor: access.ActorLike) -> QuerySet[EscalationPolicy]:
@@ -39,6 +48,66 @@ def policy_access(*, actor: access.ActorLike, pk: int) -> EscalationPolicy:
     if policy is None:
         raise NotFound(f"No escalation policy {pk}.")
     return policy
+
+
+def policy_level_of(*, policy: EscalationPolicy, pk: int) -> EscalationLevel:
+    """One level of a policy the actor already reached (`policy_access`)."""
+    level = next((level for level in policy.levels.all() if level.pk == pk), None)
+    if level is None:
+        raise NotFound(f"No level {pk} in {policy.name}.")
+    return level
+
+
+def policy_target_of(*, level: EscalationLevel, pk: int) -> EscalationTarget:
+    target = next((target for target in level.targets.all() if target.pk == pk), None)
+    if target is None:
+        raise NotFound(f"No target {pk} on this level.")
+    return target
+
+
+def policy_services(*, actor: access.ActorLike, policy: EscalationPolicy) -> QuerySet[Service]:
+    """The services paged with `policy` directly, of the clients the actor sees (an MSP-wide
+    policy may page for other clients' services too: those stay hidden)."""
+    linked = policy.service_links.values("service_id")
+    return service_list(actor=actor).filter(pk__in=linked)
+
+
+def policy_service_choices(*, actor: access.ActorLike, policy: EscalationPolicy) -> QuerySet[Service]:
+    """Services the policy may page for: its client's, or (MSP-wide) every visible client's,
+    each with the policy it uses now."""
+    services = service_list(actor=actor, client=policy.client) if policy.client else service_list(actor=actor)
+    return services.select_related("escalation__policy")
+
+
+def default_policy(*, policy: EscalationPolicy) -> EscalationPolicy | None:
+    """The default `policy` would replace or is: its client's, or the NOC default."""
+    return EscalationPolicy.objects.filter(client=policy.client, is_default=True).first()
+
+
+def policy_escalating_count(*, actor: access.ActorLike, policy: EscalationPolicy) -> int:
+    """Incidents (of the clients the actor sees) escalating with `policy` now."""
+    rows = IncidentEscalation.objects.filter(policy=policy, state=EscalationState.ACTIVE)
+    return access.scope(rows, actor, field="incident__client").count()
+
+
+@dataclass(frozen=True)
+class TargetChoices:
+    """Whom a level of one policy may page, by the rules `services.policies` checks."""
+
+    users: list[User]
+    schedules: list[Schedule]
+    teams: list[Team]
+
+
+def policy_target_choices(*, actor: access.ActorLike, policy: EscalationPolicy) -> TargetChoices:
+    schedules = access.scope_shared(Schedule.objects.all(), actor).filter(
+        Q(client__isnull=True) | Q(client=policy.client) if policy.client else Q(client__isnull=True)
+    )
+    return TargetChoices(
+        users=list(access.staff_for_client(policy.client).order_by("full_name", "email")),
+        schedules=list(schedules.order_by("name", "id")),
+        teams=list(team_list(actor=actor).prefetch_related(None)),
+    )
 
 
 def person_access(*, actor: access.ActorLike, user_id: int) -> User:

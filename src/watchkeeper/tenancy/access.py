@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from django.db import models
 from django.db.models import QuerySet
 
-from watchkeeper.accounts.models import CLIENT_ROLES, MSP_ADMIN_ROLES, Role, User
+from watchkeeper.accounts.models import CLIENT_ROLES, MSP_ADMIN_ROLES, MSP_ROLES, Role, User
 from watchkeeper.core.errors import Forbidden, InvalidInput, NotFound
 from watchkeeper.tenancy.models import Client
 
@@ -150,6 +150,18 @@ def sees_every_client(actor: ActorLike) -> bool:
     )
 
 
+def staff_for_client(client: Client | None) -> QuerySet[User]:
+    """Active MSP staff who may work on `client` (every MSP user when None): owners and admins,
+    those with `all_clients`, and those assigned to it. The per-user rule of `visible_clients`,
+    asked the other way round."""
+    staff = User.objects.filter(is_active=True, role__in=MSP_ROLES)
+    if client is None:
+        return staff
+    works = models.Q(role__in=MSP_ADMIN_ROLES) | models.Q(all_clients=True)
+    assigned = models.Q(pk__in=client.assigned_staff.values("pk"))
+    return staff.filter(works | assigned)
+
+
 def scope(qs: QuerySet[M], actor: ActorLike, *, field: str = "client") -> QuerySet[M]:
     """Narrow a queryset of client-owned rows to what the actor may see."""
     if sees_every_client(actor):
@@ -179,7 +191,7 @@ def scope_for(qs: QuerySet[M], actor: ActorLike, action: str, *, field: str = "c
 
 def client_access(actor: ActorLike, slug: str) -> Client:
     """The client by slug, or NotFound when it does not exist *for this actor*."""
-    client = visible_clients(actor).filter(slug=slug).first()
+    client = visible_clients(actor).filter(slug=slug).first() if "\x00" not in slug else None
     if client is None:
         raise NotFound(f"No client '{slug}'.")
     return client
@@ -202,7 +214,8 @@ def reference(actor: ActorLike, qs: QuerySet[M], *, label: str, field: str = "cl
 
 
 def client_reference(actor: ActorLike, slug: str) -> Client:
-    client = visible_clients(actor).filter(slug=slug).first()
+    # A NUL is no slug (and PostgreSQL refuses it as a query parameter: a 500, not a 400).
+    client = visible_clients(actor).filter(slug=slug).first() if "\x00" not in slug else None
     if client is None:
         raise InvalidInput(f"Unknown client '{slug}'.", field="client")
     return client

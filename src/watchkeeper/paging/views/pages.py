@@ -1,6 +1,6 @@
-"""Console pages of paging: escalation policies, one's contact methods and rules (a panel on
-the account page), the notification log, escalate/reassign on the incident page, and the
-one-click response page that links in pages open.
+"""Console pages of paging: one's contact methods and rules (a panel on the account page), the
+notification log, escalate/reassign on the incident page, and the one-click response page that
+links in pages open. Escalation policies are in `policies`.
 
 Thin adapters: selectors read, services write; errors are domain errors the middleware maps
 to a page with the right status.
@@ -37,29 +37,6 @@ def _int(value: str | None, field: str) -> int:
     if value is None or not value.strip().lstrip("-").isdigit():
         raise InvalidInput(f"{field} must be a whole number.", field=field)
     return int(value)
-
-
-@login_required
-@require_safe
-def policy_list_page(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    policies = selectors.policy_list(actor=user).prefetch_related("levels")
-    page = paginate(policies, page=request.GET.get("page"), size=50)
-    return render(request, "paging/pages/policies.html", {"page": page})
-
-
-@login_required
-@require_safe
-def policy_page(request: HttpRequest, policy_id: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    policy = selectors.policy_access(actor=user, pk=policy_id)  # before any 403: another's is 404
-    services = policy.service_links.select_related("service__client").order_by("service__name")
-    context = {
-        "policy": policy,
-        "levels": policy.levels.all(),
-        "services": [link.service for link in services],
-    }
-    return render(request, "paging/pages/policy.html", context)
 
 
 @login_required
