@@ -163,6 +163,8 @@ NINJA_PAGINATION_MAX_LIMIT = 500
 # Readiness: the engine counts as stalled when it has not finished a cycle for this long.
 ENGINE_STALL_SECONDS = int(os.environ.get("WATCHKEEPER_ENGINE_STALL_SECONDS", "60"))
 ENGINE_INTERVAL_SECONDS = float(os.environ.get("WATCHKEEPER_ENGINE_INTERVAL", "0.5"))
+# An engine cycle slower than this is logged with the time of each phase (inbox, timers, …).
+ENGINE_SLOW_CYCLE_SECONDS = float(os.environ.get("WATCHKEEPER_ENGINE_SLOW_CYCLE", "1.0"))
 
 # Paging: links in pages point here; a message's lease while it is being sent.
 PUBLIC_BASE_URL = os.environ.get("WATCHKEEPER_BASE_URL", "http://localhost:8000").rstrip("/")

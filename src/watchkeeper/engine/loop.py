@@ -6,12 +6,14 @@ due time, so exactly one engine runs each due occurrence.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
 import threading
 import time
 import traceback
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import close_old_connections, transaction
@@ -44,6 +46,15 @@ def _claim(job: Job) -> bool:
     return claimed == 1
 
 
+def _due_jobs() -> list[Job]:
+    """The jobs worth claiming now: one read of every job's due time, so that a busy engine,
+    going round many times a second, does not write (on SQLite: take the write lock) six times
+    per cycle to learn that nothing is due. The claim still decides between engines."""
+    now = clock.now()
+    due_at = dict(PeriodicJob.objects.values_list("name", "next_due_at"))
+    return [job for job in JOBS if job.name not in due_at or due_at[job.name] <= now]
+
+
 def run_job(job: Job) -> bool:
     """Run one job if due. Returns whether it ran."""
     if not _claim(job):
@@ -69,15 +80,45 @@ def run_cycle(process: EngineProcess | None = None) -> int:
     """One pass: the inbox first (latency matters there), then due timers, then every due job.
     Returns how much work was done (inbox events plus jobs run)."""
     started = time.monotonic()
-    ran = inbox_process()
-    ran += timers_run_due()
-    ran += outbox_run_due()
-    ran += sum(run_job(job) for job in JOBS)
+    phases: list[tuple[str, int, float]] = []
+    for name, step in _PHASES:
+        begun = time.monotonic()
+        phases.append((name, step(), time.monotonic() - begun))
+    seconds = time.monotonic() - started
+    if seconds >= settings.ENGINE_SLOW_CYCLE_SECONDS:
+        log.info(
+            "slow engine cycle: %.2f s (%s)",
+            seconds, ", ".join(f"{name} {count} in {took:.2f} s" for name, count, took in phases),
+        )  # fmt: skip
     if process is not None:
-        EngineProcess.objects.filter(pk=process.pk).update(
-            last_cycle_at=clock.now(), cycles=F("cycles") + 1, last_cycle_seconds=time.monotonic() - started
-        )
-    return ran
+        _heartbeat(process, seconds=seconds)
+    return sum(count for _, count, _ in phases)
+
+
+_PHASES: tuple[tuple[str, Callable[[], int]], ...] = (
+    ("inbox", inbox_process),
+    ("timers", timers_run_due),
+    ("outbox", outbox_run_due),
+    ("jobs", lambda: sum(run_job(job) for job in _due_jobs())),
+)
+
+
+HEARTBEAT_EVERY = dt.timedelta(seconds=1)
+
+
+def _heartbeat(process: EngineProcess, *, seconds: float, force: bool = False) -> None:
+    """Record the cycle at most once a second (the readiness probe allows minutes): a busy
+    engine would otherwise write its heartbeat, and queue for SQLite's lock, every cycle. The
+    process row in memory keeps the count of cycles not written yet."""
+    now = clock.now()
+    process.unrecorded_cycles += 1 if not force else 0
+    last = process.last_cycle_at
+    if not force and last is not None and now - last < HEARTBEAT_EVERY:
+        return
+    EngineProcess.objects.filter(pk=process.pk).update(
+        last_cycle_at=now, cycles=F("cycles") + process.unrecorded_cycles, last_cycle_seconds=seconds
+    )
+    process.last_cycle_at, process.unrecorded_cycles = now, 0
 
 
 def run_forever(stop: threading.Event) -> None:
@@ -100,5 +141,7 @@ def run_forever(stop: threading.Event) -> None:
             if not busy:
                 wakeup.wait(stop, interval)
     finally:
+        if process.unrecorded_cycles:
+            _heartbeat(process, seconds=process.last_cycle_seconds or 0.0, force=True)
         EngineProcess.objects.filter(pk=process.pk).update(stopped_at=clock.now())
         log.info("engine %s stopped", process)

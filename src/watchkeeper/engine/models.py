@@ -17,6 +17,8 @@ class EngineProcess(models.Model):
     last_cycle_seconds = models.FloatField(default=0)
     cycles = models.PositiveBigIntegerField(default=0)
     stopped_at = models.DateTimeField(null=True, blank=True)
+    # Not a column: cycles the running process has done since it last wrote its heartbeat.
+    unrecorded_cycles: int = 0
 
     class Meta:
         ordering = ["-started_at"]
