@@ -18,6 +18,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.db.models import F
+from django.urls import get_resolver
 
 from watchkeeper.alerts.services.processing import inbox_process
 from watchkeeper.core import clock
@@ -121,7 +122,15 @@ def _heartbeat(process: EngineProcess, *, seconds: float, force: bool = False) -
     process.last_cycle_at, process.unrecorded_cycles = now, 0
 
 
+def warm_up() -> None:
+    """Load what the first page would otherwise load while an incident waits: the URL
+    configuration (links in pages are reversed from it; importing it, the API's schemas
+    included, took 0.7 s of the first page's latency)."""
+    get_resolver().reverse_dict  # noqa: B018 — the property loads and indexes every URL
+
+
 def run_forever(stop: threading.Event) -> None:
+    warm_up()
     process = register_process()
     wakeup.install()
     wakeup.listen(stop)
