@@ -199,7 +199,7 @@ class _GroupWriter:
             # the other web processes and the engine are waiting for.
             sql, params = insert_statement(wrapper, [row for rows, _ in batch for row in rows])
             wrapper.ensure_connection()
-            with writer_turn(wrapper):
+            with writer_turn(wrapper, urgent=True):
                 _execute_in_transaction(wrapper, sql, params)
             if wrapper.vendor == "sqlite":  # (PostgreSQL: NOTIFY in the transaction)
                 engines_wake(wrapper)  # the engine need not wait for its next poll

@@ -9,7 +9,8 @@ processes the inbox at a time (an advisory lock on PostgreSQL; SQLite has one wr
 
 A batch reads once what its rows share (rules, policy, the open alerts of its keys: see
 `batch.py`). On SQLite a batch also holds the only write lock, which the web processes need
-for their inbox inserts, so it is cut after BATCH_SECONDS and the lock handed over between
+for their inbox inserts, so it is cut after BATCH_SECONDS, or sooner (after MIN_BATCH_SECONDS)
+when a web process is waiting to store accepted events, and the lock handed over between
 batches.
 """
 
@@ -29,7 +30,7 @@ from watchkeeper.alerts.models import InboxEvent, InboxStatus, Integration
 from watchkeeper.alerts.services.apply import event_apply, flapping_settings
 from watchkeeper.alerts.services.batch import ApplyCache
 from watchkeeper.core import clock
-from watchkeeper.core.writelock import writer_turn
+from watchkeeper.core.writelock import writer_turn, writers_waiting
 from watchkeeper.policy.selectors import policy_lookups_cached
 
 log = logging.getLogger("watchkeeper.alerts")
@@ -40,6 +41,8 @@ BATCH_ROWS = 200
 # on PostgreSQL intake does not wait for the engine, so batches can run longer.
 BATCH_SECONDS = 0.05
 BATCH_SECONDS_SERVER = 0.25
+# A batch cut short for a waiting web writer still gets this long (SQLite).
+MIN_BATCH_SECONDS = 0.005
 WRITER_GAP = 0.001  # seconds between two batches on SQLite
 _INBOX_LOCK = 0x57_4B_49_4E  # "WKIN": the advisory lock id for inbox processing
 
@@ -131,8 +134,15 @@ def _batch_process(ids: list[int], integrations: dict[int, Integration]) -> int:
         return len(ids)
 
 
+def _intake_waits(started: float) -> bool:
+    """SQLite: a web process waits to store accepted events, and this batch has had its
+    minimum share of the lock (so a steady stream of events cannot stall processing)."""
+    return time.monotonic() - started > MIN_BATCH_SECONDS and writers_waiting()
+
+
 def _batch_apply(ids: list[int], integrations: dict[int, Integration]) -> int:
-    deadline = time.monotonic() + (BATCH_SECONDS if connection.vendor == "sqlite" else BATCH_SECONDS_SERVER)
+    started = time.monotonic()
+    deadline = started + (BATCH_SECONDS if connection.vendor == "sqlite" else BATCH_SECONDS_SERVER)
     rows = {
         row.pk: row
         for row in InboxEvent.objects.select_for_update().filter(pk__in=ids, status=InboxStatus.PENDING)
@@ -153,7 +163,7 @@ def _batch_apply(ids: list[int], integrations: dict[int, Integration]) -> int:
     waiting: set[tuple[int, str]] = set()  # keys whose earlier row failed in this batch
     handled = 0
     for row_id in ids:
-        if done and time.monotonic() > deadline:
+        if done and (time.monotonic() > deadline or _intake_waits(started)):
             break
         handled += 1
         row = rows.get(row_id)
