@@ -9,7 +9,8 @@ import time
 import pytest
 from django.db import connection
 
-from watchkeeper.core.writelock import writer_turn, writers_waiting
+from watchkeeper.core import writelock
+from watchkeeper.core.writelock import checkpoints_offload, writer_turn, writers_waiting
 
 
 def _sqlite() -> str:
@@ -53,3 +54,13 @@ def test_urgent_turns_take_and_release_the_lock() -> None:
         assert not writers_waiting()  # holding the lock is not waiting for it
     with writer_turn():
         pass
+
+
+@pytest.mark.django_db
+def test_checkpoints_move_off_the_writers_connections() -> None:
+    _sqlite()
+    checkpoints_offload()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone()[0] == 0  # this connection's commits no longer checkpoint
+    assert writelock._checkpointer is not None and writelock._checkpointer.is_alive()

@@ -22,6 +22,7 @@ from django.urls import get_resolver
 
 from watchkeeper.alerts.services.processing import inbox_process
 from watchkeeper.core import clock
+from watchkeeper.core.writelock import checkpoints_offload
 from watchkeeper.engine import paging as _paging_handlers  # noqa: F401 (registers timer handlers)
 from watchkeeper.engine import sla as _sla_handlers  # noqa: F401 — registers the SLA timer handlers
 from watchkeeper.engine import wakeup
@@ -131,6 +132,8 @@ def warm_up() -> None:
 
 def run_forever(stop: threading.Event) -> None:
     warm_up()
+    # SQLite: the engine's commits must not checkpoint while web writers wait for its turn.
+    checkpoints_offload()
     process = register_process()
     wakeup.install()
     wakeup.listen(stop)

@@ -36,7 +36,7 @@ from watchkeeper.alerts.models import InboxEvent, Integration
 from watchkeeper.core import clock
 from watchkeeper.core.wake import CHANNEL as WAKE_CHANNEL
 from watchkeeper.core.wake import engines_wake
-from watchkeeper.core.writelock import writer_turn
+from watchkeeper.core.writelock import checkpoints_offload, writer_turn
 from watchkeeper.tenancy.models import Client, Service
 
 log = logging.getLogger("watchkeeper.alerts")
@@ -176,6 +176,7 @@ class _GroupWriter:
         done.result(timeout=COMMIT_TIMEOUT)
 
     def _run(self) -> None:
+        checkpoints_offload()  # SQLite: no commit of ours waits for a WAL checkpoint
         wrapper = connections[DEFAULT_DB_ALIAS]  # this thread's own connection, kept open
         while True:
             batch = [self.waiting.get()]
