@@ -9,22 +9,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.accounts.factories import PASSWORD
+from tests.browser.helpers import sign_in
 from tests.conftest import make_tenant
 from watchkeeper.incidents.models import Incident, TimelineEntry
 
 pytestmark = pytest.mark.slow
 
 
-def _sign_in(page: Any, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
-    page.wait_for_load_state("networkidle")
-
-
-def test_sign_in(page: Any, shot: Any) -> None:
+def testsign_in(page: Any, shot: Any) -> None:
     tenant = make_tenant("Alpha Dental")
     page.goto("/incidents/")
     assert "/accounts/login/" in page.url  # signed out: to the sign-in page
@@ -33,7 +25,7 @@ def test_sign_in(page: Any, shot: Any) -> None:
     page.get_by_label("Password").fill("wrong password")
     page.get_by_role("button", name=re.compile("sign in", re.I)).click()
     assert "/accounts/login/" in page.url
-    _sign_in(page, tenant.technician.email)
+    sign_in(page, tenant.technician.email)
     assert "/accounts/login/" not in page.url
     page.goto("/")
     expect(page.get_by_text("Alpha Dental").first).to_be_visible()
@@ -43,7 +35,7 @@ def test_sign_in(page: Any, shot: Any) -> None:
 def test_triage_acknowledge_assign_note_resolve(page: Any, shot: Any) -> None:
     tenant = make_tenant("Alpha Dental")
     incident = tenant.incident
-    _sign_in(page, tenant.technician.email)
+    sign_in(page, tenant.technician.email)
     page.goto("/incidents/")
     row = page.locator(f"tr[data-incident='{incident.pk}']")
     expect(row).to_be_visible()
@@ -77,7 +69,7 @@ def test_triage_acknowledge_assign_note_resolve(page: Any, shot: Any) -> None:
 
 def test_queue_refreshes_by_itself(page: Any) -> None:
     tenant = make_tenant("Alpha Dental")
-    _sign_in(page, tenant.technician.email)
+    sign_in(page, tenant.technician.email)
     page.goto("/incidents/")
     from watchkeeper.incidents.services import incident_open
 
@@ -90,7 +82,7 @@ def test_queue_refreshes_by_itself(page: Any) -> None:
 
 def test_portal_request_flow(page: Any, shot: Any) -> None:
     tenant = make_tenant("Alpha Dental")
-    _sign_in(page, tenant.client_user.email)
+    sign_in(page, tenant.client_user.email)
     page.goto("/portal/")
     shot(page, "portal")
     page.get_by_role("link", name="Report a problem").first.click()
@@ -117,7 +109,7 @@ def test_portal_request_flow(page: Any, shot: Any) -> None:
 
 def test_portal_user_cannot_open_another_clients_incident_by_url(page: Any, shot: Any) -> None:
     alpha, bravo = make_tenant("Alpha Dental"), make_tenant("Bravo Logistics")
-    _sign_in(page, alpha.client_user.email)
+    sign_in(page, alpha.client_user.email)
     for url in (f"/portal/incidents/{bravo.incident.pk}/", f"/incidents/{bravo.incident.pk}/"):
         response = page.goto(url)
         assert response is not None and response.status == 404, url

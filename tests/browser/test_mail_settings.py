@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.accounts.factories import PASSWORD, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.browser.helpers import sign_in
 from tests.mail.conftest import LOGIN, SECRET, AuthSink
 from watchkeeper.accounts.models import Role
 from watchkeeper.mail.models import MailSettings
@@ -32,11 +33,7 @@ def sink(settings: Any) -> Iterator[AuthSink]:
 
 def test_an_owner_sets_the_server_and_sends_a_test(page: Any, shot: Any, sink: AuthSink) -> None:
     owner = UserFactory(role=Role.OWNER, email="owner@msp.example")
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(owner.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
-    page.wait_for_load_state("networkidle")
+    sign_in(page, owner.email)
     page.locator("details.dropdown summary").click()
     page.get_by_role("link", name="Outgoing mail").click()
     expect(page.get_by_role("heading", name="Outgoing mail")).to_be_visible()

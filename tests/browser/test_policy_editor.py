@@ -3,13 +3,13 @@ empty list, with plain form posts, and sees it on the policy page."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.accounts.factories import PASSWORD, TeamFactory, UserFactory
+from tests.accounts.factories import TeamFactory, UserFactory
+from tests.browser.helpers import sign_in
 from tests.conftest import make_tenant
 from watchkeeper.accounts.models import Role, TeamMembership
 from watchkeeper.paging.models import EscalationPolicy, TargetKind
@@ -17,20 +17,12 @@ from watchkeeper.paging.models import EscalationPolicy, TargetKind
 pytestmark = pytest.mark.slow
 
 
-def _sign_in(page: Any, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
-    page.wait_for_load_state("networkidle")
-
-
 def test_a_manager_builds_a_two_level_policy(page: Any, shot: Any) -> None:
     tenant = make_tenant("Alpha Dental")
     manager = UserFactory(role=Role.MANAGER, all_clients=True, full_name="Morgan Manager")
     desk = TeamFactory(name="Service desk")
     TeamMembership.objects.create(team=desk, user=tenant.technician)
-    _sign_in(page, manager.email)
+    sign_in(page, manager.email)
 
     page.goto("/paging/policies/")
     expect(page.get_by_text("No escalation policies yet")).to_be_visible()
