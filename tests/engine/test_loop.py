@@ -83,3 +83,17 @@ def test_run_forever_heartbeats_and_stops_cleanly(settings: pytest.FixtureReques
     process = EngineProcess.objects.get()
     assert process.cycles == 3
     assert process.stopped_at is not None
+
+
+def test_heartbeat_is_written_at_most_once_a_second_and_counts_every_cycle() -> None:
+    clock.freeze(dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC))
+    process = loop.register_process()
+    loop.run_cycle(process)
+    loop.run_cycle(process)  # the same second: counted in memory, not written
+    stored = EngineProcess.objects.get(pk=process.pk)
+    assert stored.cycles == 1
+    clock.advance(dt.timedelta(seconds=1))
+    loop.run_cycle(process)
+    stored.refresh_from_db()
+    assert stored.cycles == 3
+    assert stored.last_cycle_at == clock.now()

@@ -48,56 +48,42 @@ def test_a_later_timer_does_not_wake(installed: threading.Event) -> None:
     assert not installed.is_set()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_notify_reaches_a_listening_engine_on_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
-    stop = threading.Event()
-    listener = wakeup.listen(stop)
-    assert listener is not None
-    try:
-        time.sleep(0.5)  # LISTEN is in place
-        wakeup.EVENT.clear()
-        with connection.cursor() as cursor:
-            cursor.execute(f"NOTIFY {wakeup.CHANNEL}")
-        assert wakeup.EVENT.wait(3.0)
-    finally:
-        stop.set()
-        listener.join(timeout=3)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_wake_from_another_process_reaches_the_engine() -> None:
-    # What a web process does after committing (NOTIFY on PostgreSQL, a datagram on SQLite):
-    # the engine's listener turns it into its event.
+@pytest.fixture
+def listening() -> Any:
+    """The engine's listener (LISTEN on PostgreSQL, its socket on SQLite), in place and quiet."""
     stop = threading.Event()
     listener = wakeup.listen(stop)
     assert listener is not None, "this platform should receive wake-ups"
-    try:
-        time.sleep(0.5)  # the listener is in place
-        wakeup.EVENT.clear()
-        engines_wake()
-        assert wakeup.EVENT.wait(3.0)
-    finally:
-        stop.set()
-        listener.join(timeout=3)
+    time.sleep(0.5)  # the listener is in place
+    wakeup.EVENT.clear()
+    yield wakeup.EVENT
+    stop.set()
+    listener.join(timeout=3)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_accepted_event_wakes_the_engine() -> None:
+def test_notify_reaches_a_listening_engine_on_postgresql(listening: threading.Event) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute(f"NOTIFY {wakeup.CHANNEL}")
+    assert listening.wait(3.0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_wake_from_another_process_reaches_the_engine(listening: threading.Event) -> None:
+    # What a web process does after committing (NOTIFY on PostgreSQL, a datagram on SQLite):
+    # the engine's listener turns it into its event.
+    engines_wake()
+    assert listening.wait(3.0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_accepted_event_wakes_the_engine(listening: threading.Event) -> None:
     if connection.vendor != "sqlite":
         # The writer thread's own connection would outlive PostgreSQL's test database (and
         # block its teardown); there the NOTIFY rides in the writer's transaction.
         pytest.skip("the web writer's wake-up is tested on SQLite")
     integration = IntegrationFactory(type="pagerduty")
-    stop = threading.Event()
-    listener = wakeup.listen(stop)
-    assert listener is not None
-    try:
-        time.sleep(0.5)
-        wakeup.EVENT.clear()
-        inbox_accept(integration=integration, kind="pagerduty", payload={"event_action": "trigger"})
-        assert wakeup.EVENT.wait(3.0)
-    finally:
-        stop.set()
-        listener.join(timeout=3)
+    inbox_accept(integration=integration, kind="pagerduty", payload={"event_action": "trigger"})
+    assert listening.wait(3.0)

@@ -28,6 +28,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 log = logging.getLogger("watchkeeper.engine")
 
 CHANNEL = "watchkeeper_engine"
+NOTIFY = f"NOTIFY {CHANNEL}"  # the statement, also sent inside the inbox writer's transaction
 _ABSTRACT = sys.platform == "linux"
 
 
@@ -61,7 +62,7 @@ def engines_wake(wrapper: BaseDatabaseWrapper | None = None) -> None:
     if wrapper.vendor == "postgresql":
         try:
             with wrapper.cursor() as cursor:
-                cursor.execute(f"NOTIFY {CHANNEL}")
+                cursor.execute(NOTIFY)
         except DatabaseError:
             log.warning("NOTIFY failed; engines will find the work at their next poll", exc_info=True)
         return

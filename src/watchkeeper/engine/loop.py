@@ -108,17 +108,23 @@ _PHASES: tuple[tuple[str, Callable[[], int]], ...] = (
 HEARTBEAT_EVERY = dt.timedelta(seconds=1)
 
 
-def _heartbeat(process: EngineProcess, *, seconds: float, force: bool = False) -> None:
-    """Record the cycle at most once a second (the readiness probe allows minutes): a busy
-    engine would otherwise write its heartbeat, and queue for SQLite's lock, every cycle. The
-    process row in memory keeps the count of cycles not written yet."""
-    now = clock.now()
-    process.unrecorded_cycles += 1 if not force else 0
+def _heartbeat(process: EngineProcess, *, seconds: float) -> None:
+    """Count the cycle; record it at most once a second (the readiness probe allows minutes): a
+    busy engine would otherwise write its heartbeat, and queue for SQLite's lock, every cycle.
+    The process row in memory holds what is not written yet."""
+    process.unrecorded_cycles += 1
+    process.last_cycle_seconds = seconds
     last = process.last_cycle_at
-    if not force and last is not None and now - last < HEARTBEAT_EVERY:
-        return
+    if last is None or clock.now() - last >= HEARTBEAT_EVERY:
+        _heartbeat_write(process)
+
+
+def _heartbeat_write(process: EngineProcess) -> None:
+    now = clock.now()
     EngineProcess.objects.filter(pk=process.pk).update(
-        last_cycle_at=now, cycles=F("cycles") + process.unrecorded_cycles, last_cycle_seconds=seconds
+        last_cycle_at=now,
+        cycles=F("cycles") + process.unrecorded_cycles,
+        last_cycle_seconds=process.last_cycle_seconds,
     )
     process.last_cycle_at, process.unrecorded_cycles = now, 0
 
@@ -154,6 +160,6 @@ def run_forever(stop: threading.Event) -> None:
                 wakeup.wait(stop, interval)
     finally:
         if process.unrecorded_cycles:
-            _heartbeat(process, seconds=process.last_cycle_seconds or 0.0, force=True)
+            _heartbeat_write(process)
         EngineProcess.objects.filter(pk=process.pk).update(stopped_at=clock.now())
         log.info("engine %s stopped", process)

@@ -34,8 +34,7 @@ from django.db.models.signals import post_delete, post_save
 
 from watchkeeper.alerts.models import InboxEvent, Integration
 from watchkeeper.core import clock
-from watchkeeper.core.wake import CHANNEL as WAKE_CHANNEL
-from watchkeeper.core.wake import engines_wake
+from watchkeeper.core.wake import NOTIFY, engines_wake
 from watchkeeper.core.writelock import checkpoints_offload, writer_turn
 from watchkeeper.tenancy.models import Client, Service
 
@@ -234,7 +233,7 @@ def _execute_in_transaction(wrapper: BaseDatabaseWrapper, sql: str, params: list
         return
     with raw.transaction(), raw.cursor() as cursor:
         cursor.execute(sql, params)
-        cursor.execute(f"NOTIFY {WAKE_CHANNEL}")  # sent at commit: the engines need not poll
+        cursor.execute(NOTIFY)  # sent at commit: the engines need not poll
 
 
 # Columns the writer fills; the others take their defaults (written out: the INSERT bypasses
