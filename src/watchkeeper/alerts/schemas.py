@@ -11,20 +11,10 @@ from pydantic import field_validator
 
 from watchkeeper.alerts import selectors
 from watchkeeper.alerts.models import Integration
+from watchkeeper.tenancy.schemas import IntegrationRef, ServiceRef
 
 CONFIG_LIMIT = 32 * 1024  # characters of JSON: templates and rules, not payloads
 CONFIG_DEPTH = 6
-
-
-class ServiceRef(Schema):
-    id: int
-    name: str
-
-
-class IntegrationRef(Schema):
-    id: int
-    name: str
-    type: str
 
 
 class IncidentRef(Schema):

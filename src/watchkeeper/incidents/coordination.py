@@ -11,7 +11,6 @@ from typing import Any
 from django.db import transaction
 
 from watchkeeper.accounts.models import User
-from watchkeeper.alerts.models import Alert
 from watchkeeper.core import clock
 from watchkeeper.core.errors import Conflict, InvalidInput, WatchkeeperError
 from watchkeeper.incidents import selectors
@@ -92,7 +91,7 @@ def incident_merge(*, source: Incident, target: Incident, by: Any) -> Incident:
             raise Conflict(f"{target.reference} is {target.status}: merge into an open incident.")
         if source.merged_into_id is not None:
             raise Conflict(f"{source.reference} was already merged.")
-        moved = Alert.objects.filter(incident=source).update(incident=target)
+        moved = source.alerts.update(incident=target)
         alerts = f"{moved} alert{'s' if moved != 1 else ''}"
         now = clock.now()
         source.status, source.merged_into = IncidentStatus.RESOLVED, target

@@ -7,7 +7,9 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from watchkeeper.alerts.schemas import IntegrationRef, ServiceRef
+from watchkeeper.incidents import selectors
+from watchkeeper.incidents.models import Incident
+from watchkeeper.tenancy.schemas import IntegrationRef, ServiceRef
 
 
 class OwnerRef(Schema):
@@ -73,6 +75,10 @@ class IncidentDetailOut(IncidentOut):
     timeline: list[TimelineEntryOut]
     alerts: list[IncidentAlertOut]
     responders: list[ResponderOut]
+
+    @staticmethod
+    def resolve_alerts(obj: Incident) -> list[Any]:
+        return list(selectors.incident_alerts(incident=obj))
 
 
 class IncidentOpenIn(Schema):

@@ -10,10 +10,10 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from watchkeeper.alerts.models import Alert
 from watchkeeper.core.errors import InvalidInput
 from watchkeeper.core.pagination import Page, paginate
 from watchkeeper.incidents.models import (
@@ -112,12 +112,12 @@ def incident_page(
 
 
 def incident_alert_counts(incidents: Sequence[Incident]) -> Sequence[Incident]:
-    """Set `alert_count` on each incident of a page, in one query."""
+    """Set `alert_count` on each incident of a page, in one query (through the reverse relation:
+    alerts sit above incidents in the layers, ADR 0022)."""
     counts = dict(
-        Alert.objects.filter(incident__in=[incident.pk for incident in incidents])
-        .values("incident")
-        .annotate(n=Count("id"))
-        .values_list("incident", "n")
+        Incident.objects.filter(pk__in=[incident.pk for incident in incidents])
+        .annotate(n=Count("alerts"))
+        .values_list("pk", "n")
     )
     for incident in incidents:
         incident.alert_count = counts.get(incident.pk, 0)  # type: ignore[attr-defined]
@@ -172,20 +172,23 @@ def incident_access(*, actor: access.ActorLike, pk: int) -> Incident:
 
 
 def incident_detail(*, actor: access.ActorLike, pk: int) -> Incident:
-    """One incident with its timeline (oldest first) and its alerts prefetched."""
+    """One incident with its timeline (oldest first) and responders prefetched; its alerts come
+    from `incident_alerts`."""
     timeline = TimelineEntry.objects.select_related("actor").order_by("at", "id")
-    alerts = (
-        Alert.objects.select_related("integration", "service")
-        .defer("raw", "details", "images")
-        .order_by("first_seen_at", "id")
-    )
     responders = Responder.objects.select_related("user").order_by("added_at", "id")
     qs = _base(actor).prefetch_related(
         Prefetch("timeline", queryset=timeline),
-        Prefetch("alerts", queryset=alerts),
         Prefetch("responders", queryset=responders),
     )
     return access.object_access(actor, qs, pk=pk)
+
+
+def incident_alerts(*, incident: Incident) -> QuerySet[Any]:
+    """The alerts of an incident the caller may already see, oldest first, with integration and
+    service, without the raw payloads. Read through the reverse relation `alerts`, so incidents
+    need not import the alerts app above it (ADR 0022)."""
+    alerts = incident.alerts.select_related("integration", "service").defer("raw", "details", "images")
+    return alerts.order_by("first_seen_at", "id")
 
 
 def incident_queue_order(qs: QuerySet[Incident], *, open_first: bool = True) -> QuerySet[Incident]:

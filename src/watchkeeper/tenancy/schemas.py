@@ -7,6 +7,19 @@ import datetime as dt
 from ninja import Field, Schema
 
 
+# References that several apps' schemas embed (alerts, incidents): they live here, at the bottom
+# of the domain, so an app lower in the layers never imports a higher app's schemas (ADR 0022).
+class ServiceRef(Schema):
+    id: int
+    name: str
+
+
+class IntegrationRef(Schema):
+    id: int
+    name: str
+    type: str
+
+
 class ClientOut(Schema):
     id: int
     slug: str
