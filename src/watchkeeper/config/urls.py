@@ -10,7 +10,7 @@ urlpatterns = [
     path("", include("watchkeeper.alerts.urls_ingest")),
     path("", include("watchkeeper.tenancy.urls")),
     path("", include("watchkeeper.alerts.urls")),  # integrations/ and alerts/ console pages
-    path("incidents/", include("watchkeeper.incidents.urls")),
+    path("incidents/", include("watchkeeper.web.console.urls")),  # the queue and incident pages
     path("portal/", include("watchkeeper.incidents.portal_urls")),  # the portal's incident pages
     path("accounts/", include("watchkeeper.accounts.urls")),
     path("policy/", include("watchkeeper.policy.urls")),

@@ -6,6 +6,8 @@ Every page asks the access module (`portal.*` actions); another client's inciden
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +19,6 @@ from watchkeeper.accounts.models import User
 from watchkeeper.core.errors import InvalidInput
 from watchkeeper.core.pagination import paginate
 from watchkeeper.incidents import portal, selectors, services
-from watchkeeper.incidents.views import _zone
 from watchkeeper.policy.markup import markdown_html
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy import selectors as tenancy
@@ -28,6 +29,13 @@ def _portal_user(request: HttpRequest) -> User:
     user: User = request.user  # type: ignore[assignment]
     access.require(user, "portal.use")  # MSP staff use the console (403 here)
     return user
+
+
+def _zone(user: User) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(user.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
 
 
 class RequestForm(forms.Form):

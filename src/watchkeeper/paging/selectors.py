@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from watchkeeper.accounts.models import MSP_ADMIN_ROLES, Team, User
+from watchkeeper.accounts.models import MSP_ADMIN_ROLES, MSP_ROLES, Team, User
 from watchkeeper.accounts.selectors import team_list
 from watchkeeper.core.errors import NotFound
 from watchkeeper.incidents.models import Incident
@@ -26,6 +26,7 @@ from watchkeeper.paging.models import (
     NotificationRule,
     OutboxMessage,
 )
+from watchkeeper.paging.services.escalation import policy_for_incident
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Service
 from watchkeeper.tenancy.selectors import service_list
@@ -140,3 +141,27 @@ def message_log(*, user: User) -> QuerySet[OutboxMessage]:
 
 def incident_escalation(*, incident: Incident) -> IncidentEscalation | None:
     return IncidentEscalation.objects.select_related("policy").filter(incident=incident).first()
+
+
+@dataclass(frozen=True)
+class IncidentPanel:
+    """What the incident page shows of paging: the escalation's state and, for someone who may
+    respond (`can_respond`, decided by the caller through the access module), the levels to
+    escalate to and the people to reassign to."""
+
+    escalation: IncidentEscalation | None
+    levels: list[EscalationLevel]
+    people: list[User]
+
+
+def incident_panel(*, incident: Incident, can_respond: bool) -> IncidentPanel:
+    escalation = incident_escalation(incident=incident)
+    if not can_respond:
+        return IncidentPanel(escalation=escalation, levels=[], people=[])
+    policy = policy_for_incident(incident=incident)
+    staff = User.objects.filter(role__in=MSP_ROLES, is_active=True).order_by("full_name")
+    works = staff.filter(role__in=MSP_ADMIN_ROLES) | staff.filter(all_clients=True)
+    people = list((works | staff.filter(assigned_clients=incident.client)).distinct()[:200])
+    return IncidentPanel(
+        escalation=escalation, levels=list(policy.levels.all()) if policy else [], people=people
+    )

@@ -1,5 +1,5 @@
 """Console actions of the incident page for working together: hand off, category, responders
-and merging. Thin adapters over services and coordination, sharing `views._act`."""
+and merging. Thin adapters over services and coordination, sharing `incident._act`."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from watchkeeper.core.errors import InvalidInput, NotFound
 from watchkeeper.incidents import coordination, selectors, services
 from watchkeeper.incidents import forms as incident_forms
 from watchkeeper.incidents.models import Incident
-from watchkeeper.incidents.views import _act, _new_owner
+from watchkeeper.web.console.common import new_owner
+from watchkeeper.web.console.incident import _act
 
 
 def _person(user: User, pk: int, field: str) -> User:
-    person = _new_owner(user, str(pk))
+    person = new_owner(user, str(pk))
     if person is None:  # pragma: no cover - a positive id always names someone or fails
         raise InvalidInput("Choose a person.", field=field)
     return person

@@ -1,0 +1,56 @@
+"""What the console's incident pages share: the signed-in user, their time zone, and the people
+offered as owner or responder."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.db.models import Q
+from django.http import HttpRequest
+
+from watchkeeper.accounts import selectors as accounts
+from watchkeeper.accounts.models import MSP_ADMIN_ROLES, MSP_ROLES, User
+from watchkeeper.core.errors import InvalidInput, NotFound
+from watchkeeper.tenancy import access
+from watchkeeper.tenancy.models import Client
+
+
+def request_user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def console_user(request: HttpRequest) -> User:
+    """The signed-in MSP user; portal users have no console (403). Pages about one incident
+    look it up first, so another tenant's incident is a 404 before any 403."""
+    user = request_user(request)
+    access.require(user, "console.use")
+    return user
+
+
+def user_zone(user: User) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(user.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def owner_choices(user: User, client: Client | None) -> list[User]:
+    """Colleagues to offer as owner: MSP staff who work on this client (any client: None). A
+    convenience list only; incident_assign checks whoever is chosen."""
+    staff = accounts.user_list(actor=user).filter(role__in=MSP_ROLES, is_active=True)
+    if client is None:
+        return list(staff.order_by("full_name", "email")[:200])
+    works_here = Q(role__in=MSP_ADMIN_ROLES) | Q(all_clients=True) | Q(assigned_clients=client)
+    return list(staff.filter(works_here).distinct().order_by("full_name", "email"))
+
+
+def new_owner(user: User, value: str) -> User | None:
+    """The owner a form names: "me", a user id (one the user cannot see is a 400), or nobody."""
+    if not value:
+        return None
+    if value == "me":
+        return user
+    try:
+        return accounts.user_access(actor=user, pk=int(value))
+    except NotFound:
+        raise InvalidInput(f"Unknown user {value}.", field="owner") from None
