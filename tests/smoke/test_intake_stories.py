@@ -95,7 +95,8 @@ def test_an_alertmanager_group_opens_one_incident_and_its_resolve_closes_it(stor
 
     # Five minutes on Alertmanager sends the group again: mail recovered, www still fails.
     story.fast_forward(minutes=5)
-    story.post_alertmanager(prometheus, group="ProbeFailure", alerts=[_probe("www"), _probe("mail", "resolved")])
+    recovering = [_probe("www"), _probe("mail", "resolved")]
+    assert story.post_alertmanager(prometheus, group="ProbeFailure", alerts=recovering).status == 200
     story.run_engine()
     www, mail = (Alert.objects.get(dedup_key=f"probe-{name}") for name in ("www", "mail"))
     assert (www.status, www.occurrence_count, mail.status) == ("triggered", 2, "resolved")
