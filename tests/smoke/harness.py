@@ -2,13 +2,16 @@
 `run_engine()`, `expect_message()`; any message nobody expected fails the test at teardown.
 
 Delivery goes through the real code: e-mail over SMTP into an aiosmtpd server on loopback,
-Apprise `json://` contact methods into an HTTP receiver on loopback.
+Apprise `json://` contact methods into an HTTP receiver on loopback. Events come in through
+the real code too: `post_pagerduty()` and `post_alertmanager()` call the WSGI application that
+`watchkeeper web` serves, and `open_link()` does what a browser does with a link in a page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -20,8 +23,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from tests.accounts.factories import UserFactory
+from tests.smoke.web import Browser, Reply, wsgi_post
 from tests.tenancy.factories import ClientFactory, ServiceFactory
 from watchkeeper.accounts.models import Role, User
+from watchkeeper.alerts.models import Integration
+from watchkeeper.alerts.services.integrations import integration_create
 from watchkeeper.core import clock
 from watchkeeper.engine.loop import run_cycle
 from watchkeeper.incidents.models import Incident
@@ -46,6 +52,10 @@ class Message:
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.to}: {self.subject!r}"
+
+    def links(self) -> dict[str, str]:
+        """A page's one-click links by their action ("Acknowledge", "Resolve"), as full URLs."""
+        return dict(re.findall(r"^\s*(\w+): (https?://\S+/paging/respond/\S+/)$", self.body, re.MULTILINE))
 
 
 class Recorder:
@@ -216,6 +226,54 @@ class Scenario:
             urgency=urgency,
             by="monitoring",
         )
+
+    def integration(self, type: str) -> Integration:
+        """An integration of `type` ("pagerduty", "alertmanager") feeding the story's service."""
+        return integration_create(
+            actor="test", client=self.client, type=type, name=f"Acme {type}", service=self.service
+        )
+
+    # ----- events at the real intake endpoints
+    def post_pagerduty(
+        self,
+        integration: Integration,
+        action: str = "trigger",
+        *,
+        dedup_key: str,
+        summary: str = "DISK at 99% on db01",
+        severity: str = "critical",
+    ) -> Reply:
+        """One PagerDuty Events API v2 event to POST /v2/enqueue, as a PagerDuty client sends it."""
+        event: dict[str, Any] = {
+            "routing_key": integration.key, "event_action": action, "dedup_key": dedup_key,
+        }  # fmt: skip
+        if action == "trigger":
+            event["payload"] = {"summary": summary, "source": "db01.acme.example", "severity": severity}
+        return wsgi_post("/v2/enqueue", event)
+
+    def post_alertmanager(
+        self, integration: Integration, *, group: str, alerts: list[dict[str, Any]]
+    ) -> Reply:
+        """One Alertmanager notification (webhook_config v4) of the group `group` (its alertname)
+        to POST /integrations/alertmanager/<key>. `alerts` are (at least) status, labels and
+        fingerprint; the group is resolved when every alert in it is, as Alertmanager says."""
+        firing = any(alert["status"] == "firing" for alert in alerts)
+        body = {
+            "version": "4", "groupKey": f'{{}}:{{alertname="{group}"}}', "truncatedAlerts": 0,
+            "status": "firing" if firing else "resolved", "receiver": "watchkeeper",
+            "groupLabels": {"alertname": group}, "commonLabels": {"alertname": group},
+            "commonAnnotations": {}, "externalURL": "http://alertmanager.acme.example:9093",
+            "alerts": [
+                {"labels": {"alertname": group}, "annotations": {}, "startsAt": "2026-03-02T08:59:30Z",
+                 "endsAt": "0001-01-01T00:00:00Z", **alert}
+                for alert in alerts
+            ],
+        }  # fmt: skip
+        return wsgi_post(f"/integrations/alertmanager/{integration.key}", body)
+
+    def open_link(self, url: str) -> Browser:
+        """A browser that has opened `url` (from a message) and shows its page."""
+        return Browser.open(url)
 
     # ----- time and the engine
     def fast_forward(self, *, minutes: float = 0, seconds: float = 0) -> None:
