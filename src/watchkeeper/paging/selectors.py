@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from watchkeeper.accounts.models import MSP_ADMIN_ROLES, Team, User
+from watchkeeper.accounts.models import Team, User
 from watchkeeper.accounts.selectors import team_list
 from watchkeeper.core.errors import NotFound
 from watchkeeper.incidents.models import Incident
@@ -117,7 +117,7 @@ def person_access(*, actor: access.ActorLike, user_id: int) -> User:
         return me
     # Reading anyone's: an MSP owner or admin whose token is not narrowed to one client
     # (changing them also needs the admin scope: see services.config).
-    if me.role in MSP_ADMIN_ROLES and access.sees_every_client(actor):
+    if access.is_msp_admin(me) and access.sees_every_client(actor):
         person = User.objects.filter(pk=user_id).first()
         if person is not None and person.is_msp:
             return person
