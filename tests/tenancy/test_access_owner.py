@@ -101,7 +101,7 @@ def test_the_check_sees_a_role_set_however_it_is_written() -> None:
 def staff(db: Any) -> dict[str, Any]:
     """One client, and one person of each kind relative to it."""
     client, other = ClientFactory(), ClientFactory()
-    people = {
+    people: dict[str, Any] = {
         "admin": UserFactory(role=Role.ADMIN),
         "manager_here": UserFactory(role=Role.MANAGER),
         "manager_everywhere": UserFactory(role=Role.MANAGER, all_clients=True),
@@ -179,6 +179,6 @@ def test_role_predicates(staff: dict[str, Any]) -> None:
 )
 def test_the_admin_actions_follow_the_roles(db: Any, role: str, expected: set[str]) -> None:
     client = ClientFactory() if role == Role.CLIENT_ADMIN else None
-    user = UserFactory(role=role, client=client)
+    user: Any = UserFactory(role=role, client=client)
     actions = ("admin.enter", "admin.change", "admin.change_by_managers", "admin.delete", "admin.tokens")
     assert {action for action in actions if access.can(user, action)} == expected
