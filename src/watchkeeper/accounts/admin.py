@@ -1,7 +1,8 @@
 """Django admin for configuration, restricted by role and audited.
 
 Owners and admins may change everything; managers may change clients and what they
-own and view the rest; nobody else enters the admin.
+own and view the rest; nobody else enters the admin. The access module decides each of
+these (its "admin.*" actions); this module only asks.
 """
 
 from __future__ import annotations
@@ -16,17 +17,10 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from watchkeeper.accounts.models import (
-    MSP_ADMIN_ROLES,
-    ApiToken,
-    Role,
-    SecuritySettings,
-    Team,
-    TeamMembership,
-    User,
-)
+from watchkeeper.accounts.models import ApiToken, SecuritySettings, Team, TeamMembership, User
 from watchkeeper.accounts.selectors import user_list
 from watchkeeper.audit.services import audit_record, snapshot
+from watchkeeper.tenancy import access
 
 
 class WatchkeeperAdminSite(admin.AdminSite):
@@ -40,15 +34,16 @@ class WatchkeeperAdminSite(admin.AdminSite):
         return redirect_to_login(target, reverse("accounts:login"))
 
     def has_permission(self, request: HttpRequest) -> bool:
-        user = request.user
-        return bool(user.is_active and getattr(user, "role", None) in {Role.OWNER, Role.ADMIN, Role.MANAGER})
+        return _may(request, "admin.enter")
 
 
 admin_site = WatchkeeperAdminSite(name="admin")
 
 
-def _role(request: HttpRequest) -> str | None:
-    return getattr(request.user, "role", None)
+def _may(request: HttpRequest, action: str) -> bool:
+    """Whether the signed-in person may take the admin `action` (nobody signed in: no)."""
+    user = request.user
+    return isinstance(user, User) and access.can(user, action)
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -63,14 +58,13 @@ class AuditedAdmin(admin.ModelAdmin):
         return admin_site.has_permission(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        role = _role(request)
-        return role in MSP_ADMIN_ROLES or (self.manager_can_change and role == Role.MANAGER)
+        return _may(request, "admin.change_by_managers" if self.manager_can_change else "admin.change")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return self.has_change_permission(request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _role(request) in MSP_ADMIN_ROLES
+        return _may(request, "admin.delete")
 
     def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
         before = snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change and obj.pk else None
@@ -163,10 +157,10 @@ class ApiTokenAdmin(AuditedAdmin):
     list_select_related = ["user", "client"]
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _role(request) in MSP_ADMIN_ROLES
+        return _may(request, "admin.tokens")
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return _role(request) in MSP_ADMIN_ROLES
+        return _may(request, "admin.tokens")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tokens are created where the secret can be shown once (CLI, account page)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from watchkeeper.accounts.models import MSP_ROLES, Team, User
+from watchkeeper.accounts.models import Team, User
 from watchkeeper.demo import data
 from watchkeeper.incidents.models import Incident
 from watchkeeper.paging.models import (
@@ -23,6 +23,7 @@ from watchkeeper.paging.models import (
     NotificationRule,
     TargetKind,
 )
+from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Client
 
 NOC_POLICY = "NOC default"
@@ -50,7 +51,7 @@ def _policy(
 
 
 def _contact_methods(created: Counter[str]) -> None:
-    for user in User.objects.filter(role__in=MSP_ROLES, is_active=True, email__endswith=data.MSP_DOMAIN):
+    for user in access.staff_for_client(None).filter(email__endswith=data.MSP_DOMAIN):
         if ContactMethod.objects.filter(user=user).exists():
             continue
         method = ContactMethod(

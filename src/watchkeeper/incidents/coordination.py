@@ -1,6 +1,6 @@
 """Writes for working an incident together: responders with roles, merging duplicates, and
-the queue's bulk actions. Same rules as services.py: keyword-only, row locks, a timeline
-entry and `incident_changed` in the transaction of every change."""
+the queue's bulk actions. Same rules as services.py: every change runs in `incident_update`
+(the incident's row lock; a timeline entry and `incident_changed` per recorded change)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from watchkeeper.accounts.models import User
 from watchkeeper.core import clock
 from watchkeeper.core.errors import Conflict, InvalidInput, WatchkeeperError
 from watchkeeper.incidents import selectors
+from watchkeeper.incidents.locks import incident_lock
 from watchkeeper.incidents.models import (
     OPEN_INCIDENT_STATUSES,
     Incident,
@@ -23,11 +24,10 @@ from watchkeeper.incidents.models import (
     TimelineKind,
 )
 from watchkeeper.incidents.services import (
-    _locked,
+    IncidentChange,
     incident_acknowledge,
     incident_assign,
-    incident_changed,
-    timeline_add,
+    incident_update,
 )
 from watchkeeper.tenancy import access
 
@@ -39,10 +39,10 @@ def responder_add(*, incident: Incident, by: Any, user: User, role: str) -> Resp
     on the incident's client."""
     if role not in ResponderRole.values:
         raise InvalidInput(f"Unknown role '{role}' (known: {', '.join(ResponderRole.values)}).", field="role")
-    if not user.is_msp or not access.visible_clients(user).filter(pk=incident.client_id).exists():
+    if not access.may_work_on(user, client_id=incident.client_id):
         raise InvalidInput(f"{user} cannot work on {incident.client.name}'s incidents.", field="user")
-    with transaction.atomic():
-        incident = _locked(incident)
+    with incident_update(incident=incident, by=by) as change:
+        incident = change.incident
         responder, created = Responder.objects.get_or_create(
             incident=incident, user=user, defaults={"role": role, "added_at": clock.now()}
         )
@@ -52,27 +52,24 @@ def responder_add(*, incident: Incident, by: Any, user: User, role: str) -> Resp
             responder.role = role
             responder.save(update_fields=["role"])
         label = ResponderRole(role).label.lower()
-        timeline_add(
-            incident=incident, kind=TimelineKind.RESPONDER, by=by,
+        change.record(
+            kind=TimelineKind.RESPONDER,
             text=f"{user.full_name or user.email} {'joins' if created else 'is now'} as {label}",
             data={"user": user.pk, "role": role},
-        )  # fmt: skip
-        incident_changed(incident=incident)
+        )
     return responder
 
 
 def responder_remove(*, incident: Incident, by: Any, user: User) -> None:
-    with transaction.atomic():
-        incident = _locked(incident)
-        deleted, _ = Responder.objects.filter(incident=incident, user=user).delete()
+    with incident_update(incident=incident, by=by) as change:
+        deleted, _ = Responder.objects.filter(incident=change.incident, user=user).delete()
         if not deleted:
             return
-        timeline_add(
-            incident=incident, kind=TimelineKind.RESPONDER, by=by,
+        change.record(
+            kind=TimelineKind.RESPONDER,
             text=f"{user.full_name or user.email} is no longer a responder",
             data={"user": user.pk, "role": None},
-        )  # fmt: skip
-        incident_changed(incident=incident)
+        )
 
 
 def incident_merge(*, source: Incident, target: Incident, by: Any) -> Incident:
@@ -85,7 +82,7 @@ def incident_merge(*, source: Incident, target: Incident, by: Any) -> Incident:
         raise InvalidInput("Only incidents of the same client can be merged.", field="target")
     with transaction.atomic():
         first, second = sorted((source, target), key=lambda incident: incident.pk)
-        locked = {first.pk: _locked(first), second.pk: _locked(second)}
+        locked = {pk: incident_lock(incident_id=pk) for pk in (first.pk, second.pk)}
         source, target = locked[source.pk], locked[target.pk]
         if target.status not in OPEN_INCIDENT_STATUSES:
             raise Conflict(f"{target.reference} is {target.status}: merge into an open incident.")
@@ -96,19 +93,15 @@ def incident_merge(*, source: Incident, target: Incident, by: Any) -> Incident:
         now = clock.now()
         source.status, source.merged_into = IncidentStatus.RESOLVED, target
         source.resolved_at = source.resolved_at or now
-        source.save(update_fields=source.touch_fields("status", "merged_into", "resolved_at"))
-        timeline_add(
-            incident=source, kind=TimelineKind.MERGE, by=by,
+        IncidentChange(source, by).record(
+            fields=("status", "merged_into", "resolved_at"), kind=TimelineKind.MERGE,
             text=f"Merged into {target.reference}; resolved here ({alerts} moved)",
             data={"into": target.pk, "alerts": moved, "status": "resolved"},
         )  # fmt: skip
-        timeline_add(
-            incident=target, kind=TimelineKind.MERGE, by=by,
-            text=f"{source.reference} merged in: {source.title} ({alerts})",
+        IncidentChange(target, by).record(
+            kind=TimelineKind.MERGE, text=f"{source.reference} merged in: {source.title} ({alerts})",
             data={"from": source.pk, "alerts": moved},
         )  # fmt: skip
-        incident_changed(incident=source)
-        incident_changed(incident=target)
     return target
 
 

@@ -1,11 +1,14 @@
-"""Writes for incidents. Each takes the incident's row lock, changes it, and appends to the
-timeline in the same transaction.
+"""Writes for incidents. Each checks its input, then changes the incident inside
+`incident_update`: one transaction holding the incident's row lock, in which every recorded
+change saves its fields, appends its timeline entry and tells the watchers (`incident_changed`).
 
 `by` is who acted: a User, an access Actor, or a text label (an integration's name, "system").
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
@@ -16,6 +19,7 @@ from watchkeeper.core import clock
 from watchkeeper.core.errors import Conflict, InvalidInput
 from watchkeeper.core.rows import row_insert
 from watchkeeper.core.timers import timer_set_many
+from watchkeeper.incidents.locks import incident_lock
 from watchkeeper.incidents.models import (
     OPEN_INCIDENT_STATUSES,
     PRIORITY_RANK_UNKNOWN,
@@ -118,27 +122,63 @@ def incident_open(
     return incident
 
 
-def _locked(incident: Incident) -> Incident:
-    locked = Incident.objects.select_for_update().select_related("client", "service").get(pk=incident.pk)
-    return locked
+class IncidentChange:
+    """A change of one locked incident by `by`, recorded as it is made (see `incident_update`)."""
+
+    def __init__(self, incident: Incident, by: Any) -> None:
+        self.incident = incident
+        self.by = by
+
+    def record(
+        self,
+        *,
+        kind: str,
+        text: str,
+        fields: Sequence[str] = (),
+        data: dict[str, Any] | None = None,
+        client_visible: bool = False,
+    ) -> TimelineEntry:
+        """Save the `fields` the caller changed (with `updated_at`), append the timeline entry
+        and tell the watchers: the sequence every incident write ends with, written once."""
+        incident = self.incident
+        if fields:
+            incident.save(update_fields=incident.touch_fields(*fields))
+            # A field saved as an expression (a counter's F() + 1) holds its new value only in
+            # the database: read it back so the caller and its response see a number.
+            # (`attname`: a relation's id, never a query for the related row.)
+            attnames = {field.name: field.attname for field in incident._meta.concrete_fields}
+            pending = [
+                name for name in fields if hasattr(getattr(incident, attnames[name]), "resolve_expression")
+            ]
+            if pending:
+                incident.refresh_from_db(fields=pending)
+        entry = timeline_add(
+            incident=incident, kind=kind, text=text, by=self.by, data=data, client_visible=client_visible
+        )
+        incident_changed(incident=incident)
+        return entry
+
+
+@contextmanager
+def incident_update(*, incident: Incident, by: Any) -> Iterator[IncidentChange]:
+    """Open a transaction, lock the incident (`incident_lock`) and yield the change to make.
+    The caller validates against `change.incident` (the locked, fresh row) and returns early
+    for a no-op: a body that records nothing writes nothing."""
+    with transaction.atomic():
+        yield IncidentChange(incident_lock(incident_id=incident.pk), by)
 
 
 def incident_acknowledge(*, incident: Incident, by: Any) -> Incident:
-    with transaction.atomic():
-        incident = _locked(incident)
+    with incident_update(incident=incident, by=by) as change:
+        incident = change.incident
         if incident.status != IncidentStatus.TRIGGERED:
             return incident  # idempotent: already acknowledged, resolved or closed
         incident.status = IncidentStatus.ACKNOWLEDGED
         incident.acknowledged_at = clock.now()
-        incident.save(update_fields=incident.touch_fields("status", "acknowledged_at"))
-        timeline_add(
-            incident=incident,
-            kind=TimelineKind.STATUS,
-            by=by,
-            text="Acknowledged",
+        change.record(
+            fields=("status", "acknowledged_at"), kind=TimelineKind.STATUS, text="Acknowledged",
             data={"status": "acknowledged"},
-        )
-        incident_changed(incident=incident)
+        )  # fmt: skip
     return incident
 
 
@@ -147,8 +187,8 @@ def incident_set_waiting(*, incident: Incident, by: Any, status: str, note: str 
     Leaving *triggered* this way also acknowledges it."""
     if status not in WAITING_STATUSES:
         raise InvalidInput("status must be waiting_client or waiting_vendor.", field="status")
-    with transaction.atomic():
-        incident = _locked(incident)
+    with incident_update(incident=incident, by=by) as change:
+        incident = change.incident
         if incident.status == status:
             return incident
         if incident.status not in OPEN_INCIDENT_STATUSES:
@@ -158,51 +198,45 @@ def incident_set_waiting(*, incident: Incident, by: Any, status: str, note: str 
         if incident.acknowledged_at is None:
             incident.acknowledged_at = clock.now()
             fields.append("acknowledged_at")
-        incident.save(update_fields=incident.touch_fields(*fields))
         label = IncidentStatus(status).label
-        timeline_add(
-            incident=incident, kind=TimelineKind.STATUS, by=by, data={"status": status},
+        change.record(
+            fields=fields, kind=TimelineKind.STATUS, data={"status": status},
             text=label + (f": {note.strip()}" if note.strip() else ""),
         )  # fmt: skip
-        incident_changed(incident=incident)
     return incident
 
 
 def incident_resume(*, incident: Incident, by: Any, note: str = "") -> Incident:
     """End the wait: back to acknowledged (idempotent when not waiting)."""
-    with transaction.atomic():
-        incident = _locked(incident)
+    with incident_update(incident=incident, by=by) as change:
+        incident = change.incident
         if incident.status not in WAITING_STATUSES:
             return incident
         incident.status = IncidentStatus.ACKNOWLEDGED
-        incident.save(update_fields=incident.touch_fields("status"))
-        timeline_add(
-            incident=incident, kind=TimelineKind.STATUS, by=by, data={"status": "acknowledged"},
+        change.record(
+            fields=("status",), kind=TimelineKind.STATUS, data={"status": "acknowledged"},
             text="Resumed" + (f": {note.strip()}" if note.strip() else ""),
         )  # fmt: skip
-        incident_changed(incident=incident)
     return incident
 
 
 def incident_resolve(*, incident: Incident, by: Any, note: str = "") -> Incident:
-    with transaction.atomic():
-        incident = _locked(incident)
+    with incident_update(incident=incident, by=by) as change:
+        incident = change.incident
         if incident.status not in OPEN_INCIDENT_STATUSES:
             return incident
         incident.status = IncidentStatus.RESOLVED
         incident.resolved_at = clock.now()
-        incident.save(update_fields=incident.touch_fields("status", "resolved_at"))
-        text = "Resolved" + (f": {note}" if note else "")
-        timeline_add(
-            incident=incident, kind=TimelineKind.STATUS, by=by, text=text, data={"status": "resolved"}
-        )
-        incident_changed(incident=incident)
+        change.record(
+            fields=("status", "resolved_at"), kind=TimelineKind.STATUS, data={"status": "resolved"},
+            text="Resolved" + (f": {note}" if note else ""),
+        )  # fmt: skip
     return incident
 
 
 def incident_reopen(*, incident: Incident, by: Any, reason: str = "") -> Incident:
-    with transaction.atomic():
-        incident = _locked(incident)
+    with incident_update(incident=incident, by=by) as change:
+        incident = change.incident
         if incident.status != IncidentStatus.RESOLVED:
             raise Conflict(
                 f"Only a resolved incident can be reopened ({incident.reference} is {incident.status})."
@@ -210,28 +244,23 @@ def incident_reopen(*, incident: Incident, by: Any, reason: str = "") -> Inciden
         incident.status = IncidentStatus.TRIGGERED
         incident.resolved_at = None
         incident.reopened_count = F("reopened_count") + 1
-        incident.save(update_fields=incident.touch_fields("status", "resolved_at", "reopened_count"))
-        incident.refresh_from_db(fields=["reopened_count"])
-        text = "Reopened" + (f": {reason}" if reason else "")
-        timeline_add(
-            incident=incident, kind=TimelineKind.STATUS, by=by, text=text, data={"status": "triggered"}
-        )
-        incident_changed(incident=incident)
+        change.record(
+            fields=("status", "resolved_at", "reopened_count"), kind=TimelineKind.STATUS,
+            data={"status": "triggered"}, text="Reopened" + (f": {reason}" if reason else ""),
+        )  # fmt: skip
     return incident
 
 
 def incident_close(*, incident: Incident, by: Any) -> Incident:
-    with transaction.atomic():
-        incident = _locked(incident)
+    with incident_update(incident=incident, by=by) as change:
+        incident = change.incident
         if incident.status != IncidentStatus.RESOLVED:
             raise Conflict(f"Resolve {incident.reference} before closing it.")
         incident.status = IncidentStatus.CLOSED
         incident.closed_at = clock.now()
-        incident.save(update_fields=incident.touch_fields("status", "closed_at"))
-        timeline_add(
-            incident=incident, kind=TimelineKind.STATUS, by=by, text="Closed", data={"status": "closed"}
+        change.record(
+            fields=("status", "closed_at"), kind=TimelineKind.STATUS, text="Closed", data={"status": "closed"}
         )
-        incident_changed(incident=incident)
     return incident
 
 
@@ -242,55 +271,40 @@ def incident_note(*, incident: Incident, by: Any, text: str, client_visible: boo
         raise InvalidInput("A note needs some text.", field="text")
     if len(text) > 20_000:
         raise InvalidInput("A note can be at most 20,000 characters.", field="text")
-    with transaction.atomic():
-        incident = _locked(incident)
-        entry = timeline_add(
-            incident=incident, kind=TimelineKind.NOTE, by=by, text=text.strip(), client_visible=client_visible
-        )
-        incident_changed(incident=incident)
-        return entry
+    with incident_update(incident=incident, by=by) as change:
+        return change.record(kind=TimelineKind.NOTE, text=text.strip(), client_visible=client_visible)
 
 
 def incident_set_priority(*, incident: Incident, by: Any, impact: str, urgency: str) -> Incident:
     priority = priority_for(impact=impact, urgency=urgency)  # InvalidInput names an unknown level
-    with transaction.atomic():
-        incident = _locked(incident)
+    with incident_update(incident=incident, by=by) as change:
+        incident = change.incident
         if (incident.impact, incident.urgency) == (impact, urgency):
             return incident
         before = incident.priority
         incident.impact, incident.urgency, incident.priority = impact, urgency, priority
         incident.priority_rank = priority_ranks().get(priority, PRIORITY_RANK_UNKNOWN)
-        incident.save(update_fields=incident.touch_fields("impact", "urgency", "priority", "priority_rank"))
-        timeline_add(
-            incident=incident, kind=TimelineKind.PRIORITY, by=by,
+        change.record(
+            fields=("impact", "urgency", "priority", "priority_rank"), kind=TimelineKind.PRIORITY,
             text=f"Priority {before} → {priority} ({impact} impact, {urgency} urgency)",
             data={"from": before, "to": priority, "impact": impact, "urgency": urgency},
         )  # fmt: skip
-        incident_changed(incident=incident)
     return incident
 
 
 def incident_assign(*, incident: Incident, by: Any, owner: User | None) -> Incident:
     """Make `owner` the incident's owner (None: nobody). The owner must see the client."""
-    if owner is not None and (
-        not owner.is_msp or not access.visible_clients(owner).filter(pk=incident.client_id).exists()
-    ):
+    if owner is not None and not access.may_work_on(owner, client_id=incident.client_id):
         raise InvalidInput(f"{owner} cannot work on {incident.client.name}'s incidents.", field="owner")
-    with transaction.atomic():
-        incident = _locked(incident)
+    with incident_update(incident=incident, by=by) as change:
+        incident = change.incident
         if incident.owner_id == (owner.pk if owner else None):
             return incident
         incident.owner = owner
-        incident.save(update_fields=incident.touch_fields("owner"))
-        text = f"Owner: {owner.full_name}" if owner else "Owner removed"
-        timeline_add(
-            incident=incident,
-            kind=TimelineKind.OWNER,
-            by=by,
-            text=text,
-            data={"owner": owner.pk if owner else None},
-        )
-        incident_changed(incident=incident)
+        change.record(
+            fields=("owner",), kind=TimelineKind.OWNER, data={"owner": owner.pk if owner else None},
+            text=f"Owner: {owner.full_name}" if owner else "Owner removed",
+        )  # fmt: skip
     return incident
 
 
@@ -301,21 +315,19 @@ def incident_hand_off(*, incident: Incident, by: Any, to: User, note: str) -> In
         raise InvalidInput("A hand-off needs a note: what is known and what is next.", field="note")
     if len(note) > 20_000:
         raise InvalidInput("A hand-off note can be at most 20,000 characters.", field="note")
-    if not to.is_msp or not access.visible_clients(to).filter(pk=incident.client_id).exists():
+    if not access.may_work_on(to, client_id=incident.client_id):
         raise InvalidInput(f"{to} cannot work on {incident.client.name}'s incidents.", field="owner")
-    with transaction.atomic():
-        incident = _locked(incident)
+    with incident_update(incident=incident, by=by) as change:
+        incident = change.incident
         if not incident.is_open:
             raise Conflict(f"{incident.reference} is {incident.status}: there is nothing to hand off.")
         before = incident.owner_id
         incident.owner = to
-        incident.save(update_fields=incident.touch_fields("owner"))
-        timeline_add(
-            incident=incident, kind=TimelineKind.OWNER, by=by,
+        change.record(
+            fields=("owner",), kind=TimelineKind.OWNER,
             text=f"Handed off to {to.full_name or to.email}: {note.strip()}",
             data={"owner": to.pk, "from": before, "handoff": True},
         )  # fmt: skip
-        incident_changed(incident=incident)
     return incident
 
 
@@ -325,19 +337,17 @@ def incident_set_category(*, incident: Incident, by: Any, category: str) -> Inci
         raise InvalidInput(
             f"Unknown category '{category}' (known: {', '.join(category_keys())}).", field="category"
         )
-    with transaction.atomic():
-        incident = _locked(incident)
+    with incident_update(incident=incident, by=by) as change:
+        incident = change.incident
         if incident.category == category:
             return incident
         before = incident.category
         incident.category = category
-        incident.save(update_fields=incident.touch_fields("category"))
-        timeline_add(
-            incident=incident, kind=TimelineKind.CATEGORY, by=by,
+        change.record(
+            fields=("category",), kind=TimelineKind.CATEGORY,
             text=f"Category: {category or 'none'}" + (f" (was {before})" if before else ""),
             data={"from": before, "to": category},
         )  # fmt: skip
-        incident_changed(incident=incident)
     return incident
 
 
@@ -349,13 +359,8 @@ def incident_comment(*, incident: Incident, by: User, text: str) -> TimelineEntr
         raise InvalidInput("A comment needs some text.", field="text")
     if len(text) > 5_000:
         raise InvalidInput("A comment can be at most 5,000 characters.", field="text")
-    with transaction.atomic():
-        incident = _locked(incident)
-        entry = timeline_add(
-            incident=incident, kind=TimelineKind.COMMENT, by=by, text=text.strip(), client_visible=True
-        )
-        incident_changed(incident=incident)
-        return entry
+    with incident_update(incident=incident, by=by) as change:
+        return change.record(kind=TimelineKind.COMMENT, text=text.strip(), client_visible=True)
 
 
 def incident_priority_ranks_refresh() -> int:

@@ -9,8 +9,9 @@ from typing import Any
 
 from django import forms
 
-from watchkeeper.accounts.models import MSP_ROLES, User
+from watchkeeper.accounts.models import User
 from watchkeeper.oncall.models import Restriction, ShiftUnit
+from watchkeeper.tenancy import access
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAILY = re.compile(r"^(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})$")
@@ -92,10 +93,7 @@ class LayerForm(forms.Form):
 
     def clean_members(self) -> list[User]:
         emails = [line.strip().lower() for line in self.cleaned_data["members"].splitlines() if line.strip()]
-        found = {
-            u.email.lower(): u
-            for u in User.objects.filter(email__in=emails, role__in=MSP_ROLES, is_active=True)
-        }
+        found = {u.email.lower(): u for u in access.staff_for_client(None).filter(email__in=emails)}
         missing = [e for e in emails if e not in found]
         if missing:
             raise forms.ValidationError(f"Not an active MSP technician: {', '.join(missing)}.")
@@ -124,7 +122,7 @@ class OverrideForm(forms.Form):
     def __init__(self, *args: Any, zone: zoneinfo.ZoneInfo, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.zone = zone
-        staff = User.objects.filter(role__in=MSP_ROLES, is_active=True).order_by("full_name")
+        staff = access.staff_for_client(None).order_by("full_name")
         self.fields["user"].queryset = staff  # type: ignore[attr-defined]
         self.fields["replaces"].queryset = staff  # type: ignore[attr-defined]
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from watchkeeper.accounts.models import MSP_ROLES, Team, User
+from watchkeeper.accounts.models import Team, User
 from watchkeeper.audit.services import audit_record, snapshot
 from watchkeeper.core import clock
 from watchkeeper.core.errors import InvalidInput
@@ -56,7 +56,7 @@ def _zone(name: str) -> str:
 
 
 def _msp_user(user: User, field: str) -> User:
-    if user.role not in MSP_ROLES or not user.is_active:
+    if not access.is_active_staff(user):
         raise InvalidInput(
             f"{user.email} is not an active MSP technician and cannot be on call.", field=field
         )

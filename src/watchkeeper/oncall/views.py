@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from watchkeeper.accounts.models import MSP_ROLES, User
+from watchkeeper.accounts.models import User
 from watchkeeper.core import clock
 from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.core.pagination import paginate
@@ -188,7 +188,7 @@ def layer_form(request: HttpRequest, schedule_id: int, layer_id: int | None = No
 
 
 def _staff() -> list[User]:
-    return list(User.objects.filter(role__in=MSP_ROLES, is_active=True).order_by("full_name"))
+    return list(access.staff_for_client(None).order_by("full_name"))
 
 
 @login_required

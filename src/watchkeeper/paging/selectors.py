@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from watchkeeper.accounts.models import MSP_ADMIN_ROLES, MSP_ROLES, Team, User
+from watchkeeper.accounts.models import Team, User
 from watchkeeper.accounts.selectors import team_list
 from watchkeeper.core.errors import NotFound
 from watchkeeper.incidents.models import Incident
@@ -118,7 +118,7 @@ def person_access(*, actor: access.ActorLike, user_id: int) -> User:
         return me
     # Reading anyone's: an MSP owner or admin whose token is not narrowed to one client
     # (changing them also needs the admin scope: see services.config).
-    if me.role in MSP_ADMIN_ROLES and access.sees_every_client(actor):
+    if access.is_msp_admin(me) and access.sees_every_client(actor):
         person = User.objects.filter(pk=user_id).first()
         if person is not None and person.is_msp:
             return person
@@ -159,9 +159,7 @@ def incident_panel(*, incident: Incident, can_respond: bool) -> IncidentPanel:
     if not can_respond:
         return IncidentPanel(escalation=escalation, levels=[], people=[])
     policy = policy_for_incident(incident=incident)
-    staff = User.objects.filter(role__in=MSP_ROLES, is_active=True).order_by("full_name")
-    works = staff.filter(role__in=MSP_ADMIN_ROLES) | staff.filter(all_clients=True)
-    people = list((works | staff.filter(assigned_clients=incident.client)).distinct()[:200])
+    people = list(access.staff_for_client(incident.client).order_by("full_name")[:200])
     return IncidentPanel(
         escalation=escalation, levels=list(policy.levels.all()) if policy else [], people=people
     )

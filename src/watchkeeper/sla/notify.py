@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 
-from watchkeeper.accounts.models import Role, User
+from watchkeeper.accounts.models import User
 from watchkeeper.incidents.models import Incident
 from watchkeeper.paging.services.notify import notification_send
 from watchkeeper.sla.models import SlaNotice
@@ -27,8 +27,7 @@ def duration(delta: dt.timedelta) -> str:
 
 
 def managers_of(incident: Incident) -> list[User]:
-    candidates = User.objects.filter(role=Role.MANAGER, is_active=True).prefetch_related("assigned_clients")
-    return [user for user in candidates if access.can(user, "client.view", client=incident.client)]
+    return list(access.managers_for(incident.client))
 
 
 def recipients(incident: Incident, level: str) -> list[User]:

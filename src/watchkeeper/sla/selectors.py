@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 
-from watchkeeper.accounts.models import MSP_ROLES
 from watchkeeper.core import clock
 from watchkeeper.core.errors import InvalidInput
 from watchkeeper.incidents.models import OPEN_INCIDENT_STATUSES, Incident, TimelineEntry, TimelineKind
@@ -94,7 +93,7 @@ def incident_events(incident: Incident) -> list[Event]:
         status = str((data or {}).get("status", "")) if kind == TimelineKind.STATUS else ""
         if kind in (TimelineKind.STATUS, TimelineKind.NOTE):
             events.append(
-                Event(at=at, status=status, client_visible=visible, by_technician=role in MSP_ROLES)
+                Event(at=at, status=status, client_visible=visible, by_technician=access.is_staff_role(role))
             )
     return events
 

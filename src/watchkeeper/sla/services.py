@@ -12,6 +12,7 @@ from watchkeeper.audit.services import audit_record
 from watchkeeper.core import clock
 from watchkeeper.core.errors import InvalidInput
 from watchkeeper.core.timers import timer_cancel_prefix, timer_set
+from watchkeeper.incidents.locks import incident_lock
 from watchkeeper.incidents.models import Incident, TimelineKind
 from watchkeeper.incidents.services import timeline_add
 from watchkeeper.sla import notify
@@ -30,13 +31,9 @@ def sla_incident_reconcile(
     `quiet` records everything but notifies nobody (loading demo history)."""
     now = now or clock.now()
     with transaction.atomic():
-        incident = (
-            Incident.objects.select_for_update(of=("self",))
-            .select_related("client", "owner")
-            .filter(pk=incident_id)
-            .first()
-        )
-        if incident is None:
+        try:
+            incident = incident_lock(incident_id=incident_id, related=("client", "owner"))
+        except Incident.DoesNotExist:
             timer_cancel_prefix(kind=CHECK, key_prefix=f"{incident_id}:")
             return []
         targets = targets_for(incident)

@@ -69,6 +69,14 @@ _GLOBAL: dict[str, frozenset[str]] = {
     "escalation.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
     "escalation.manage": MSP_ADMIN_ROLES | {Role.MANAGER},
     "paging.self": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    # The Django admin (accounts.admin): who enters it, who changes and deletes there. A
+    # model admin marked `manager_can_change` (teams, clients and what they own) asks
+    # "admin.change_by_managers" instead of "admin.change"; API tokens are admins' alone.
+    "admin.enter": MSP_ADMIN_ROLES | {Role.MANAGER},
+    "admin.change": MSP_ADMIN_ROLES,
+    "admin.change_by_managers": MSP_ADMIN_ROLES | {Role.MANAGER},
+    "admin.delete": MSP_ADMIN_ROLES,
+    "admin.tokens": MSP_ADMIN_ROLES,
 }
 
 # Actions on one client's objects, for the roles that can see that client.
@@ -160,6 +168,34 @@ def staff_for_client(client: Client | None) -> QuerySet[User]:
     works = models.Q(role__in=MSP_ADMIN_ROLES) | models.Q(all_clients=True)
     assigned = models.Q(pk__in=client.assigned_staff.values("pk"))
     return staff.filter(works | assigned)
+
+
+def may_work_on(user: User, *, client_id: int) -> bool:
+    """Whether `user` is MSP staff who may work on the client's incidents (be their owner, a
+    responder, the one they are handed to): `staff_for_client` asked about one person."""
+    return user.role in MSP_ROLES and visible_clients(user).filter(pk=client_id).exists()
+
+
+def managers_for(client: Client) -> QuerySet[User]:
+    """Active managers who may see `client` (assigned to it, or to every client): the people
+    SLA warnings and breaches escalate to."""
+    return staff_for_client(client).filter(role=Role.MANAGER)
+
+
+def is_staff_role(role: str | None) -> bool:
+    """Whether `role` is one of the MSP's own (owner, admin, manager, technician), as opposed
+    to a client's portal roles; None (no person: an integration, the system) is not."""
+    return role in MSP_ROLES
+
+
+def is_active_staff(user: User) -> bool:
+    """An active MSP user: someone who can be on call or be paged."""
+    return user.is_active and is_staff_role(user.role)
+
+
+def is_msp_admin(user: User) -> bool:
+    """An MSP owner or admin: sees every client and may manage the installation."""
+    return user.role in MSP_ADMIN_ROLES
 
 
 def scope(qs: QuerySet[M], actor: ActorLike, *, field: str = "client") -> QuerySet[M]:

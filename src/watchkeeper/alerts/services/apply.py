@@ -20,6 +20,7 @@ from watchkeeper.alerts.services.batch import ApplyCache
 from watchkeeper.core import clock
 from watchkeeper.core.rows import row_insert, row_update
 from watchkeeper.incidents import services as incidents
+from watchkeeper.incidents.locks import incident_lock_grouped
 from watchkeeper.incidents.models import OPEN_INCIDENT_STATUSES, Incident, TimelineKind
 from watchkeeper.policy.selectors import severity_defaults
 from watchkeeper.tenancy.models import Service
@@ -153,17 +154,7 @@ def _incident_for(alert: Alert, integration: Integration, now: dt.datetime) -> I
     """The open incident of the alert's group within the integration's window, or a new one."""
     if alert.group_key and integration.group_window_minutes:
         since = now - dt.timedelta(minutes=integration.group_window_minutes)
-        incident = (
-            Incident.objects.select_for_update()
-            .filter(
-                service=alert.service,
-                group_key=alert.group_key,
-                status__in=OPEN_INCIDENT_STATUSES,
-                opened_at__gte=since,
-            )
-            .order_by("-opened_at")
-            .first()
-        )
+        incident = incident_lock_grouped(service=alert.service, group_key=alert.group_key, since=since)
         if incident is not None:
             return incident
     impact, urgency = alert.impact, alert.urgency

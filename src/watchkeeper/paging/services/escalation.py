@@ -2,8 +2,9 @@
 manual actions (escalate to a level, reassign).
 
 Invariants:
-- Every function runs in a transaction holding the incident's row lock, then the escalation
-  row's lock (always in that order: no deadlock between reconcile and a step).
+- Every function runs in a transaction holding the incident's row lock (`incident_lock`), then
+  the escalation row's lock (always in that order, the one of incidents/locks.py: no deadlock
+  between reconcile, a step and an incident change).
 - A step timer (kind `paging.step`, key `<incident>:<run>:<loop>:<level>`) acts only if its
   (run, loop, level) is the escalation's current position and the state is active: a stale,
   repeated or cancelled step does nothing (fencing).
@@ -22,6 +23,7 @@ from watchkeeper.accounts.models import User
 from watchkeeper.core import clock
 from watchkeeper.core.errors import Conflict, InvalidInput
 from watchkeeper.core.timers import timer_cancel_prefix, timer_set
+from watchkeeper.incidents.locks import incident_lock
 from watchkeeper.incidents.models import Incident, IncidentStatus, TimelineKind
 from watchkeeper.incidents.services import incident_assign, timeline_add
 from watchkeeper.paging.models import EscalationLevel, EscalationPolicy, EscalationState, IncidentEscalation
@@ -43,7 +45,7 @@ def policy_for_incident(*, incident: Incident) -> EscalationPolicy | None:
 
 
 def _locked(incident_id: int) -> tuple[Incident, IncidentEscalation]:
-    incident = Incident.objects.select_for_update().select_related("client", "service").get(pk=incident_id)
+    incident = incident_lock(incident_id=incident_id)
     IncidentEscalation.objects.get_or_create(incident=incident)
     row = IncidentEscalation.objects.select_for_update().get(incident=incident)
     return incident, row

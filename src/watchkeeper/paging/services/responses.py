@@ -75,8 +75,9 @@ def response_token_use(*, secret: str) -> Incident:
     marked used in the same transaction as the action."""
     with transaction.atomic():
         token = response_token_get(secret=secret)
+        # The token row only: the incident is locked by the service that acts (incident_lock).
         token = (
-            ResponseToken.objects.select_for_update()
+            ResponseToken.objects.select_for_update(of=("self",))
             .select_related("incident__client", "user")
             .get(pk=token.pk)
         )

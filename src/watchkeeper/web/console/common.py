@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import zoneinfo
 
-from django.db.models import Q
 from django.http import HttpRequest
 
 from watchkeeper.accounts import selectors as accounts
-from watchkeeper.accounts.models import MSP_ADMIN_ROLES, MSP_ROLES, User
+from watchkeeper.accounts.models import User
 from watchkeeper.core.errors import InvalidInput, NotFound
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Client
@@ -37,11 +36,8 @@ def user_zone(user: User) -> zoneinfo.ZoneInfo:
 def owner_choices(user: User, client: Client | None) -> list[User]:
     """Colleagues to offer as owner: MSP staff who work on this client (any client: None). A
     convenience list only; incident_assign checks whoever is chosen."""
-    staff = accounts.user_list(actor=user).filter(role__in=MSP_ROLES, is_active=True)
-    if client is None:
-        return list(staff.order_by("full_name", "email")[:200])
-    works_here = Q(role__in=MSP_ADMIN_ROLES) | Q(all_clients=True) | Q(assigned_clients=client)
-    return list(staff.filter(works_here).distinct().order_by("full_name", "email"))
+    staff = accounts.user_list(actor=user).filter(pk__in=access.staff_for_client(client).values("pk"))
+    return list(staff.order_by("full_name", "email")[:200])
 
 
 def new_owner(user: User, value: str) -> User | None:
