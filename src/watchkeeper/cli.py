@@ -116,7 +116,7 @@ def cmd_engine(args: argparse.Namespace) -> int:
 def cmd_smtp(args: argparse.Namespace) -> int:
     from django.conf import settings
 
-    from watchkeeper.alerts.smtp import REPLY_HANDLERS, smtp_serve
+    from watchkeeper.alerts.sources.email.smtp import REPLY_HANDLERS, smtp_serve
     from watchkeeper.paging.services.replies import page_reply_receive
 
     REPLY_HANDLERS["page-"] = page_reply_receive  # "ack"/"resolve" replies to pages

@@ -12,8 +12,8 @@ from aiosmtpd.smtp import Envelope
 from django.test import Client as HttpClient
 
 from tests.smoke.harness import Scenario
-from watchkeeper.alerts import smtp as smtp_role
-from watchkeeper.alerts.smtp import REPLY_HANDLERS, IntakeHandler
+from watchkeeper.alerts.sources.email import smtp as smtp_role
+from watchkeeper.alerts.sources.email.smtp import REPLY_HANDLERS, IntakeHandler
 from watchkeeper.incidents.models import IncidentStatus
 from watchkeeper.paging.services.escalation import incident_escalate, incident_reassign
 from watchkeeper.paging.services.replies import page_reply_receive

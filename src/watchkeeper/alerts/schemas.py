@@ -11,6 +11,7 @@ from pydantic import field_validator
 
 from watchkeeper.alerts import selectors
 from watchkeeper.alerts.models import Integration
+from watchkeeper.alerts.sources.registry import KINDS
 from watchkeeper.tenancy.schemas import IntegrationRef, ServiceRef
 
 CONFIG_LIMIT = 32 * 1024  # characters of JSON: templates and rules, not payloads
@@ -81,7 +82,7 @@ def config_check(value: dict[str, Any] | None) -> dict[str, Any] | None:
 
 class IntegrationCreateIn(Schema):
     client: str = Field(description="Slug of the client the integration feeds")
-    type: str = Field(description="pagerduty, alertmanager, opsgenie, webhook, email or heartbeat")
+    type: str = Field(description=f"{', '.join(KINDS[:-1])} or {KINDS[-1]}")
     name: str = Field(min_length=1, max_length=150)
     service_id: int | None = Field(None, description="Default service; empty: the client's first service")
     config: dict[str, Any] | None = None

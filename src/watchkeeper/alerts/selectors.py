@@ -18,9 +18,9 @@ from watchkeeper.alerts.models import (
     InboxEvent,
     InboxStatus,
     Integration,
-    IntegrationType,
     MaintenanceWindow,
 )
+from watchkeeper.alerts.sources.registry import KINDS
 from watchkeeper.core import clock
 from watchkeeper.core.errors import InvalidInput
 from watchkeeper.tenancy import access
@@ -39,9 +39,9 @@ def integration_list(
     if client is not None:
         qs = qs.filter(client=client)
     if type:
-        if type not in IntegrationType.values:
+        if type not in KINDS:
             raise InvalidInput(
-                f"Unknown integration type '{type}'. Choose one of: {', '.join(IntegrationType.values)}.",
+                f"Unknown integration type '{type}'. Choose one of: {', '.join(KINDS)}.",
                 field="type",
             )
         qs = qs.filter(type=type)

@@ -1,20 +1,20 @@
-"""Ingest endpoints at the paths other tools expect (see DESIGN.md section 7)."""
+"""Ingest endpoints at the paths other tools expect (see DESIGN.md section 7): each source's
+own `urls.py`, as the registry lists them."""
 
-from django.urls import path
+from importlib import import_module
 
-from watchkeeper.alerts.views import alertmanager, heartbeat, opsgenie, pagerduty, webhook
+from django.urls import include, path
+
+from watchkeeper.alerts.sources.registry import SOURCES
+from watchkeeper.alerts.views.common import RawHandler
 
 app_name = "ingest"
 
-urlpatterns = [
-    path("v2/enqueue", pagerduty.enqueue, name="pagerduty"),
-    path("v2/change/enqueue", pagerduty.change_enqueue, name="pagerduty_change"),
-    path("v2/alerts", opsgenie.create, name="opsgenie"),
-    path("v2/alerts/requests/<str:request_id>", opsgenie.request_status, name="opsgenie_request"),
-    # <path:…> so that an alias holding "/" (sent as %2F) still reaches its alert.
-    path("v2/alerts/<path:identifier>/acknowledge", opsgenie.acknowledge, name="opsgenie_acknowledge"),
-    path("v2/alerts/<path:identifier>/close", opsgenie.close, name="opsgenie_close"),
-    path("integrations/alertmanager/<str:key>", alertmanager.receive, name="alertmanager"),
-    path("integrations/webhook/<str:key>", webhook.receive, name="webhook"),
-    path("integrations/heartbeat/<str:key>", heartbeat.checkin, name="heartbeat"),
-]
+_modules = [import_module(source.urls) for source in SOURCES if source.urls]
+
+urlpatterns = [path("", include(module)) for module in _modules]
+
+# The fast path's routes below Django's request and response (see views/common.py), by path.
+raw_routes: dict[str, RawHandler] = {
+    route: handler for module in _modules for route, handler in getattr(module, "raw_routes", {}).items()
+}

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from watchkeeper.alerts.formats.email import subject_normalise
+from watchkeeper.alerts.sources.email.parse import subject_normalise
 from watchkeeper.demo.data import MSP_DOMAIN
 
 

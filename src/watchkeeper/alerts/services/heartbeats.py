@@ -13,12 +13,12 @@ from django.db import transaction
 from django.db.models import Q
 
 from watchkeeper.alerts.events import AlertEvent
-from watchkeeper.alerts.formats.alertmanager import severity_from_word
-from watchkeeper.alerts.formats.heartbeat import DEDUP_KEY
 from watchkeeper.alerts.models import Alert, Integration, IntegrationType
 from watchkeeper.alerts.models.alerts import OPEN_STATUSES
 from watchkeeper.alerts.services.apply import event_apply
 from watchkeeper.alerts.services.intake import inbox_accept
+from watchkeeper.alerts.sources.alertmanager.parse import severity_from_word
+from watchkeeper.alerts.sources.heartbeat.parse import DEDUP_KEY
 from watchkeeper.core import clock
 
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from watchkeeper.alerts.formats.email import email_config_validate
-from watchkeeper.alerts.formats.webhook import webhook_config_validate
-from watchkeeper.alerts.models import Integration, IntegrationType
+from watchkeeper.alerts.models import Integration
 from watchkeeper.alerts.models.integrations import new_key
+from watchkeeper.alerts.sources.registry import KINDS, config_problems
 from watchkeeper.audit.services import audit_record, snapshot
 from watchkeeper.core import clock
 from watchkeeper.core.errors import InvalidInput
@@ -33,10 +31,8 @@ def integration_create(
 ) -> Integration:
     if not isinstance(actor, str):
         access.require(actor, "services.manage", client=client)
-    if type not in IntegrationType.values:
-        raise InvalidInput(
-            f"Unknown integration type '{type}'. Choose one of: {', '.join(IntegrationType.values)}."
-        )
+    if type not in KINDS:
+        raise InvalidInput(f"Unknown integration type '{type}'. Choose one of: {', '.join(KINDS)}.")
     if not name.strip():
         raise InvalidInput("An integration needs a name.", field="name")
     _config_check(type, config or {})
@@ -105,19 +101,12 @@ def integration_set_enabled(
     return integration
 
 
-# What each type's `config` may say; the checks are the formats' own, so what is saved is what
-# ingest can use (a broken template would otherwise fail every event at processing time).
-_CONFIG_CHECKS: dict[str, Callable[[Any], list[str]]] = {
-    IntegrationType.WEBHOOK: webhook_config_validate,
-    IntegrationType.EMAIL: email_config_validate,
-}
-
-
 def _config_check(type: str, config: Any) -> None:
+    # The checks are each source's own, so what is saved is what ingest can use (a broken
+    # template would otherwise fail every event at processing time).
     if not isinstance(config, dict):
         raise InvalidInput("config must be a JSON object.", field="config")
-    check = _CONFIG_CHECKS.get(type)
-    problems = check(config) if check is not None else []
+    problems = config_problems(kind=type, config=config)
     if problems:
         raise InvalidInput("The configuration has problems: " + "; ".join(problems), field="config")
 

@@ -25,10 +25,10 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from watchkeeper.alerts.events import AlertEvent, EventError
-from watchkeeper.alerts.formats.registry import PARSERS
 from watchkeeper.alerts.models import InboxEvent, InboxStatus, Integration
 from watchkeeper.alerts.services.apply import event_apply, flapping_settings
 from watchkeeper.alerts.services.batch import ApplyCache
+from watchkeeper.alerts.sources.registry import PARSERS
 from watchkeeper.core import clock
 from watchkeeper.core.writelock import writer_turn, writers_waiting
 from watchkeeper.policy.selectors import policy_lookups_cached

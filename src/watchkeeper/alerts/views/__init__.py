@@ -1,1 +1,2 @@
-"""HTTP adapters of alert intake: ingest endpoints (wire formats) and console pages."""
+"""HTTP adapters of alert intake: console pages, and what every ingest endpoint shares (common.py);
+the endpoints themselves live with their source in sources/<kind>/."""

@@ -142,14 +142,10 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+# Serves POST to one path on the fast path as `handler(content_length, read)`, below Django's
+# request and response objects (measured: they cost more than the rest of the request). A
+# source's urls.py lists its own in `raw_routes`; the ingest URL configuration gathers them.
 RawHandler = Callable[[str | None, BodyReader], Answer]
-_raw_routes: dict[str, RawHandler] = {}
-
-
-def raw_route(path: str, handler: RawHandler) -> None:
-    """Serve POST `path` on the fast path with `handler(content_length, read)`, below Django's
-    request and response objects (measured: they cost more than the rest of the request)."""
-    _raw_routes[path] = handler
 
 
 def ingest_fast_path(app: WSGIHandler) -> WSGIApp:
@@ -161,12 +157,12 @@ def ingest_fast_path(app: WSGIHandler) -> WSGIApp:
     it does nothing but take time. The fast path keeps what does matter: the same URL patterns
     and views, the host check and the HTTPS redirect (a request that needs either goes through
     the full stack), the connection upkeep of Django's request signals, and its exception
-    handling. The busiest endpoints (`raw_route`) skip Django's request and response too."""
+    handling. The busiest endpoints (`raw_routes`) skip Django's request and response too."""
     resolver = get_resolver(INGEST_URLCONF)
-    import_module(INGEST_URLCONF)  # its views register their raw routes
+    raw_routes: dict[str, RawHandler] = import_module(INGEST_URLCONF).raw_routes
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        raw = _raw_routes.get(environ.get("PATH_INFO", ""))
+        raw = raw_routes.get(environ.get("PATH_INFO", ""))
         if raw is not None and environ.get("REQUEST_METHOD") == "POST" and _plain(environ):
             return _raw_respond(raw, environ, start_response)
         request = WSGIRequest(environ)

@@ -21,11 +21,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from watchkeeper.accounts.models import User
 from watchkeeper.alerts import selectors
-from watchkeeper.alerts.formats.webhook import webhook_preview
 from watchkeeper.alerts.models import Alert, Integration, IntegrationType, Severity
 from watchkeeper.alerts.models.alerts import OPEN_STATUSES
 from watchkeeper.alerts.services import integrations as services
-from watchkeeper.alerts.views.setup import KEY_PLACEHOLDER, SAMPLE_WEBHOOK, duration, integration_setup
+from watchkeeper.alerts.sources.registry import CHOICES, integration_setup
+from watchkeeper.alerts.sources.setup import KEY_PLACEHOLDER, duration
+from watchkeeper.alerts.sources.webhook.parse import webhook_preview
+from watchkeeper.alerts.sources.webhook.setup import SAMPLE_WEBHOOK
 from watchkeeper.core import clock
 from watchkeeper.core.errors import Forbidden, InvalidInput
 from watchkeeper.core.pagination import paginate
@@ -82,7 +84,7 @@ def integration_list_page(request: HttpRequest) -> HttpResponse:
         "page": paginate(integrations, page=request.GET.get("page"), size=50),
         "client": client,
         "type": kind,
-        "types": IntegrationType.choices,
+        "types": CHOICES,
         "clients": access.visible_clients(user).order_by("name"),
         "can_create": _manageable_clients(user).exists(),
     }
@@ -91,7 +93,7 @@ def integration_list_page(request: HttpRequest) -> HttpResponse:
 
 class IntegrationForm(forms.Form):
     client = forms.ModelChoiceField(queryset=Client.objects.none(), to_field_name="slug")
-    type = forms.ChoiceField(choices=IntegrationType.choices)
+    type = forms.ChoiceField(choices=CHOICES)
     name = forms.CharField(max_length=150, help_text="What sends the events, e.g. “NinjaOne RMM”.")
     service = forms.ModelChoiceField(
         queryset=Service.objects.none(),

@@ -9,8 +9,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from watchkeeper.alerts.events import EventError
-from watchkeeper.alerts.formats import webhook
 from watchkeeper.alerts.services.intake import inbox_accept, integration_for_key
+from watchkeeper.alerts.sources.webhook import parse as webhook
 from watchkeeper.alerts.views.common import (
     UNSTORABLE_ERRORS,
     UNSTORABLE_TEXT,

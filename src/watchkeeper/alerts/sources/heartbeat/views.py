@@ -11,9 +11,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from watchkeeper.alerts.formats import heartbeat
 from watchkeeper.alerts.services.heartbeats import heartbeat_checkin
 from watchkeeper.alerts.services.intake import integration_for_key
+from watchkeeper.alerts.sources.heartbeat import parse as heartbeat
 from watchkeeper.alerts.views.common import IngestError, check_rate, read_body
 
 

@@ -1,7 +1,7 @@
 """PagerDuty Events API v2, wire-compatible: a PagerDuty client only changes its base URL.
 
 `pagerduty_answer` does the work on the body alone, so that both adapters share it: the Django
-views (tests, the full stack) and the raw WSGI route of the fast path (`common.raw_route`),
+views (tests, the full stack) and the raw WSGI route of the fast path (`raw_routes` in urls.py),
 which answers the busiest endpoint without building a Django request or response."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from watchkeeper.alerts.events import EventError
-from watchkeeper.alerts.formats import pagerduty
 from watchkeeper.alerts.services.intake import inbox_accept, integration_for_key
+from watchkeeper.alerts.sources.pagerduty import parse as pagerduty
 from watchkeeper.alerts.views.common import (
     Answer,
     BodyReader,
@@ -23,7 +23,6 @@ from watchkeeper.alerts.views.common import (
     body_check,
     check_rate,
     json_parse,
-    raw_route,
     stored_text,
 )
 
@@ -85,7 +84,3 @@ def enqueue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def change_enqueue(request: HttpRequest) -> HttpResponse:
     return _view(request, "pagerduty_change")
-
-
-raw_route("/v2/enqueue", lambda length, read: pagerduty_answer(length, read, kind="pagerduty"))
-raw_route("/v2/change/enqueue", lambda length, read: pagerduty_answer(length, read, kind="pagerduty_change"))

@@ -23,10 +23,10 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connections, transaction
 
-from watchkeeper.alerts.formats.email import email_payload
 from watchkeeper.alerts.models import InboxEvent, Integration, IntegrationType
 from watchkeeper.alerts.ratelimit import default_rate, limiter
 from watchkeeper.alerts.services.intake import inbox_add, integration_for_key
+from watchkeeper.alerts.sources.email.parse import email_payload
 from watchkeeper.core.errors import WatchkeeperError
 
 log = logging.getLogger("watchkeeper.smtp")

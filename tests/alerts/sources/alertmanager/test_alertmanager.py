@@ -10,10 +10,10 @@ from django.test import Client as HttpClient
 
 from tests.alerts.factories import IntegrationFactory
 from tests.tenancy.factories import ServiceFactory
-from watchkeeper.alerts.formats.alertmanager import labels_hash, parse_group, severity_from_word
 from watchkeeper.alerts.models import Alert, InboxEvent, Integration
 from watchkeeper.alerts.ratelimit import limiter
 from watchkeeper.alerts.services.processing import inbox_process
+from watchkeeper.alerts.sources.alertmanager.parse import labels_hash, parse_group, severity_from_word
 from watchkeeper.incidents.models import Incident
 
 pytestmark = pytest.mark.django_db

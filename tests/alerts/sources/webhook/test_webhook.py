@@ -9,10 +9,10 @@ from django.test import Client as HttpClient
 
 from tests.alerts.factories import IntegrationFactory
 from tests.tenancy.factories import ServiceFactory
-from watchkeeper.alerts.formats.webhook import webhook_config_validate, webhook_preview
 from watchkeeper.alerts.models import Alert, InboxEvent, Integration
 from watchkeeper.alerts.ratelimit import limiter
 from watchkeeper.alerts.services.processing import inbox_process
+from watchkeeper.alerts.sources.webhook.parse import webhook_config_validate, webhook_preview
 from watchkeeper.incidents.models import Incident
 
 pytestmark = pytest.mark.django_db

@@ -23,7 +23,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from watchkeeper.alerts.events import SEVERITIES, AlertEvent, EventError
-from watchkeeper.alerts.formats.alertmanager import severity_from_word
+from watchkeeper.alerts.sources.alertmanager.parse import severity_from_word
 
 TEMPLATE_NAMES = ("title", "dedup_key", "severity", "resolve", "service", "source", "details")
 OUTPUT_LIMIT = 64 * 1024  # characters one template may render

@@ -14,16 +14,16 @@ import pytest
 from django.db import DatabaseError
 
 from tests.alerts.factories import IntegrationFactory
-from watchkeeper.alerts import smtp
-from watchkeeper.alerts.formats.email import (
+from watchkeeper.alerts.models import Alert, InboxEvent, Integration
+from watchkeeper.alerts.ratelimit import limiter
+from watchkeeper.alerts.services.processing import inbox_process
+from watchkeeper.alerts.sources.email import smtp
+from watchkeeper.alerts.sources.email.parse import (
     email_config_validate,
     email_payload,
     parse_email,
     subject_normalise,
 )
-from watchkeeper.alerts.models import Alert, InboxEvent, Integration
-from watchkeeper.alerts.ratelimit import limiter
-from watchkeeper.alerts.services.processing import inbox_process
 from watchkeeper.cli import main
 from watchkeeper.incidents.models import Incident
 

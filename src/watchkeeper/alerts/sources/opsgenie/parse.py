@@ -11,9 +11,9 @@ import uuid
 from typing import Any
 
 from watchkeeper.alerts.events import Action, AlertEvent, EventError
-from watchkeeper.alerts.formats.alertmanager import MAX_ERRORS
 from watchkeeper.alerts.models import Alert
 from watchkeeper.alerts.models.alerts import OPEN_STATUSES
+from watchkeeper.alerts.sources.alertmanager.parse import MAX_ERRORS
 
 PRIORITIES = {"P1": "critical", "P2": "error", "P3": "warning", "P4": "info", "P5": "info"}
 IDENTIFIER_TYPES = ("id", "alias")

@@ -16,10 +16,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from watchkeeper.alerts.events import EventError
-from watchkeeper.alerts.formats import opsgenie
 from watchkeeper.alerts.models import Integration
 from watchkeeper.alerts.selectors import inbox_request_status
 from watchkeeper.alerts.services.intake import inbox_accept, integration_for_key
+from watchkeeper.alerts.sources.opsgenie import parse as opsgenie
 from watchkeeper.alerts.views.common import (
     UNSTORABLE_ERRORS,
     UNSTORABLE_TEXT,
