@@ -54,6 +54,10 @@ def outbox_claim(*, outbox: Outbox, now: dt.datetime, limit: int | None = None) 
     """Lease up to `limit` (default: the outbox's batch) due rows: pending, or sending under an
     expired lease. Counts the attempt."""
     rows = outbox.model._default_manager
+    # A read first: on SQLite the claim's transaction takes the one write lock, which a busy
+    # engine would otherwise take once per outbox per cycle to learn that nothing is due.
+    if not rows.filter(_due(now)).exists():
+        return []
     with transaction.atomic():
         query = rows.filter(_due(now)).order_by("due_at", "id")
         if transaction.get_connection().vendor == "postgresql":
