@@ -12,8 +12,9 @@ from watchkeeper.accounts.models import LoginFailure
 from watchkeeper.accounts.services import login_failure_record
 from watchkeeper.core import clock
 from watchkeeper.engine import loop
-from watchkeeper.engine.jobs import JOBS, Job
+from watchkeeper.engine.jobs import Job
 from watchkeeper.engine.models import EngineProcess, PeriodicJob
+from watchkeeper.engine.registry import JOBS
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,11 @@ from tests.oncall.factories import make_schedule
 from watchkeeper.core import clock
 from watchkeeper.core.models import Timer, TimerState
 from watchkeeper.engine.outbox import outbox_run_due
+from watchkeeper.engine.registry import PAGING_MESSAGES, TIMERS
 from watchkeeper.engine.timers import timers_run_due
 from watchkeeper.oncall.models import Notice
-from watchkeeper.oncall.services import HANDOFF_TIMER, override_create
+from watchkeeper.oncall.services import override_create
+from watchkeeper.oncall.timers import HANDOFF
 
 UTC = dt.UTC
 FIRST_SHIFTS = [
@@ -35,7 +37,7 @@ def _run(capture: Any) -> list[tuple[str, str]]:
     (recipient, subject). Notices travel hand-off timer → notice timer → paging's outbox."""
     mail.outbox.clear()
     with capture(execute=True):
-        while timers_run_due() + outbox_run_due():
+        while timers_run_due(handlers=TIMERS) + outbox_run_due(outbox=PAGING_MESSAGES):
             pass
     return sorted((m.to[0], m.subject) for m in mail.outbox)
 
@@ -48,7 +50,7 @@ def test_on_and_off_call_notices_follow_the_handoffs(
     schedule = make_schedule([ann, bob], unit="days")  # hand-offs at 09:00 UTC daily
     # Both are told their first shifts; nobody is on call yet; the timer is re-armed for 09:00.
     assert _run(django_capture_on_commit_callbacks) == FIRST_SHIFTS
-    timer = Timer.objects.get(kind=HANDOFF_TIMER, key=str(schedule.pk))
+    timer = Timer.objects.get(kind=HANDOFF, key=str(schedule.pk))
     assert timer.due_at == dt.datetime(2026, 1, 5, 9, tzinfo=UTC) and timer.state == TimerState.PENDING
 
     clock.freeze(dt.datetime(2026, 1, 5, 9, 0, 2, tzinfo=UTC))

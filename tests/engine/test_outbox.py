@@ -12,6 +12,7 @@ from watchkeeper.core import clock
 from watchkeeper.engine import outbox as engine_outbox
 from watchkeeper.engine.metrics import engine_metrics, outbox_lag_seconds
 from watchkeeper.engine.outbox import outbox_claim, outbox_reap, outbox_run_due
+from watchkeeper.engine.registry import PAGING_MESSAGES
 from watchkeeper.paging.models import MessageState, OutboxMessage
 from watchkeeper.paging.services.notify import notification_send
 
@@ -42,27 +43,27 @@ def test_notification_send_refuses_an_unknown_urgency(user: Any) -> None:
 
 def test_a_claimed_message_is_not_claimed_again_until_its_lease_expires(user: Any) -> None:
     notification_send(user=user, subject="Hello", text="World", dedup_key="k1")
-    assert len(outbox_claim(now=clock.now())) == 1
-    assert outbox_claim(now=clock.now()) == []
+    assert len(outbox_claim(outbox=PAGING_MESSAGES, now=clock.now())) == 1
+    assert outbox_claim(outbox=PAGING_MESSAGES, now=clock.now()) == []
     # The engine died mid-send: after the lease the message is claimed (and sent) again.
     later = clock.now() + dt.timedelta(seconds=61)
-    again = outbox_claim(now=later)
+    again = outbox_claim(outbox=PAGING_MESSAGES, now=later)
     assert len(again) == 1
     assert again[0].attempts == 2
 
 
 def test_the_reaper_returns_expired_leases(user: Any) -> None:
     notification_send(user=user, subject="Hello", text="World", dedup_key="k1")
-    outbox_claim(now=clock.now())
-    assert outbox_reap(now=clock.now()) == 0
-    assert outbox_reap(now=clock.now() + dt.timedelta(minutes=2)) == 1
+    outbox_claim(outbox=PAGING_MESSAGES, now=clock.now())
+    assert outbox_reap(outbox=PAGING_MESSAGES, now=clock.now()) == 0
+    assert outbox_reap(outbox=PAGING_MESSAGES, now=clock.now() + dt.timedelta(minutes=2)) == 1
     assert OutboxMessage.objects.get().state == MessageState.PENDING
 
 
 def test_a_result_for_a_lease_taken_over_is_not_recorded(user: Any, monkeypatch: Any) -> None:
     notification_send(user=user, subject="Hello", text="World", dedup_key="k1")
     monkeypatch.setattr(engine_outbox, "WORKER_ID", "engine-a")
-    (message,) = outbox_claim(now=clock.now())
+    (message,) = outbox_claim(outbox=PAGING_MESSAGES, now=clock.now())
     # Another engine took the expired lease meanwhile: engine A's late answer must not count.
     OutboxMessage.objects.filter(pk=message.pk).update(lease_owner="engine-b")
     from watchkeeper.paging.services.outbox import message_deliver
@@ -80,7 +81,7 @@ def test_delivery_records_the_answer_and_metrics_follow(user: Any) -> None:
     families = {family.name: family for family in engine_metrics()}
     due = families["watchkeeper_outbox_due"].samples[0].value
     assert due == 1
-    assert outbox_run_due() == 1
+    assert outbox_run_due(outbox=PAGING_MESSAGES) == 1
     message = OutboxMessage.objects.get()
     assert message.state == MessageState.SENT
     assert "locmem" in message.provider_response

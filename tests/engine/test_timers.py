@@ -10,7 +10,8 @@ from watchkeeper.core import clock
 from watchkeeper.core.models import Timer, TimerState
 from watchkeeper.core.timers import timer_cancel, timer_set
 from watchkeeper.engine import timers as engine_timers
-from watchkeeper.engine.timers import HANDLERS, timers_claim, timers_run_due
+from watchkeeper.engine.timers import Handler, timers_claim
+from watchkeeper.engine.timers import timers_run_due as _run_due
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,15 @@ def recorder():
 
     HANDLERS["test.kind"] = handler
     yield calls
-    HANDLERS.pop("test.kind", None)
+    HANDLERS.clear()
+
+
+# The handlers these tests run with (the engine runs with the registry's table).
+HANDLERS: dict[str, Handler] = {}
+
+
+def timers_run_due() -> int:
+    return _run_due(handlers=HANDLERS)
 
 
 def test_a_timer_runs_when_due_and_not_before(frozen, recorder):
@@ -68,7 +77,7 @@ def test_a_change_while_running_is_not_lost(frozen, recorder):
     timer_set(kind="test.kind", key="a", due_at=T0)
     (claimed,) = timers_claim(now=T0)
     timer_set(kind="test.kind", key="a", due_at=T0)
-    engine_timers.timer_run(claimed, now=T0)
+    engine_timers.timer_run(claimed, now=T0, handler=HANDLERS["test.kind"])
     assert Timer.objects.get(key="a").state == TimerState.PENDING
     assert timers_run_due() == 1
     assert len(recorder) == 2

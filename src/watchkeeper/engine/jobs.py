@@ -1,9 +1,9 @@
-"""The periodic jobs the engine runs, each an adapter of one service call."""
+"""The periodic jobs' adapters, each one service call; the registry lists the jobs."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.sessions.models import Session
@@ -11,9 +11,9 @@ from django.contrib.sessions.models import Session
 from watchkeeper.accounts.services import login_failures_prune
 from watchkeeper.alerts.services.heartbeats import heartbeat_check_overdue
 from watchkeeper.core import clock
-from watchkeeper.engine.outbox import outbox_reap
+from watchkeeper.engine.outbox import Outbox, outbox_reap
 from watchkeeper.incidents.services import incident_priority_ranks_refresh
-from watchkeeper.sla.delivery import sla_reports_send
+from watchkeeper.sla.delivery import sla_reports_queue
 
 
 @dataclass(frozen=True)
@@ -23,36 +23,27 @@ class Job:
     run: Callable[[], str]
 
 
-def _prune_login_failures() -> str:
+def prune_login_failures() -> str:
     return f"{login_failures_prune()} login failures forgotten"
 
 
-def _heartbeats() -> str:
+def heartbeats() -> str:
     return f"{heartbeat_check_overdue()} missed heartbeats alerted"
 
 
-def _prune_sessions() -> str:
+def prune_sessions() -> str:
     deleted, _ = Session.objects.filter(expire_date__lt=clock.now()).delete()
     return f"{deleted} expired sessions removed"
 
 
-def _priority_ranks() -> str:
+def priority_ranks() -> str:
     return f"{incident_priority_ranks_refresh()} incidents re-ranked to the policy's priority order"
 
 
-def _sla_reports() -> str:
-    return f"{sla_reports_send()} monthly SLA reports e-mailed"
+def sla_reports() -> str:
+    return f"{sla_reports_queue()} monthly SLA reports queued for e-mail"
 
 
-def _reap_outbox() -> str:
-    return f"{outbox_reap(now=clock.now())} expired outbox leases returned"
-
-
-JOBS: tuple[Job, ...] = (
-    Job("accounts.prune_login_failures", dt.timedelta(minutes=15), _prune_login_failures),
-    Job("accounts.prune_sessions", dt.timedelta(hours=6), _prune_sessions),
-    Job("alerts.heartbeats", dt.timedelta(minutes=1), _heartbeats),
-    Job("incidents.priority_ranks", dt.timedelta(minutes=1), _priority_ranks),
-    Job("sla.monthly_reports", dt.timedelta(hours=1), _sla_reports),
-    Job("paging.outbox_reap", dt.timedelta(minutes=1), _reap_outbox),
-)
+def outboxes_reap(outboxes: Sequence[Outbox]) -> str:
+    now = clock.now()
+    return f"{sum(outbox_reap(outbox=outbox, now=now) for outbox in outboxes)} expired outbox leases returned"

@@ -23,12 +23,11 @@ from django.urls import get_resolver
 from watchkeeper.alerts.services.processing import inbox_process
 from watchkeeper.core import clock
 from watchkeeper.core.writelock import checkpoints_offload
-from watchkeeper.engine import paging as _paging_handlers  # noqa: F401 (registers timer handlers)
-from watchkeeper.engine import sla as _sla_handlers  # noqa: F401 — registers the SLA timer handlers
 from watchkeeper.engine import wakeup
-from watchkeeper.engine.jobs import JOBS, Job
+from watchkeeper.engine.jobs import Job
 from watchkeeper.engine.models import EngineProcess, PeriodicJob
 from watchkeeper.engine.outbox import outbox_run_due
+from watchkeeper.engine.registry import JOBS, OUTBOXES, TIMERS
 from watchkeeper.engine.timers import timers_run_due
 
 log = logging.getLogger("watchkeeper.engine")
@@ -99,8 +98,8 @@ def run_cycle(process: EngineProcess | None = None) -> int:
 
 _PHASES: tuple[tuple[str, Callable[[], int]], ...] = (
     ("inbox", inbox_process),
-    ("timers", timers_run_due),
-    ("outbox", outbox_run_due),
+    ("timers", lambda: timers_run_due(handlers=TIMERS)),
+    ("outbox", lambda: sum(outbox_run_due(outbox=outbox) for outbox in OUTBOXES)),
     ("jobs", lambda: sum(run_job(job) for job in _due_jobs())),
 )
 

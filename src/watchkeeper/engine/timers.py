@@ -1,9 +1,9 @@
 """Running due timers: claim a batch under a lease, run each kind's handler, complete it fenced.
 
-Handlers are registered per kind with `@timer_handler("kind")` in the engine module of their
-domain (e.g. `engine/paging.py`). A handler gets the claimed Timer and `now`; it re-reads its
-subject under a row lock and acts on what should have happened up to now, so a late, repeated
-or stale firing is harmless. It runs inside a transaction; raising rolls back its effects and
+The registry (`engine/registry.py`) maps each kind to its handler, an adapter in the engine
+module of its domain (e.g. `engine/paging.py`). A handler gets the claimed Timer and `now`; it
+re-reads its subject under a row lock and acts on what should have happened up to now, so a
+late, repeated or stale firing is harmless. It runs inside a transaction; raising rolls back its effects and
 the timer is retried with backoff, then parked as failed after MAX_ATTEMPTS.
 """
 
@@ -14,7 +14,7 @@ import logging
 import os
 import socket
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.db import transaction
 from django.db.models import Q
@@ -26,19 +26,10 @@ from watchkeeper.core.writelock import writer_turn
 log = logging.getLogger("watchkeeper.engine")
 
 Handler = Callable[[Timer, dt.datetime], None]
-HANDLERS: dict[str, Handler] = {}
 
 LEASE = dt.timedelta(seconds=60)
 MAX_ATTEMPTS = 8
 WORKER_ID = f"{socket.gethostname()[:60]}:{os.getpid()}"
-
-
-def timer_handler(kind: str) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        HANDLERS[kind] = handler
-        return handler
-
-    return register
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -63,18 +54,18 @@ def timers_claim(*, now: dt.datetime, limit: int = 100) -> list[Timer]:
         return list(Timer.objects.filter(id__in=ids, lease_owner=WORKER_ID, state=TimerState.LEASED))
 
 
-def timer_run(timer: Timer, *, now: dt.datetime) -> bool:
-    """Run one claimed timer. Returns True when its handler succeeded.
+def timer_run(timer: Timer, *, now: dt.datetime, handler: Handler | None) -> bool:
+    """Run one claimed timer with its kind's handler (None: the kind has none, the timer is
+    parked as failed). Returns True when the handler succeeded.
 
     On SQLite the handler's transaction queues for the write lock with the inbox writers
     (`writer_turn`): SQLite's own busy handler sleeps and polls, which starves the web's inbox
     writer when the engine runs thousands of short handler transactions."""
     with writer_turn():
-        return _timer_run(timer, now=now)
+        return _timer_run(timer, now=now, handler=handler)
 
 
-def _timer_run(timer: Timer, *, now: dt.datetime) -> bool:
-    handler = HANDLERS.get(timer.kind)
+def _timer_run(timer: Timer, *, now: dt.datetime, handler: Handler | None) -> bool:
     mine = Q(pk=timer.pk, version=timer.version, state=TimerState.LEASED, lease_owner=WORKER_ID)
     if handler is None:
         Timer.objects.filter(mine).update(
@@ -102,10 +93,10 @@ def _timer_run(timer: Timer, *, now: dt.datetime) -> bool:
     return True
 
 
-def timers_run_due(*, limit: int = 100) -> int:
-    """Claim and run one batch of due timers; returns how many ran."""
+def timers_run_due(*, handlers: Mapping[str, Handler], limit: int = 100) -> int:
+    """Claim and run one batch of due timers, each with its kind's handler; returns how many ran."""
     now = clock.now()
     batch = timers_claim(now=now, limit=limit)
     for timer in batch:
-        timer_run(timer, now=now)
+        timer_run(timer, now=now, handler=handlers.get(timer.kind))
     return len(batch)

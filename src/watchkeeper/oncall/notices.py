@@ -19,10 +19,12 @@ from watchkeeper.core import clock
 from watchkeeper.core.timers import timer_set
 from watchkeeper.oncall import selectors
 from watchkeeper.oncall.models import Notice, NoticeState, Schedule
+from watchkeeper.oncall.timers import HANDOFF, NOTICE
 
-NOTICE_TIMER = "oncall.notice"
 # How far ahead "your shifts changed" compares.
 CHANGE_HORIZON = dt.timedelta(days=14)
+# With no hand-off in sight, look again after this long (a layer may start later).
+RECHECK = dt.timedelta(days=1)
 Upcoming = dict[int, list[tuple[dt.datetime, dt.datetime]]]
 
 
@@ -35,7 +37,7 @@ def _deliver(*, user: User, subject: str, text: str, dedup_key: str, schedule: S
             )
     except IntegrityError:
         return False
-    timer_set(kind=NOTICE_TIMER, key=str(notice.pk), due_at=clock.now())
+    timer_set(kind=NOTICE, key=str(notice.pk), due_at=clock.now())
     return True
 
 
@@ -52,6 +54,15 @@ def _fresh(schedule_id: int) -> Schedule | None:
 
 
 # --- hand-offs ---------------------------------------------------------------------------------
+
+
+def handoff_notify(*, schedule_id: int, now: dt.datetime) -> None:
+    """The `oncall.handoff` timer: tell people they went on or off call, then re-arm the timer
+    for the schedule's next hand-off (at most RECHECK ahead). Caller is in a transaction."""
+    if not Schedule.objects.filter(pk=schedule_id).exists():
+        return  # deleted: nothing to tell, and no reason to look again
+    upcoming = handoff_reconcile(schedule_id=schedule_id, now=now)
+    timer_set(kind=HANDOFF, key=str(schedule_id), due_at=min(upcoming or now + RECHECK, now + RECHECK))
 
 
 def handoff_reconcile(*, schedule_id: int, now: dt.datetime) -> dt.datetime | None:

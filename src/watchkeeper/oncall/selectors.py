@@ -15,7 +15,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from watchkeeper.accounts.models import User
 from watchkeeper.core.errors import NotFound
 from watchkeeper.oncall import rotation
-from watchkeeper.oncall.models import Layer, LayerMember, Override, Schedule
+from watchkeeper.oncall.models import Layer, LayerMember, Notice, Override, Schedule
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Client
 
@@ -251,3 +251,10 @@ def user_shifts(*, user: User, start: dt.datetime, end: dt.datetime) -> list[Sch
         own = [s for s in _shift_ids(schedule, start, end) if s.user == user.pk]
         out += [ScheduleShift(schedule=schedule, user=user, start=s.start, end=s.end) for s in own]
     return sorted(out, key=lambda s: s.start)
+
+
+def notice_to_deliver(*, notice_id: int) -> Notice | None:
+    """The recorded notice the `oncall.notice` timer hands to paging, with its person; None when
+    it is gone or its person was deactivated meanwhile (nobody to tell)."""
+    notice = Notice.objects.select_related("user").filter(pk=notice_id).first()
+    return notice if notice is not None and notice.user.is_active else None

@@ -32,10 +32,10 @@ from watchkeeper.oncall.models import (
     Schedule,
     ShiftUnit,
 )
+from watchkeeper.oncall.timers import HANDOFF
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Client
 
-HANDOFF_TIMER = "oncall.handoff"
 MAX_MEMBERS = 100
 MAX_WINDOWS = 14
 
@@ -72,7 +72,7 @@ def _changing(schedule: Schedule) -> Iterator[None]:
         before = notices.upcoming(schedule_id=schedule.pk, now=now)
         yield
         notices.changes_notify(schedule_id=schedule.pk, before=before, now=now)
-        timer_set(kind=HANDOFF_TIMER, key=str(schedule.pk), due_at=now)
+        timer_set(kind=HANDOFF, key=str(schedule.pk), due_at=now)
 
 
 # --- schedules ---------------------------------------------------------------------------------

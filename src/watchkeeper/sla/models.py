@@ -234,16 +234,32 @@ class SlaNotice(models.Model):
         return self.dedup_key
 
 
+class ReportState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    NOBODY = "nobody", "No contact receives reports"
+
+
 class ReportDelivery(ClientOwned):
-    """The monthly report of one client was e-mailed (to its contacts with `receives_reports`);
-    unique per client and month so the engine job sends each month once."""
+    """The monthly report e-mail of one client, an outbox row: unique per client and month, so
+    the engine job queues each month once; delivery renders and sends it outside any
+    transaction, pending → sending (leased) → sent | failed, with retries."""
 
     month = models.CharField(max_length=7, help_text="YYYY-MM")
     recipients = models.JSONField(default=list)
-    sent_at = models.DateTimeField(default=clock.now)
+    state = models.CharField(max_length=10, choices=ReportState.choices, default=ReportState.PENDING)
+    due_at = models.DateTimeField(default=clock.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["client", "month"], name="unique_report_delivery")]
+        indexes = [models.Index(fields=["state", "due_at"], name="report_delivery_due")]
 
     def __str__(self) -> str:
-        return f"{self.client_id} {self.month}"
+        return f"{self.client_id} {self.month} ({self.state})"

@@ -19,8 +19,8 @@ from watchkeeper.sla import notify
 from watchkeeper.sla.clocks import ClockResult, clocks_compute
 from watchkeeper.sla.models import ClockKind, SlaBreach, SlaClock
 from watchkeeper.sla.selectors import incident_events, targets_for
+from watchkeeper.sla.timers import CLOCK_CHECK as CHECK
 
-CHECK = "sla.check"
 LABELS = dict(ClockKind.choices)
 
 

@@ -30,8 +30,8 @@ from watchkeeper.paging.models import EscalationLevel, EscalationPolicy, Escalat
 from watchkeeper.paging.services.messages import page_subject, page_text
 from watchkeeper.paging.services.notify import page_user, pages_cancel
 from watchkeeper.paging.targets import level_users
+from watchkeeper.paging.timers import ESCALATION_STEP as STEP
 
-STEP = "paging.step"
 PAGE_KIND = TimelineKind.PAGE
 
 
