@@ -46,6 +46,10 @@ class Actor:
 
 ActorLike = Actor | User
 
+# Who did something, for timelines and audit: a console user, an API token's actor, or a named
+# non-person ("system", "cli", an integration's name).
+By = Actor | User | str
+
 # Actions that are not about one client's objects, and the roles that may take them.
 _GLOBAL: dict[str, frozenset[str]] = {
     "clients.create": MSP_ADMIN_ROLES,
