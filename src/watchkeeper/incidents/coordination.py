@@ -31,11 +31,12 @@ from watchkeeper.incidents.services import (
     timeline_add,
 )
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.access import By
 
 BULK_LIMIT = 200  # one page of the queue at most
 
 
-def responder_add(*, incident: Incident, by: Any, user: User, role: str) -> Responder:
+def responder_add(*, incident: Incident, by: By, user: User, role: str) -> Responder:
     """Add `user` as a responder in `role`, or change the role they have. The user must work
     on the incident's client."""
     if role not in ResponderRole.values:
@@ -62,7 +63,7 @@ def responder_add(*, incident: Incident, by: Any, user: User, role: str) -> Resp
     return responder
 
 
-def responder_remove(*, incident: Incident, by: Any, user: User) -> None:
+def responder_remove(*, incident: Incident, by: By, user: User) -> None:
     with transaction.atomic():
         incident = _locked(incident)
         deleted, _ = Responder.objects.filter(incident=incident, user=user).delete()
@@ -76,7 +77,7 @@ def responder_remove(*, incident: Incident, by: Any, user: User) -> None:
         incident_changed(incident=incident)
 
 
-def incident_merge(*, source: Incident, target: Incident, by: Any) -> Incident:
+def incident_merge(*, source: Incident, target: Incident, by: By) -> Incident:
     """Merge `source` into `target`: its alerts move to the target, both timelines say so, and
     the source is resolved with a pointer to the target. Both belong to one client; the target
     must be open. Locks are taken in id order so two opposite merges cannot deadlock."""

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from watchkeeper.accounts.models import User
 from watchkeeper.core.errors import InvalidInput
+from watchkeeper.core.forms import model_choice_field
 from watchkeeper.core.pagination import paginate
 from watchkeeper.incidents import portal, selectors, services
 from watchkeeper.incidents.views import _zone
@@ -49,7 +50,7 @@ class RequestForm(forms.Form):
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         services = tenancy.service_list(actor=user, client=user.client).filter(is_active=True)
-        self.fields["service"].queryset = services  # type: ignore[attr-defined]
+        model_choice_field(self, "service").queryset = services
 
 
 class CommentForm(forms.Form):

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 
 from watchkeeper.accounts.models import MSP_ROLES, User
+from watchkeeper.core.forms import model_choice_field
 from watchkeeper.oncall.models import Restriction, ShiftUnit
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -125,8 +126,8 @@ class OverrideForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.zone = zone
         staff = User.objects.filter(role__in=MSP_ROLES, is_active=True).order_by("full_name")
-        self.fields["user"].queryset = staff  # type: ignore[attr-defined]
-        self.fields["replaces"].queryset = staff  # type: ignore[attr-defined]
+        model_choice_field(self, "user").queryset = staff
+        model_choice_field(self, "replaces").queryset = staff
 
     def _local(self, name: str) -> dt.datetime | None:
         value = self.cleaned_data.get(name)

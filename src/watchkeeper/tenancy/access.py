@@ -50,6 +50,12 @@ ActorLike = Actor | User
 # non-person ("system", "cli", an integration's name).
 By = Actor | User | str
 
+
+def user_of(by: By) -> User | None:
+    """The person behind `by`; None for a named non-person."""
+    return by.user if isinstance(by, Actor) else by if isinstance(by, User) else None
+
+
 # Actions that are not about one client's objects, and the roles that may take them.
 _GLOBAL: dict[str, frozenset[str]] = {
     "clients.create": MSP_ADMIN_ROLES,

@@ -57,9 +57,9 @@ def service_detail(request: AuthenticatedHttpRequest, slug: str, service_id: int
 def portal(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The client portal's landing page: the user's own company and its services."""
     user = request.user
-    if not user.is_portal_user:
+    if not user.is_portal_user or user.client is None:  # a portal user has a client (a constraint)
         return redirect("web:home")
-    client = access.client_access(user, user.client.slug)  # type: ignore[union-attr]
+    client = access.client_access(user, user.client.slug)
     context = {
         "client": client,
         "services": selectors.service_list(actor=user, client=client),

@@ -27,6 +27,7 @@ from watchkeeper.alerts.services import integrations as services
 from watchkeeper.alerts.views.setup import KEY_PLACEHOLDER, SAMPLE_WEBHOOK, duration, integration_setup
 from watchkeeper.core import clock
 from watchkeeper.core.errors import Forbidden, InvalidInput
+from watchkeeper.core.forms import model_choice_field
 from watchkeeper.core.pagination import paginate
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy import selectors as tenancy
@@ -91,9 +92,9 @@ class IntegrationForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, clients: QuerySet[Client], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = clients  # type: ignore[attr-defined]
+        model_choice_field(self, "client").queryset = clients
         chosen = clients.filter(slug=self["client"].value() or "").first()
-        self.fields["service"].queryset = (  # type: ignore[attr-defined]
+        model_choice_field(self, "service").queryset = (
             tenancy.service_list(actor=user, client=chosen) if chosen else Service.objects.none()
         )
 
