@@ -17,7 +17,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from watchkeeper.config import env
 from watchkeeper.core import clock
+
+# Threads per web worker when WATCHKEEPER_WEB_THREADS is unset, per server. Granian: eight, with
+# the engine busy more waiting events share each commit (measured in bench/ingest: 2.2 times two
+# threads' rate, at 15% less without it). Gunicorn's gthread workers: four.
+WEB_THREADS = {"granian": 8, "gunicorn": 4}
 
 
 def _setup() -> None:
@@ -52,9 +58,7 @@ def _web_granian(args: argparse.Namespace) -> int:
     Server(
         "watchkeeper.config.wsgi:application", address=args.host, port=args.port,
         interface=Interfaces.WSGI, workers=args.workers,
-        # Eight threads per worker: with the engine busy, more waiting events share each
-        # commit (measured in bench/ingest: 2.2 times two threads' rate, at 15% less without it).
-        blocking_threads=int(os.environ.get("WATCHKEEPER_WEB_THREADS", "8")),
+        blocking_threads=args.threads or WEB_THREADS["granian"],
         log_access=args.access_log, respawn_failed_workers=True, workers_kill_timeout=10,
         ssl_cert=Path(args.certfile) if args.certfile else None,
         ssl_key=Path(args.keyfile) if args.keyfile else None,
@@ -72,7 +76,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     options = {
         "bind": f"{args.host}:{args.port}",
         "workers": args.workers,
-        "threads": int(os.environ.get("WATCHKEEPER_WEB_THREADS", "4")),
+        "threads": args.threads or WEB_THREADS["gunicorn"],
         "worker_class": "gthread",
         "timeout": 60,
         "graceful_timeout": 10,
@@ -385,10 +389,15 @@ def _parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
-    default_port = int(os.environ.get("WATCHKEEPER_PORT", "8000"))
-    default_host = os.environ.get("WATCHKEEPER_HOST", "127.0.0.1")
-    default_smtp_host = os.environ.get("WATCHKEEPER_SMTP_HOST", "127.0.0.1")
-    default_smtp_port = int(os.environ.get("WATCHKEEPER_SMTP_PORT", "2525"))
+    # Read (and refused when nonsense) for every command, like the settings.
+    default_port = env.integer("WATCHKEEPER_PORT", 8000, minimum=1, maximum=65535)
+    default_host = env.text("WATCHKEEPER_HOST", "127.0.0.1")
+    default_smtp_host = env.text("WATCHKEEPER_SMTP_HOST", "127.0.0.1")
+    default_smtp_port = env.integer("WATCHKEEPER_SMTP_PORT", 2525, minimum=1, maximum=65535)
+    default_workers = env.integer("WATCHKEEPER_WEB_WORKERS", 2, minimum=1)
+    default_server = env.choice("WATCHKEEPER_WEB_SERVER", "granian", list(WEB_THREADS))
+    # None: the chosen server's own default (WEB_THREADS).
+    threads = env.integer("WATCHKEEPER_WEB_THREADS", None, minimum=1)
     p = add("serve", cmd_serve, "Migrate, then run web, engine and smtp together (the embedded default).")
     p.add_argument("--host", default=default_host)
     p.add_argument("--port", type=int, default=default_port)
@@ -397,13 +406,14 @@ def _parser() -> argparse.ArgumentParser:
     p = add("web", cmd_web, "Run the web role (console, portal, API, ingest) with gunicorn.")
     p.add_argument("--host", default=default_host)
     p.add_argument("--port", type=int, default=default_port)
-    p.add_argument("--workers", type=int, default=int(os.environ.get("WATCHKEEPER_WEB_WORKERS", "2")))
+    p.add_argument("--workers", type=int, default=default_workers)
     p.add_argument("--access-log", action="store_true")
     p.add_argument("--certfile", help="Serve HTTPS with this PEM certificate (and --keyfile)")
     p.add_argument(
-        "--server", choices=["granian", "gunicorn"],
-        default=os.environ.get("WATCHKEEPER_WEB_SERVER", "granian"), help="The HTTP server (default granian)",
+        "--server", choices=list(WEB_THREADS), default=default_server,
+        help="The HTTP server (default granian)",
     )  # fmt: skip
+    p.set_defaults(threads=threads)
     p.add_argument("--keyfile", help="The PEM private key of --certfile")
     add("engine", cmd_engine, "Run the engine role (timers, inbox, outbox).")
     p = add("smtp", cmd_smtp, "Run the smtp role: mail to <integration key>@<domain> becomes alerts.")
@@ -479,8 +489,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    _setup()
+    try:
+        args = _parser().parse_args(argv)
+        _setup()  # imports the settings, which read and check the rest of the environment
+    except env.ConfigError as exc:
+        # A configuration mistake, not a crash: one line naming the variable, no traceback.
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     from django.db import DatabaseError
 
     from watchkeeper.core.errors import WatchkeeperError

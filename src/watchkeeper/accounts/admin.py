@@ -21,6 +21,7 @@ from watchkeeper.accounts.models import ApiToken, SecuritySettings, Team, TeamMe
 from watchkeeper.accounts.selectors import user_list
 from watchkeeper.audit.services import audit_record, snapshot
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.http import signed_in_user
 
 
 class WatchkeeperAdminSite(admin.AdminSite):
@@ -138,7 +139,7 @@ class UserAdmin(AuditedAdmin):
     list_select_related = ["client"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return user_list(actor=request.user)  # type: ignore[arg-type]
+        return user_list(actor=signed_in_user(request))
 
 
 @admin.register(Team, site=admin_site)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -95,6 +96,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_portal_user(self) -> bool:
         return self.role in CLIENT_ROLES
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The user's time zone for showing times (UTC when the stored name is unknown)."""
+        return clock.zone_or_utc(self.timezone)
 
     def get_full_name(self) -> str:
         return self.full_name

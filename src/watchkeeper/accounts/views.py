@@ -25,6 +25,7 @@ from watchkeeper.accounts.models import User
 from watchkeeper.audit.services import audit_record
 from watchkeeper.core.errors import InvalidInput, NotFound
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 
 _PENDING = "watchkeeper_pending_2fa_user"
 
@@ -124,8 +125,8 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     if _confirmed_device(user) is not None:
         messages.info(request, "Two-factor authentication is already on for your account.")
         return redirect("accounts:account")
@@ -167,8 +168,8 @@ class AuditedPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
-def _account_page(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def _account_page(request: AuthenticatedHttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
+    user = request.user
     context = {
         "has_2fa": _confirmed_device(user) is not None,
         "required_2fa": services.two_factor_required(user),
@@ -183,14 +184,14 @@ def _account_page(request: HttpRequest, *, status: int = 200, **extra: Any) -> H
 
 @login_required
 @require_safe
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _account_page(request)
 
 
 @login_required
 @require_POST
-def profile_update(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def profile_update(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     try:
         services.user_profile_update(
             user=user, full_name=request.POST.get("full_name", ""), timezone=request.POST.get("timezone", ""),
@@ -205,9 +206,9 @@ def profile_update(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Create a token and show its secret on this answer only (it is never stored)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     slug = request.POST.get("client", "")
     try:
         client = (
@@ -224,8 +225,8 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
+    user = request.user
     token = user.api_tokens.filter(pk=token_id, revoked_at__isnull=True).first()
     if token is None:
         raise NotFound(f"No token {token_id} of yours.")

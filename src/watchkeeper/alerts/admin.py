@@ -15,6 +15,7 @@ from watchkeeper.alerts.services.rules import event_rule_clean, maintenance_wind
 from watchkeeper.core.errors import InvalidInput
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.admin import ClientOwnedAdmin, admin_site
+from watchkeeper.tenancy.http import signed_in_user
 from watchkeeper.tenancy.models import Service
 
 
@@ -25,9 +26,13 @@ class _ScopedChoices(ClientOwnedAdmin):
         self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> Any:
         if db_field.related_model is Service:
-            kwargs["queryset"] = access.scope(Service.objects.select_related("client"), request.user)  # type: ignore[arg-type]
+            kwargs["queryset"] = access.scope(
+                Service.objects.select_related("client"), signed_in_user(request)
+            )
         elif db_field.related_model is Integration:
-            kwargs["queryset"] = access.scope(Integration.objects.select_related("client"), request.user)  # type: ignore[arg-type]
+            kwargs["queryset"] = access.scope(
+                Integration.objects.select_related("client"), signed_in_user(request)
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -141,7 +146,7 @@ class InboxEventAdmin(_ReadOnly, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)
-        return access.scope(qs, request.user, field="integration__client")  # type: ignore[arg-type]
+        return access.scope(qs, signed_in_user(request), field="integration__client")
 
 
 @admin.register(Alert, site=admin_site)

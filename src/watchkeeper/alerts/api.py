@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -22,6 +21,7 @@ from watchkeeper.alerts.schemas import (
 )
 from watchkeeper.alerts.services import integrations
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.http import ApiRequest
 from watchkeeper.tenancy.models import Client, Service
 
 router = Router()
@@ -31,36 +31,30 @@ router.add_router("", rules_router)  # event rules and maintenance windows
 _STATUS = Query([], description="triggered, acknowledged, resolved or open; repeat or comma-separate")
 
 
-def _actor(request: HttpRequest) -> access.Actor:
-    return request.auth  # type: ignore[attr-defined]
+def _filter_client(request: ApiRequest, client: str | None) -> Client | None:
+    return access.client_access(request.auth, client) if client else None
 
 
-def _filter_client(request: HttpRequest, client: str | None) -> Client | None:
-    return access.client_access(_actor(request), client) if client else None
-
-
-def _service(request: HttpRequest, service_id: int | None) -> Service | None:
+def _service(request: ApiRequest, service_id: int | None) -> Service | None:
     """A service a write points at; another tenant's answers 400."""
     if service_id is None:
         return None
     return access.reference(
-        _actor(request), Service.objects.select_related("client"), label="service", pk=service_id
+        request.auth, Service.objects.select_related("client"), label="service", pk=service_id
     )
 
 
 @router.get("/integrations", response=list[IntegrationOut], tags=["integrations"])
 @paginate(LimitOffsetPagination)
 def list_integrations(
-    request: HttpRequest, client: str | None = None, type: str = ""
+    request: ApiRequest, client: str | None = None, type: str = ""
 ) -> QuerySet[Integration]:
-    return selectors.integration_list(
-        actor=_actor(request), client=_filter_client(request, client), type=type
-    )
+    return selectors.integration_list(actor=request.auth, client=_filter_client(request, client), type=type)
 
 
 @router.post("/integrations", response={201: IntegrationDetailOut}, tags=["integrations"])
-def create_integration(request: HttpRequest, body: IntegrationCreateIn) -> Status[Integration]:
-    actor = _actor(request)
+def create_integration(request: ApiRequest, body: IntegrationCreateIn) -> Status[Integration]:
+    actor = request.auth
     client = access.client_reference(actor, body.client)
     access.require(actor, "integrations.manage", client=client)
     integration = integrations.integration_create(
@@ -71,14 +65,14 @@ def create_integration(request: HttpRequest, body: IntegrationCreateIn) -> Statu
 
 
 @router.get("/integrations/{integration_id}", response=IntegrationDetailOut, tags=["integrations"])
-def get_integration(request: HttpRequest, integration_id: int) -> Integration:
+def get_integration(request: ApiRequest, integration_id: int) -> Integration:
     """The secret key is included only for those who may manage the integration."""
-    return selectors.integration_access(actor=_actor(request), pk=integration_id)
+    return selectors.integration_access(actor=request.auth, pk=integration_id)
 
 
 @router.patch("/integrations/{integration_id}", response=IntegrationDetailOut, tags=["integrations"])
-def update_integration(request: HttpRequest, integration_id: int, body: IntegrationUpdateIn) -> Integration:
-    actor = _actor(request)
+def update_integration(request: ApiRequest, integration_id: int, body: IntegrationUpdateIn) -> Integration:
+    actor = request.auth
     integration = selectors.integration_access(actor=actor, pk=integration_id)
     changes: dict[str, Any] = body.dict(exclude_unset=True)
     if "default_service_id" in changes:
@@ -90,9 +84,9 @@ def update_integration(request: HttpRequest, integration_id: int, body: Integrat
 @router.post(
     "/integrations/{integration_id}/rotate-key", response=IntegrationDetailOut, tags=["integrations"]
 )
-def rotate_integration_key(request: HttpRequest, integration_id: int) -> Integration:
+def rotate_integration_key(request: ApiRequest, integration_id: int) -> Integration:
     """A new key; the old one keeps working for 24 hours so senders can be updated."""
-    actor = _actor(request)
+    actor = request.auth
     integration = selectors.integration_access(actor=actor, pk=integration_id)
     access.require(actor, "integrations.manage", client=integration.client)
     integrations.integration_rotate_key(actor=actor, integration=integration, via="api")
@@ -102,7 +96,7 @@ def rotate_integration_key(request: HttpRequest, integration_id: int) -> Integra
 @router.get("/alerts", response=list[AlertOut], tags=["alerts"])
 @paginate(LimitOffsetPagination)
 def list_alerts(
-    request: HttpRequest,
+    request: ApiRequest,
     client: str | None = None,
     status: list[str] = _STATUS,
     dedup_key: str = "",
@@ -111,11 +105,11 @@ def list_alerts(
     incident: int | None = None,
 ) -> QuerySet[Alert]:
     return selectors.alert_list(
-        actor=_actor(request), client=_filter_client(request, client), status=status, dedup_key=dedup_key,
+        actor=request.auth, client=_filter_client(request, client), status=status, dedup_key=dedup_key,
         integration=integration, service=service, incident=incident,
     )  # fmt: skip
 
 
 @router.get("/alerts/{alert_id}", response=AlertDetailOut, tags=["alerts"])
-def get_alert(request: HttpRequest, alert_id: int) -> Alert:
-    return selectors.alert_access(actor=_actor(request), pk=alert_id)
+def get_alert(request: ApiRequest, alert_id: int) -> Alert:
+    return selectors.alert_access(actor=request.auth, pk=alert_id)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -26,38 +25,35 @@ from watchkeeper.alerts.schemas import (
 from watchkeeper.alerts.services import rules
 from watchkeeper.alerts.services.rule_trial import event_rules_try
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.http import ApiRequest
 from watchkeeper.tenancy.models import Client
 
 router = Router(tags=["event rules"])
 
 
-def _actor(request: HttpRequest) -> access.Actor:
-    return request.auth  # type: ignore[attr-defined]
+def _client(request: ApiRequest, slug: str | None) -> Client | None:
+    return access.client_access(request.auth, slug) if slug else None
 
 
-def _client(request: HttpRequest, slug: str | None) -> Client | None:
-    return access.client_access(_actor(request), slug) if slug else None
-
-
-def _integration(request: HttpRequest, client: Client, integration_id: int | None) -> Integration | None:
+def _integration(request: ApiRequest, client: Client, integration_id: int | None) -> Integration | None:
     """An integration a write points at: the client's, else 400 (another tenant's is unknown)."""
     if integration_id is None:
         return None
     return access.reference(
-        _actor(request), Integration.objects.filter(client=client), label="integration", pk=integration_id
+        request.auth, Integration.objects.filter(client=client), label="integration", pk=integration_id
     )
 
 
 @router.get("/event-rules", response=list[EventRuleOut])
 @paginate(LimitOffsetPagination)
-def list_event_rules(request: HttpRequest, client: str | None = None) -> QuerySet[EventRule]:
+def list_event_rules(request: ApiRequest, client: str | None = None) -> QuerySet[EventRule]:
     """Rules per client in the order they apply."""
-    return selectors.event_rule_list(actor=_actor(request), client=_client(request, client))
+    return selectors.event_rule_list(actor=request.auth, client=_client(request, client))
 
 
 @router.post("/event-rules", response={201: EventRuleOut})
-def create_event_rule(request: HttpRequest, body: EventRuleCreateIn) -> Status[EventRule]:
-    actor = _actor(request)
+def create_event_rule(request: ApiRequest, body: EventRuleCreateIn) -> Status[EventRule]:
+    actor = request.auth
     client = access.client_reference(actor, body.client)
     rule = rules.event_rule_create(
         actor=actor, client=client, name=body.name, conditions=body.conditions, actions=body.actions,
@@ -68,19 +64,19 @@ def create_event_rule(request: HttpRequest, body: EventRuleCreateIn) -> Status[E
 
 
 @router.post("/event-rules/order", response=list[EventRuleOut])
-def order_event_rules(request: HttpRequest, body: EventRuleOrderIn) -> list[EventRule]:
+def order_event_rules(request: ApiRequest, body: EventRuleOrderIn) -> list[EventRule]:
     """Put all of a client's rules in a new order."""
-    actor = _actor(request)
+    actor = request.auth
     client = access.client_reference(actor, body.client)
     rules.event_rule_reorder(actor=actor, client=client, rule_ids=body.rule_ids, via="api")
     return list(selectors.event_rule_list(actor=actor, client=client))
 
 
 @router.post("/event-rules/try", response=EventRuleTryOut)
-def try_event_rules(request: HttpRequest, body: EventRuleTryIn) -> dict[str, Any]:
+def try_event_rules(request: ApiRequest, body: EventRuleTryIn) -> dict[str, Any]:
     """What the client's rules and maintenance windows would do with a sample event (nothing
     is stored)."""
-    actor = _actor(request)
+    actor = request.auth
     client = access.client_reference(actor, body.client)
     access.require(actor, "integrations.view", client=client)
     integration = _integration(request, client, body.integration_id)
@@ -88,13 +84,13 @@ def try_event_rules(request: HttpRequest, body: EventRuleTryIn) -> dict[str, Any
 
 
 @router.get("/event-rules/{rule_id}", response=EventRuleOut)
-def get_event_rule(request: HttpRequest, rule_id: int) -> EventRule:
-    return selectors.event_rule_access(actor=_actor(request), pk=rule_id)
+def get_event_rule(request: ApiRequest, rule_id: int) -> EventRule:
+    return selectors.event_rule_access(actor=request.auth, pk=rule_id)
 
 
 @router.patch("/event-rules/{rule_id}", response=EventRuleOut)
-def update_event_rule(request: HttpRequest, rule_id: int, body: EventRuleUpdateIn) -> EventRule:
-    actor = _actor(request)
+def update_event_rule(request: ApiRequest, rule_id: int, body: EventRuleUpdateIn) -> EventRule:
+    actor = request.auth
     rule = selectors.event_rule_access(actor=actor, pk=rule_id)
     changes: dict[str, Any] = body.dict(exclude_unset=True)
     if "integration_id" in changes:
@@ -105,23 +101,23 @@ def update_event_rule(request: HttpRequest, rule_id: int, body: EventRuleUpdateI
 
 
 @router.delete("/event-rules/{rule_id}", response={204: None})
-def delete_event_rule(request: HttpRequest, rule_id: int) -> Status[None]:
-    actor = _actor(request)
+def delete_event_rule(request: ApiRequest, rule_id: int) -> Status[None]:
+    actor = request.auth
     rules.event_rule_delete(actor=actor, rule=selectors.event_rule_access(actor=actor, pk=rule_id), via="api")
     return Status(204, None)
 
 
 @router.get("/maintenance-windows", response=list[MaintenanceWindowOut], tags=["maintenance windows"])
 @paginate(LimitOffsetPagination)
-def list_maintenance_windows(request: HttpRequest, client: str | None = None) -> QuerySet[MaintenanceWindow]:
-    return selectors.maintenance_window_list(actor=_actor(request), client=_client(request, client))
+def list_maintenance_windows(request: ApiRequest, client: str | None = None) -> QuerySet[MaintenanceWindow]:
+    return selectors.maintenance_window_list(actor=request.auth, client=_client(request, client))
 
 
 @router.post("/maintenance-windows", response={201: MaintenanceWindowOut}, tags=["maintenance windows"])
 def create_maintenance_window(
-    request: HttpRequest, body: MaintenanceWindowCreateIn
+    request: ApiRequest, body: MaintenanceWindowCreateIn
 ) -> Status[MaintenanceWindow]:
-    actor = _actor(request)
+    actor = request.auth
     client = access.client_reference(actor, body.client)
     window = rules.maintenance_window_create(
         actor=actor, client=client, name=body.name, starts_at=body.starts_at, ends_at=body.ends_at,
@@ -132,15 +128,15 @@ def create_maintenance_window(
 
 
 @router.get("/maintenance-windows/{window_id}", response=MaintenanceWindowOut, tags=["maintenance windows"])
-def get_maintenance_window(request: HttpRequest, window_id: int) -> MaintenanceWindow:
-    return selectors.maintenance_window_access(actor=_actor(request), pk=window_id)
+def get_maintenance_window(request: ApiRequest, window_id: int) -> MaintenanceWindow:
+    return selectors.maintenance_window_access(actor=request.auth, pk=window_id)
 
 
 @router.patch("/maintenance-windows/{window_id}", response=MaintenanceWindowOut, tags=["maintenance windows"])
 def update_maintenance_window(
-    request: HttpRequest, window_id: int, body: MaintenanceWindowUpdateIn
+    request: ApiRequest, window_id: int, body: MaintenanceWindowUpdateIn
 ) -> MaintenanceWindow:
-    actor = _actor(request)
+    actor = request.auth
     window = selectors.maintenance_window_access(actor=actor, pk=window_id)
     changes: dict[str, Any] = body.dict(exclude_unset=True)
     if "service_id" in changes:
@@ -153,8 +149,8 @@ def update_maintenance_window(
 
 
 @router.delete("/maintenance-windows/{window_id}", response={204: None}, tags=["maintenance windows"])
-def delete_maintenance_window(request: HttpRequest, window_id: int) -> Status[None]:
-    actor = _actor(request)
+def delete_maintenance_window(request: ApiRequest, window_id: int) -> Status[None]:
+    actor = request.auth
     window = selectors.maintenance_window_access(actor=actor, pk=window_id)
     rules.maintenance_window_delete(actor=actor, window=window, via="api")
     return Status(204, None)

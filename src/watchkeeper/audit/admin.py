@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from watchkeeper.accounts.admin import ReadOnlyAdmin, admin_site
 from watchkeeper.audit.models import AuditEntry
 from watchkeeper.audit.selectors import audit_list
+from watchkeeper.tenancy.http import signed_in_user
 
 
 @admin.register(AuditEntry, site=admin_site)
@@ -19,4 +20,4 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
-        return audit_list(actor=request.user)  # type: ignore[arg-type]
+        return audit_list(actor=signed_in_user(request))

@@ -1,57 +1,148 @@
-"""Read configuration from the environment and the data directory.
+"""Read and validate configuration from the environment and the data directory.
 
-Everything an operator sets is a `WATCHKEEPER_*` variable; secrets the product
-generates itself live in the data directory with 0600 permissions.
+Everything an operator sets is a `WATCHKEEPER_*` variable, read in exactly one place (settings
+or the CLI) through the readers here, with its default written once at that call; secrets the
+product generates itself live in the data directory with 0600 permissions.
+
+A value that means nothing stops start-up with a `ConfigError` naming the variable and what it
+accepts: a typo in `WATCHKEEPER_HTTPS` must not quietly turn HTTPS off. An empty variable counts
+as unset (systemd environment files and `docker run -e X=` produce them).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, unquote, urlparse
 
 import dj_database_url
 
+D = TypeVar("D", int, None)
+
+TRUE = ("true", "1", "yes", "on")
+FALSE = ("false", "0", "no", "off")
+_FLAG_VALUES = "/".join(value for pair in zip(TRUE, FALSE, strict=True) for value in pair)
+
+
+class ConfigError(ValueError):
+    """A `WATCHKEEPER_*` variable holds a value that means nothing; the message names it and
+    says which values it accepts (the CLI prints it as one line and exits with 2)."""
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def text(name: str, default: str) -> str:
+    return _raw(name) or default
+
+
+def flag(name: str, default: bool = False) -> bool:
+    value = _raw(name)
+    if value is None:
+        return default
+    if value.lower() in TRUE:
+        return True
+    if value.lower() in FALSE:
+        return False
+    raise ConfigError(f"{name} must be one of {_FLAG_VALUES}, not {value!r}")
+
+
+def _bounds(minimum: float | None, maximum: float | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f" from {minimum} to {maximum}"
+    if minimum is not None:
+        return f" of at least {minimum}"
+    return ""
+
+
+def integer(name: str, default: D, *, minimum: int | None = 0, maximum: int | None = None) -> int | D:
+    """A whole number; `default` may be None where the caller computes it (the web's threads)."""
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    too_small = minimum is not None and number is not None and number < minimum
+    too_large = maximum is not None and number is not None and number > maximum
+    if number is None or too_small or too_large:
+        raise ConfigError(f"{name} must be a whole number{_bounds(minimum, maximum)}, not {value!r}")
+    return number
+
+
+def decimal(name: str, default: float, *, minimum: float) -> float:
+    """A number that may have a fraction (seconds, mostly)."""
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = None
+    # NaN compares false with everything, so `not number >= minimum` refuses it too.
+    if number is None or not number >= minimum or number == float("inf"):
+        raise ConfigError(f"{name} must be a number{_bounds(minimum, None)}, not {value!r}")
+    return number
+
+
+def choice(name: str, default: str, choices: Sequence[str]) -> str:
+    """One of `choices`, compared without case; answered as spelled in `choices`."""
+    value = _raw(name)
+    if value is None:
+        return default
+    for option in choices:
+        if value.lower() == option.lower():
+            return option
+    raise ConfigError(f"{name} must be one of {'/'.join(choices)}, not {value!r}")
+
+
+def csv(name: str, default: str) -> list[str]:
+    return [item.strip() for item in text(name, default).split(",") if item.strip()]
+
 
 def data_dir() -> Path:
-    path = Path(os.environ.get("WATCHKEEPER_DATA_DIR", "./var")).resolve()
+    path = Path(text("WATCHKEEPER_DATA_DIR", "./var")).resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def flag(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def secret_key(directory: Path) -> str:
-    """Return the installation's secret key, creating it on first run.
+def secret_key(directory: Path) -> tuple[str, bool]:
+    """Return the installation's secret key, creating it on first run, and whether it came from
+    the environment (shared by every machine) rather than this data directory.
 
     The file is created with O_EXCL and mode 0600 so that two processes starting
     at once cannot write different keys, and nobody else can read it.
     """
-    from_env = os.environ.get("WATCHKEEPER_SECRET_KEY")
+    from_env = os.environ.get("WATCHKEEPER_SECRET_KEY")  # as given: stripping would change the key
     if from_env:
-        return from_env
+        return from_env, True
     path = directory / "secret_key"
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return path.read_text().strip()
+        return path.read_text().strip(), False
     with os.fdopen(fd, "w") as handle:
         handle.write(secrets.token_urlsafe(64))
-    return path.read_text().strip()
+    return path.read_text().strip(), False
 
 
 def database(directory: Path) -> dict[str, Any]:
-    url = os.environ.get("WATCHKEEPER_DATABASE_URL", "").strip()
+    url = text("WATCHKEEPER_DATABASE_URL", "")
     if not url:
         url = f"sqlite:///{directory / 'watchkeeper.sqlite3'}"
-    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    try:
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    except ValueError as exc:  # only the scheme in the message: the URL may hold a password
+        scheme = urlparse(url).scheme
+        raise ConfigError(
+            f"WATCHKEEPER_DATABASE_URL must be a postgres:// or sqlite:// URL, not {scheme}://"
+        ) from exc
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write
         # lock at BEGIN so that concurrent writers queue instead of failing
@@ -74,23 +165,29 @@ def database(directory: Path) -> dict[str, Any]:
     return config
 
 
-def smtp(url: str) -> dict[str, Any]:
-    """Parse `smtp://user:pass@host:587?starttls=1` (or smtps://) into EMAIL_* settings (read by
-    watchkeeper.mail.selectors, which gives them precedence over the console's)."""
+def smtp() -> dict[str, Any]:
+    """`WATCHKEEPER_SMTP_URL` (`smtp://user:pass@host:587?starttls=1` or smtps://) as EMAIL_*
+    settings (read by watchkeeper.mail.selectors, which gives them precedence over the
+    console's); none when it is unset."""
+    url = _raw("WATCHKEEPER_SMTP_URL")
+    if url is None:
+        return {}
     parsed = urlparse(url)
     if parsed.scheme not in {"smtp", "smtps"}:
-        raise ValueError(f"WATCHKEEPER_SMTP_URL must start with smtp:// or smtps://, not {parsed.scheme}://")
-    query = parse_qs(parsed.query)
+        raise ConfigError(f"WATCHKEEPER_SMTP_URL must start with smtp:// or smtps://, not {parsed.scheme}://")
+    try:
+        port = parsed.port
+    except ValueError:
+        raise ConfigError("WATCHKEEPER_SMTP_URL has a port that is not a number from 1 to 65535") from None
+    starttls = parse_qs(parsed.query).get("starttls", ["0"])[0].strip().lower()
+    if starttls not in TRUE + FALSE:
+        raise ConfigError(f"WATCHKEEPER_SMTP_URL's starttls must be one of {_FLAG_VALUES}, not {starttls!r}")
     return {
         "EMAIL_HOST": parsed.hostname or "localhost",
-        "EMAIL_PORT": parsed.port or (465 if parsed.scheme == "smtps" else 25),
+        "EMAIL_PORT": port or (465 if parsed.scheme == "smtps" else 25),
         "EMAIL_HOST_USER": unquote(parsed.username or ""),
         "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
         "EMAIL_USE_SSL": parsed.scheme == "smtps",
-        "EMAIL_USE_TLS": query.get("starttls", ["0"])[0] in {"1", "true", "yes"},
+        "EMAIL_USE_TLS": starttls in TRUE,
         "EMAIL_TIMEOUT": 20,
     }
-
-
-def csv(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from watchkeeper.config import env
@@ -10,7 +9,7 @@ from watchkeeper.config import env
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env.data_dir()
 
-SECRET_KEY = env.secret_key(DATA_DIR)
+SECRET_KEY, SECRET_KEY_FROM_ENVIRONMENT = env.secret_key(DATA_DIR)
 DEBUG = env.flag("WATCHKEEPER_DEBUG")
 HTTPS = env.flag("WATCHKEEPER_HTTPS")
 
@@ -90,11 +89,11 @@ LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Login throttling: failures per e-mail address and per client IP within the window.
-LOGIN_THROTTLE_FAILURES = int(os.environ.get("WATCHKEEPER_LOGIN_THROTTLE_FAILURES", "5"))
-LOGIN_THROTTLE_WINDOW_SECONDS = int(os.environ.get("WATCHKEEPER_LOGIN_THROTTLE_WINDOW", "900"))
+LOGIN_THROTTLE_FAILURES = env.integer("WATCHKEEPER_LOGIN_THROTTLE_FAILURES", 5, minimum=1)
+LOGIN_THROTTLE_WINDOW_SECONDS = env.integer("WATCHKEEPER_LOGIN_THROTTLE_WINDOW", 900, minimum=1)
 # How many reverse proxies in front of Watchkeeper append to X-Forwarded-For (0: none, use
 # the socket's address). Throttling per IP depends on getting this right.
-TRUSTED_PROXY_COUNT = int(os.environ.get("WATCHKEEPER_TRUSTED_PROXIES", "0"))
+TRUSTED_PROXY_COUNT = env.integer("WATCHKEEPER_TRUSTED_PROXIES", 0, minimum=0)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -134,7 +133,7 @@ if HTTPS:
     ]
 
 EMAIL_SUBJECT_PREFIX = "[Watchkeeper] "
-DEFAULT_FROM_EMAIL = os.environ.get("WATCHKEEPER_EMAIL_FROM", "watchkeeper@localhost")
+DEFAULT_FROM_EMAIL = env.text("WATCHKEEPER_EMAIL_FROM", "watchkeeper@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Outgoing mail is decided at each send (watchkeeper.mail.selectors): WATCHKEEPER_SMTP_URL when
 # set; otherwise the server an admin set in the console; otherwise files in EMAIL_FILE_PATH that
@@ -142,16 +141,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_BACKEND = "watchkeeper.mail.backend.EmailBackend"
 EMAIL_FILE_PATH = str(DATA_DIR / "mail")
 EMAIL_TIMEOUT = 20
-SMTP_FROM_ENVIRONMENT = bool(os.environ.get("WATCHKEEPER_SMTP_URL", "").strip())
-if SMTP_FROM_ENVIRONMENT:
-    globals().update(env.smtp(os.environ["WATCHKEEPER_SMTP_URL"]))
+_smtp = env.smtp()  # lower case: not a setting itself
+SMTP_FROM_ENVIRONMENT = bool(_smtp)
+globals().update(_smtp)
 
 # Ingest: events per second per integration key (a burst of the same size is allowed).
-INGEST_RATE_PER_KEY = int(os.environ.get("WATCHKEEPER_INGEST_RATE", "500"))
+INGEST_RATE_PER_KEY = env.integer("WATCHKEEPER_INGEST_RATE", 500, minimum=1)
 
 # Inbound e-mail (the smtp role): mail to <integration key>@<domain> becomes alerts.
-INBOUND_EMAIL_DOMAIN = os.environ.get("WATCHKEEPER_INBOUND_EMAIL_DOMAIN", "localhost").strip().lower()
-INBOUND_EMAIL_MAX_BYTES = int(os.environ.get("WATCHKEEPER_INBOUND_EMAIL_MAX_BYTES", str(1024 * 1024)))
+INBOUND_EMAIL_DOMAIN = env.text("WATCHKEEPER_INBOUND_EMAIL_DOMAIN", "localhost").lower()
+INBOUND_EMAIL_MAX_BYTES = env.integer("WATCHKEEPER_INBOUND_EMAIL_MAX_BYTES", 1_048_576, minimum=1)
 
 # The SSRF guard (core/netguard.py): CIDRs and host names that outgoing notification URLs may
 # reach although they are private, loopback or link-local. Empty: only public addresses.
@@ -161,22 +160,23 @@ NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 
 # Readiness: the engine counts as stalled when it has not finished a cycle for this long.
-ENGINE_STALL_SECONDS = int(os.environ.get("WATCHKEEPER_ENGINE_STALL_SECONDS", "60"))
-ENGINE_INTERVAL_SECONDS = float(os.environ.get("WATCHKEEPER_ENGINE_INTERVAL", "0.5"))
+ENGINE_STALL_SECONDS = env.integer("WATCHKEEPER_ENGINE_STALL_SECONDS", 60, minimum=1)
+ENGINE_INTERVAL_SECONDS = env.decimal("WATCHKEEPER_ENGINE_INTERVAL", 0.5, minimum=0.01)
 # An engine cycle slower than this is logged with the time of each phase (inbox, timers, …).
-ENGINE_SLOW_CYCLE_SECONDS = float(os.environ.get("WATCHKEEPER_ENGINE_SLOW_CYCLE", "1.0"))
+ENGINE_SLOW_CYCLE_SECONDS = env.decimal("WATCHKEEPER_ENGINE_SLOW_CYCLE", 1.0, minimum=0)
 
 # Paging: links in pages point here; a message's lease while it is being sent.
-PUBLIC_BASE_URL = os.environ.get("WATCHKEEPER_BASE_URL", "http://localhost:8000").rstrip("/")
-OUTBOX_LEASE_SECONDS = float(os.environ.get("WATCHKEEPER_OUTBOX_LEASE", "60"))
+PUBLIC_BASE_URL = env.text("WATCHKEEPER_BASE_URL", "http://localhost:8000").rstrip("/")
+OUTBOX_LEASE_SECONDS = env.decimal("WATCHKEEPER_OUTBOX_LEASE", 60, minimum=1)
 
 OTP_TOTP_ISSUER = "Watchkeeper"
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("WATCHKEEPER_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.choice("WATCHKEEPER_LOG_LEVEL", "INFO", LOG_LEVELS)},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

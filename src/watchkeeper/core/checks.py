@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from django.conf import settings
@@ -15,8 +14,8 @@ from watchkeeper.core import netguard
 def shared_secret_key(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
     """With PostgreSQL, web replicas usually run on several machines: each would generate its
     own key in its own data directory, and sessions and reset links would fail across them."""
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql") and not os.environ.get(
-        "WATCHKEEPER_SECRET_KEY"
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql") and not getattr(
+        settings, "SECRET_KEY_FROM_ENVIRONMENT", False
     ):
         return [
             checks.Info(

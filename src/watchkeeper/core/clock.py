@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import zoneinfo
 
 _lock = threading.Lock()
 _frozen: dt.datetime | None = None
@@ -45,3 +46,12 @@ def reset() -> None:
     with _lock:
         _frozen = None
         _offset = dt.timedelta(0)
+
+
+def zone_or_utc(name: str) -> zoneinfo.ZoneInfo:
+    """The time zone to *show* times in: UTC when the stored name is unknown (a zone removed from
+    the tz database, or a row written before names were checked). Writes check names instead."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")

@@ -30,11 +30,12 @@ from watchkeeper.incidents.services import (
     incident_update,
 )
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.access import By
 
 BULK_LIMIT = 200  # one page of the queue at most
 
 
-def responder_add(*, incident: Incident, by: Any, user: User, role: str) -> Responder:
+def responder_add(*, incident: Incident, by: By, user: User, role: str) -> Responder:
     """Add `user` as a responder in `role`, or change the role they have. The user must work
     on the incident's client."""
     if role not in ResponderRole.values:
@@ -60,7 +61,7 @@ def responder_add(*, incident: Incident, by: Any, user: User, role: str) -> Resp
     return responder
 
 
-def responder_remove(*, incident: Incident, by: Any, user: User) -> None:
+def responder_remove(*, incident: Incident, by: By, user: User) -> None:
     with incident_update(incident=incident, by=by) as change:
         deleted, _ = Responder.objects.filter(incident=change.incident, user=user).delete()
         if not deleted:
@@ -72,7 +73,7 @@ def responder_remove(*, incident: Incident, by: Any, user: User) -> None:
         )
 
 
-def incident_merge(*, source: Incident, target: Incident, by: Any) -> Incident:
+def incident_merge(*, source: Incident, target: Incident, by: By) -> Incident:
     """Merge `source` into `target`: its alerts move to the target, both timelines say so, and
     the source is resolved with a pointer to the target. Both belong to one client; the target
     must be open. Locks are taken in id order so two opposite merges cannot deadlock."""

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from watchkeeper.accounts.models import User
+from watchkeeper.core.forms import choice_field, model_choice_field
 from watchkeeper.policy.selectors import PolicyView
 from watchkeeper.tenancy import selectors as tenancy
 from watchkeeper.tenancy.models import Client, Service
@@ -33,13 +34,13 @@ class IncidentForm(forms.Form):
         self, *args: Any, user: User, clients: QuerySet[Client], policy: PolicyView, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = clients  # type: ignore[attr-defined]
+        model_choice_field(self, "client").queryset = clients
         chosen = clients.filter(slug=self["client"].value() or "").first()
         services = tenancy.service_list(actor=user, client=chosen) if chosen else Service.objects.none()
-        self.fields["service"].queryset = services  # type: ignore[attr-defined]
-        self.fields["impact"].choices = _levels(policy.impact_levels)  # type: ignore[attr-defined]
-        self.fields["urgency"].choices = _levels(policy.urgency_levels)  # type: ignore[attr-defined]
-        self.fields["category"].choices = [("", "No category"), *_levels(policy.categories)]  # type: ignore[attr-defined]
+        model_choice_field(self, "service").queryset = services
+        choice_field(self, "impact").choices = _levels(policy.impact_levels)
+        choice_field(self, "urgency").choices = _levels(policy.urgency_levels)
+        choice_field(self, "category").choices = [("", "No category"), *_levels(policy.categories)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -92,8 +93,8 @@ class PriorityForm(forms.Form):
 
     def __init__(self, *args: Any, policy: PolicyView, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["impact"].choices = _levels(policy.impact_levels)  # type: ignore[attr-defined]
-        self.fields["urgency"].choices = _levels(policy.urgency_levels)  # type: ignore[attr-defined]
+        choice_field(self, "impact").choices = _levels(policy.impact_levels)
+        choice_field(self, "urgency").choices = _levels(policy.urgency_levels)
 
 
 class AssignForm(forms.Form):

@@ -11,22 +11,24 @@ import zoneinfo
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from watchkeeper.accounts.models import User
 from watchkeeper.core.errors import InvalidInput
+from watchkeeper.core.forms import model_choice_field
 from watchkeeper.core.pagination import paginate
 from watchkeeper.incidents import portal, selectors, services
 from watchkeeper.policy.markup import markdown_html
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy import selectors as tenancy
+from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 from watchkeeper.tenancy.models import Service
 
 
-def _portal_user(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
+def _portal_user(request: AuthenticatedHttpRequest) -> User:
+    user = request.user
     access.require(user, "portal.use")  # MSP staff use the console (403 here)
     return user
 
@@ -56,7 +58,7 @@ class RequestForm(forms.Form):
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         services = tenancy.service_list(actor=user, client=user.client).filter(is_active=True)
-        self.fields["service"].queryset = services  # type: ignore[attr-defined]
+        model_choice_field(self, "service").queryset = services
 
 
 class CommentForm(forms.Form):
@@ -65,7 +67,7 @@ class CommentForm(forms.Form):
 
 @login_required
 @require_safe
-def portal_incident_list(request: HttpRequest) -> HttpResponse:
+def portal_incident_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _portal_user(request)
     past = request.GET.get("show") == "past"
     incidents = selectors.portal_incident_list(actor=user, open_only=not past)
@@ -79,7 +81,7 @@ def portal_incident_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, user: User, incident_id: int, form: CommentForm, status: int = 200
+    request: AuthenticatedHttpRequest, user: User, incident_id: int, form: CommentForm, status: int = 200
 ) -> HttpResponse:
     incident = selectors.portal_incident_detail(actor=user, pk=incident_id)  # not theirs: 404 first
     access.require(user, "portal.use")
@@ -96,14 +98,14 @@ def _detail(
 
 @login_required
 @require_safe
-def portal_incident_page(request: HttpRequest, incident_id: int) -> HttpResponse:
-    return _detail(request, request.user, incident_id, CommentForm())  # type: ignore[arg-type]
+def portal_incident_page(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
+    return _detail(request, request.user, incident_id, CommentForm())
 
 
 @login_required
 @require_POST
-def portal_incident_comment(request: HttpRequest, incident_id: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def portal_incident_comment(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
+    user = request.user
     incident = selectors.portal_incident_detail(actor=user, pk=incident_id)  # not theirs: 404 first
     access.require(user, "portal.comment", client=incident.client)
     form = CommentForm(request.POST)
@@ -119,7 +121,7 @@ def portal_incident_comment(request: HttpRequest, incident_id: int) -> HttpRespo
 
 
 @login_required
-def portal_request_new(request: HttpRequest) -> HttpResponse:
+def portal_request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _portal_user(request)
     data = request.POST if request.method == "POST" else None
     form = RequestForm(data, user=user)

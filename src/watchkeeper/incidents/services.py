@@ -32,6 +32,7 @@ from watchkeeper.incidents.models import (
 )
 from watchkeeper.policy.selectors import category_keys, priority_for, priority_ranks
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.access import By
 from watchkeeper.tenancy.models import Client, Service
 
 # The engine handlers that follow every incident change: each reconciles its own state (pages,
@@ -44,7 +45,7 @@ def incident_changed(*, incident: Incident) -> None:
     timer_set_many(timers=[(kind, str(incident.pk)) for kind in INCIDENT_WATCHERS], due_at=clock.now())
 
 
-def _who(by: Any) -> tuple[User | None, str]:
+def _who(by: By) -> tuple[User | None, str]:
     user = getattr(by, "user", by)
     if isinstance(user, User):
         return user, user.email
@@ -56,7 +57,7 @@ def timeline_add(
     incident: Incident,
     kind: str,
     text: str,
-    by: Any = "system",
+    by: By = "system",
     data: dict[str, Any] | None = None,
     client_visible: bool = False,
 ) -> TimelineEntry:
@@ -93,7 +94,7 @@ def incident_open(
     title: str,
     impact: str,
     urgency: str,
-    by: Any,
+    by: By,
     description: str = "",
     category: str = "",
     group_key: str = "",
@@ -125,7 +126,7 @@ def incident_open(
 class IncidentChange:
     """A change of one locked incident by `by`, recorded as it is made (see `incident_update`)."""
 
-    def __init__(self, incident: Incident, by: Any) -> None:
+    def __init__(self, incident: Incident, by: By) -> None:
         self.incident = incident
         self.by = by
 
@@ -160,7 +161,7 @@ class IncidentChange:
 
 
 @contextmanager
-def incident_update(*, incident: Incident, by: Any) -> Iterator[IncidentChange]:
+def incident_update(*, incident: Incident, by: By) -> Iterator[IncidentChange]:
     """Open a transaction, lock the incident (`incident_lock`) and yield the change to make.
     The caller validates against `change.incident` (the locked, fresh row) and returns early
     for a no-op: a body that records nothing writes nothing."""
@@ -168,7 +169,7 @@ def incident_update(*, incident: Incident, by: Any) -> Iterator[IncidentChange]:
         yield IncidentChange(incident_lock(incident_id=incident.pk), by)
 
 
-def incident_acknowledge(*, incident: Incident, by: Any) -> Incident:
+def incident_acknowledge(*, incident: Incident, by: By) -> Incident:
     with incident_update(incident=incident, by=by) as change:
         incident = change.incident
         if incident.status != IncidentStatus.TRIGGERED:
@@ -182,7 +183,7 @@ def incident_acknowledge(*, incident: Incident, by: Any) -> Incident:
     return incident
 
 
-def incident_set_waiting(*, incident: Incident, by: Any, status: str, note: str = "") -> Incident:
+def incident_set_waiting(*, incident: Incident, by: By, status: str, note: str = "") -> Incident:
     """Put an open incident on hold: waiting on the client or on a vendor (SLA pause statuses).
     Leaving *triggered* this way also acknowledges it."""
     if status not in WAITING_STATUSES:
@@ -206,7 +207,7 @@ def incident_set_waiting(*, incident: Incident, by: Any, status: str, note: str 
     return incident
 
 
-def incident_resume(*, incident: Incident, by: Any, note: str = "") -> Incident:
+def incident_resume(*, incident: Incident, by: By, note: str = "") -> Incident:
     """End the wait: back to acknowledged (idempotent when not waiting)."""
     with incident_update(incident=incident, by=by) as change:
         incident = change.incident
@@ -220,7 +221,7 @@ def incident_resume(*, incident: Incident, by: Any, note: str = "") -> Incident:
     return incident
 
 
-def incident_resolve(*, incident: Incident, by: Any, note: str = "") -> Incident:
+def incident_resolve(*, incident: Incident, by: By, note: str = "") -> Incident:
     with incident_update(incident=incident, by=by) as change:
         incident = change.incident
         if incident.status not in OPEN_INCIDENT_STATUSES:
@@ -234,7 +235,7 @@ def incident_resolve(*, incident: Incident, by: Any, note: str = "") -> Incident
     return incident
 
 
-def incident_reopen(*, incident: Incident, by: Any, reason: str = "") -> Incident:
+def incident_reopen(*, incident: Incident, by: By, reason: str = "") -> Incident:
     with incident_update(incident=incident, by=by) as change:
         incident = change.incident
         if incident.status != IncidentStatus.RESOLVED:
@@ -251,7 +252,7 @@ def incident_reopen(*, incident: Incident, by: Any, reason: str = "") -> Inciden
     return incident
 
 
-def incident_close(*, incident: Incident, by: Any) -> Incident:
+def incident_close(*, incident: Incident, by: By) -> Incident:
     with incident_update(incident=incident, by=by) as change:
         incident = change.incident
         if incident.status != IncidentStatus.RESOLVED:
@@ -264,7 +265,7 @@ def incident_close(*, incident: Incident, by: Any) -> Incident:
     return incident
 
 
-def incident_note(*, incident: Incident, by: Any, text: str, client_visible: bool = False) -> TimelineEntry:
+def incident_note(*, incident: Incident, by: By, text: str, client_visible: bool = False) -> TimelineEntry:
     """Add a note. A client-visible note is an update the client sees (portal, e-mail); it counts
     as a response and restarts the client-update clock for SLA."""
     if not text.strip():
@@ -275,7 +276,7 @@ def incident_note(*, incident: Incident, by: Any, text: str, client_visible: boo
         return change.record(kind=TimelineKind.NOTE, text=text.strip(), client_visible=client_visible)
 
 
-def incident_set_priority(*, incident: Incident, by: Any, impact: str, urgency: str) -> Incident:
+def incident_set_priority(*, incident: Incident, by: By, impact: str, urgency: str) -> Incident:
     priority = priority_for(impact=impact, urgency=urgency)  # InvalidInput names an unknown level
     with incident_update(incident=incident, by=by) as change:
         incident = change.incident
@@ -292,7 +293,7 @@ def incident_set_priority(*, incident: Incident, by: Any, impact: str, urgency: 
     return incident
 
 
-def incident_assign(*, incident: Incident, by: Any, owner: User | None) -> Incident:
+def incident_assign(*, incident: Incident, by: By, owner: User | None) -> Incident:
     """Make `owner` the incident's owner (None: nobody). The owner must see the client."""
     if owner is not None and not access.may_work_on(owner, client_id=incident.client_id):
         raise InvalidInput(f"{owner} cannot work on {incident.client.name}'s incidents.", field="owner")
@@ -308,7 +309,7 @@ def incident_assign(*, incident: Incident, by: Any, owner: User | None) -> Incid
     return incident
 
 
-def incident_hand_off(*, incident: Incident, by: Any, to: User, note: str) -> Incident:
+def incident_hand_off(*, incident: Incident, by: By, to: User, note: str) -> Incident:
     """Give the incident to `to` with a hand-off note (what is known, what is next). The note
     is the point of a hand-off, so it is required."""
     if not note.strip():
@@ -331,7 +332,7 @@ def incident_hand_off(*, incident: Incident, by: Any, to: User, note: str) -> In
     return incident
 
 
-def incident_set_category(*, incident: Incident, by: Any, category: str) -> Incident:
+def incident_set_category(*, incident: Incident, by: By, category: str) -> Incident:
     """Set the policy category ("" for none); an unknown category is a 400."""
     if category and category not in category_keys():
         raise InvalidInput(

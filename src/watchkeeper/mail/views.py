@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,16 +18,21 @@ from watchkeeper.core.errors import InvalidInput, WatchkeeperError
 from watchkeeper.mail import selectors, services
 from watchkeeper.mail.models import SmtpSecurity
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 
 
-def _user(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
+def _mail_admin(request: AuthenticatedHttpRequest) -> User:
+    """The signed-in owner or admin: only they see or change the outgoing-mail server."""
+    user = request.user
     access.require(user, "mail.manage")
     return user
 
 
 def _page(
-    request: HttpRequest, *, posted: dict[str, Any] | None = None, error: WatchkeeperError | None = None
+    request: AuthenticatedHttpRequest,
+    *,
+    posted: dict[str, Any] | None = None,
+    error: WatchkeeperError | None = None,
 ) -> HttpResponse:
     row = selectors.mail_settings_get()
     values = posted or {
@@ -55,8 +60,8 @@ def _port(value: str) -> int:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def mail_settings_page(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def mail_settings_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = _mail_admin(request)
     if request.method != "POST":
         return _page(request)
     post = request.POST
@@ -75,7 +80,7 @@ def mail_settings_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mail_test(request: HttpRequest) -> HttpResponse:
-    result = services.mail_test_send(actor=_user(request))
+def mail_test(request: AuthenticatedHttpRequest) -> HttpResponse:
+    result = services.mail_test_send(actor=_mail_admin(request))
     (messages.success if result.ok else messages.error)(request, result.text)
     return redirect("mail:settings")

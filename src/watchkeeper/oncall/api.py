@@ -10,7 +10,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -32,16 +31,13 @@ from watchkeeper.oncall.schemas import (
     ShiftOut,
 )
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.http import ApiRequest
 
 router = Router(tags=["on-call"])
 
 _AT = Query("now", description="An ISO 8601 time with a zone (e.g. 2026-12-01T09:00:00Z), or 'now'")
 _USER = Query("", description="Only where this user (an id, or 'me') is on call now or next")
 MAX_SHIFT_RANGE = dt.timedelta(days=92)
-
-
-def _actor(request: HttpRequest) -> access.Actor:
-    return request.auth  # type: ignore[attr-defined]
 
 
 def _time(value: str, field: str) -> dt.datetime:
@@ -58,14 +54,14 @@ def _time(value: str, field: str) -> dt.datetime:
     return parsed
 
 
-def _user(request: HttpRequest, pk: int, field: str) -> User:
+def _user(request: ApiRequest, pk: int, field: str) -> User:
     try:
-        return accounts.user_access(actor=_actor(request), pk=pk)
+        return accounts.user_access(actor=request.auth, pk=pk)
     except NotFound:
         raise InvalidInput(f"Unknown user {pk}.", field=field) from None
 
 
-def _layer(request: HttpRequest, body: LayerIn) -> dict[str, Any]:
+def _layer(request: ApiRequest, body: LayerIn) -> dict[str, Any]:
     data = body.dict()
     data["restrictions"] = [
         {k: v for k, v in window.items() if v is not None} for window in data.get("restrictions", [])
@@ -74,31 +70,31 @@ def _layer(request: HttpRequest, body: LayerIn) -> dict[str, Any]:
     return data
 
 
-def _override(request: HttpRequest, schedule: Schedule, body: OverrideIn) -> Override:
+def _override(request: ApiRequest, schedule: Schedule, body: OverrideIn) -> Override:
     return services.override_create(
-        actor=_actor(request), schedule=schedule, user=_user(request, body.user_id, "user_id"),
+        actor=request.auth, schedule=schedule, user=_user(request, body.user_id, "user_id"),
         replaces=_user(request, body.replaces_id, "replaces_id") if body.replaces_id else None,
         starts_at=body.starts_at, ends_at=body.ends_at, note=body.note, via="api",
     )  # fmt: skip
 
 
-def _detail(request: HttpRequest, schedule_id: int) -> Schedule:
-    return selectors.schedule_access(actor=_actor(request), pk=schedule_id)
+def _detail(request: ApiRequest, schedule_id: int) -> Schedule:
+    return selectors.schedule_access(actor=request.auth, pk=schedule_id)
 
 
 @router.get("/schedules", response=list[ScheduleOut])
 @paginate(LimitOffsetPagination)
-def list_schedules(request: HttpRequest, client: str | None = None) -> QuerySet[Schedule]:
+def list_schedules(request: ApiRequest, client: str | None = None) -> QuerySet[Schedule]:
     """Every schedule you may see; with `client`, those covering that client (its own and the
     MSP-wide ones)."""
-    actor = _actor(request)
+    actor = request.auth
     scoped = access.client_access(actor, client) if client else None
     return selectors.schedule_list(actor=actor, client=scoped).order_by("name", "id")
 
 
 @router.post("/schedules", response={201: ScheduleDetailOut})
-def create_schedule(request: HttpRequest, body: ScheduleIn) -> Status[Schedule]:
-    actor = _actor(request)
+def create_schedule(request: ApiRequest, body: ScheduleIn) -> Status[Schedule]:
+    actor = request.auth
     access.require(actor, "schedules.manage")
     client = access.client_reference(actor, body.client) if body.client else None
     team = Team.objects.filter(slug=body.team).first() if body.team else None
@@ -119,14 +115,14 @@ def create_schedule(request: HttpRequest, body: ScheduleIn) -> Status[Schedule]:
 
 
 @router.get("/schedules/{schedule_id}", response=ScheduleDetailOut)
-def get_schedule(request: HttpRequest, schedule_id: int) -> Schedule:
+def get_schedule(request: ApiRequest, schedule_id: int) -> Schedule:
     return _detail(request, schedule_id)
 
 
 @router.patch("/schedules/{schedule_id}", response=ScheduleDetailOut)
-def update_schedule(request: HttpRequest, schedule_id: int, body: ScheduleUpdateIn) -> Schedule:
+def update_schedule(request: ApiRequest, schedule_id: int, body: ScheduleUpdateIn) -> Schedule:
     """Change the schedule; `layers`, when given, replaces every layer."""
-    actor = _actor(request)
+    actor = request.auth
     schedule = _detail(request, schedule_id)
     fields = body.dict(exclude_unset=True, exclude={"layers"})
     with transaction.atomic():
@@ -141,18 +137,18 @@ def update_schedule(request: HttpRequest, schedule_id: int, body: ScheduleUpdate
 
 
 @router.post("/schedules/{schedule_id}/overrides", response={201: OverrideOut})
-def create_override(request: HttpRequest, schedule_id: int, body: OverrideIn) -> Status[Override]:
+def create_override(request: ApiRequest, schedule_id: int, body: OverrideIn) -> Status[Override]:
     """Someone covers someone else (or whoever is on call) from `starts_at` to `ends_at`."""
     return Status(201, _override(request, _detail(request, schedule_id), body))
 
 
 @router.delete("/schedules/{schedule_id}/overrides/{override_id}", response={204: None})
-def delete_override(request: HttpRequest, schedule_id: int, override_id: int) -> Status[None]:
+def delete_override(request: ApiRequest, schedule_id: int, override_id: int) -> Status[None]:
     schedule = _detail(request, schedule_id)
     override = next((o for o in schedule.overrides.all() if o.pk == override_id), None)
     if override is None:
         raise NotFound(f"No override {override_id} on this schedule.")
-    services.override_delete(actor=_actor(request), override=override, via="api")
+    services.override_delete(actor=request.auth, override=override, via="api")
     return Status(204, None)
 
 
@@ -161,7 +157,7 @@ def _oncall(status: selectors.OncallStatus, at: dt.datetime) -> dict[str, Any]:
 
 
 @router.get("/schedules/{schedule_id}/oncall", response=OncallOut)
-def schedule_oncall(request: HttpRequest, schedule_id: int, at: str = _AT) -> dict[str, Any]:
+def schedule_oncall(request: ApiRequest, schedule_id: int, at: str = _AT) -> dict[str, Any]:
     """Who is on call at `at` (now by default) in the final schedule, and who is next."""
     when = _time(at, "at")
     (status,) = selectors.oncall_status(schedules=[_detail(request, schedule_id)], at=when)
@@ -169,7 +165,7 @@ def schedule_oncall(request: HttpRequest, schedule_id: int, at: str = _AT) -> di
 
 
 @router.get("/schedules/{schedule_id}/shifts", response=list[ShiftOut])
-def schedule_shifts(request: HttpRequest, schedule_id: int, start: str = "now", end: str = "") -> Any:
+def schedule_shifts(request: ApiRequest, schedule_id: int, start: str = "now", end: str = "") -> Any:
     """The final shifts (overrides applied) between `start` and `end` (default: 14 days later;
     at most 92 days)."""
     lo = _time(start, "start")
@@ -180,9 +176,9 @@ def schedule_shifts(request: HttpRequest, schedule_id: int, start: str = "now", 
 
 
 @router.get("/oncall", response=list[OncallOut])
-def oncall(request: HttpRequest, at: str = _AT, user: str = _USER) -> list[dict[str, Any]]:
+def oncall(request: ApiRequest, at: str = _AT, user: str = _USER) -> list[dict[str, Any]]:
     """The whole MSP: for every schedule, who is on call at `at` and who is next."""
-    actor = _actor(request)
+    actor = request.auth
     when = _time(at, "at")
     who = None
     if user == "me":

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 
 from watchkeeper.accounts.models import User
+from watchkeeper.core.forms import model_choice_field
 from watchkeeper.oncall.models import Restriction, ShiftUnit
 from watchkeeper.tenancy import access
 
@@ -123,8 +124,8 @@ class OverrideForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.zone = zone
         staff = access.staff_for_client(None).order_by("full_name")
-        self.fields["user"].queryset = staff  # type: ignore[attr-defined]
-        self.fields["replaces"].queryset = staff  # type: ignore[attr-defined]
+        model_choice_field(self, "user").queryset = staff
+        model_choice_field(self, "replaces").queryset = staff
 
     def _local(self, name: str) -> dt.datetime | None:
         value = self.cleaned_data.get(name)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import zoneinfo
 
 from django.db import IntegrityError, transaction
 
@@ -42,11 +41,7 @@ def _deliver(*, user: User, subject: str, text: str, dedup_key: str, schedule: S
 
 
 def _local(at: dt.datetime, user: User) -> str:
-    try:
-        zone = zoneinfo.ZoneInfo(user.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return at.astimezone(zone).strftime("%a %d %b %H:%M %Z")
+    return at.astimezone(user.zone).strftime("%a %d %b %H:%M %Z")
 
 
 def _fresh(schedule_id: int) -> Schedule | None:

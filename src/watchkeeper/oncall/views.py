@@ -7,7 +7,6 @@ Thin adapters: selectors read (scoped by the access module), services write.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from typing import Any
 
 from django.contrib import messages
@@ -25,32 +24,27 @@ from watchkeeper.oncall import calendar, selectors, services
 from watchkeeper.oncall.forms import LayerForm, OverrideForm, ScheduleForm, windows_text
 from watchkeeper.oncall.models import Layer, Schedule
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 
 FEED_PAST, FEED_FUTURE = dt.timedelta(days=7), dt.timedelta(days=90)
 
 
-def _user(request: HttpRequest) -> User:
+def _schedule_viewer(request: AuthenticatedHttpRequest) -> User:
+    """The signed-in MSP user who may see schedules (portal users may not: 403)."""
     user = request.user
-    access.require(user, "schedules.view")  # type: ignore[arg-type]
-    return user  # type: ignore[return-value]
+    access.require(user, "schedules.view")
+    return user
 
 
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-def _schedule(request: HttpRequest, schedule_id: int) -> Schedule:
+def _schedule(request: AuthenticatedHttpRequest, schedule_id: int) -> Schedule:
     # Looked up first: another tenant's schedule is a 404 before any 403.
-    return selectors.schedule_access(actor=request.user, pk=schedule_id)  # type: ignore[arg-type]
+    return selectors.schedule_access(actor=request.user, pk=schedule_id)
 
 
 @login_required
 @require_safe
-def schedule_list_page(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def schedule_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = _schedule_viewer(request)
     page = paginate(selectors.schedule_list(actor=user).order_by("name", "id"), page=request.GET.get("page"))
     ids = [schedule.pk for schedule in page.items]
     ruled = selectors.with_rules(Schedule.objects.filter(pk__in=ids)).order_by("name", "id")
@@ -64,8 +58,8 @@ def schedule_list_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def schedule_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def schedule_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = _schedule_viewer(request)
     access.require(user, "schedules.manage")
     form = ScheduleForm(request.POST or None)
     clients = access.visible_clients(user).filter(is_active=True).order_by("name")
@@ -88,10 +82,10 @@ def schedule_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def schedule_edit(request: HttpRequest, schedule_id: int) -> HttpResponse:
+def schedule_edit(request: AuthenticatedHttpRequest, schedule_id: int) -> HttpResponse:
     """Name, description and time zone; the client a schedule is for does not change."""
     schedule = _schedule(request, schedule_id)
-    user = _user(request)
+    user = _schedule_viewer(request)
     access.require(user, "schedules.manage")
     initial = {"name": schedule.name, "description": schedule.description, "time_zone": schedule.time_zone}
     form = ScheduleForm(request.POST or None, initial=initial)
@@ -108,16 +102,16 @@ def schedule_edit(request: HttpRequest, schedule_id: int) -> HttpResponse:
     return render(request, "oncall/new.html", context, status=400 if request.method == "POST" else 200)
 
 
-def _weeks(request: HttpRequest) -> int:
+def _weeks(request: AuthenticatedHttpRequest) -> int:
     value = request.GET.get("weeks", "2")
     return min(6, max(1, int(value))) if value.isdigit() else 2
 
 
 def _page_context(
-    request: HttpRequest, schedule: Schedule, override_form: OverrideForm | None = None
+    request: AuthenticatedHttpRequest, schedule: Schedule, override_form: OverrideForm | None = None
 ) -> dict[str, Any]:
     user = request.user
-    zone, now = _zone(schedule.time_zone), clock.now()
+    zone, now = clock.zone_or_utc(schedule.time_zone), clock.now()
     weeks = _weeks(request)
     first = now.astimezone(zone).date()
     start = dt.datetime.combine(first, dt.time(), tzinfo=zone)
@@ -131,17 +125,17 @@ def _page_context(
         "days": calendar.days(shifts, start=first, count=7 * weeks, zone=zone), "layers": layers,
         "overrides": [o for o in schedule.overrides.all() if o.ends_at > now],
         "override_form": override_form or OverrideForm(zone=zone),
-        "can_manage": access.can(user, "schedules.manage"),  # type: ignore[arg-type]
-        "can_override": access.can(user, "schedules.override"),  # type: ignore[arg-type]
+        "can_manage": access.can(user, "schedules.manage"),
+        "can_override": access.can(user, "schedules.override"),
         "has_token": hasattr(schedule, "calendar_token"),
     }  # fmt: skip
 
 
 @login_required
 @require_safe
-def schedule_page(request: HttpRequest, schedule_id: int) -> HttpResponse:
+def schedule_page(request: AuthenticatedHttpRequest, schedule_id: int) -> HttpResponse:
     schedule = _schedule(request, schedule_id)
-    _user(request)
+    _schedule_viewer(request)
     return render(request, "oncall/detail.html", _page_context(request, schedule))
 
 
@@ -157,9 +151,11 @@ def _layer_initial(layer: Layer) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def layer_form(request: HttpRequest, schedule_id: int, layer_id: int | None = None) -> HttpResponse:
+def layer_form(
+    request: AuthenticatedHttpRequest, schedule_id: int, layer_id: int | None = None
+) -> HttpResponse:
     schedule = _schedule(request, schedule_id)
-    user = _user(request)
+    user = _schedule_viewer(request)
     access.require(user, "schedules.manage")
     layer = None
     if layer_id is not None:
@@ -169,7 +165,7 @@ def layer_form(request: HttpRequest, schedule_id: int, layer_id: int | None = No
     initial = (
         _layer_initial(layer)
         if layer
-        else {"starts_on": clock.now().astimezone(_zone(schedule.time_zone)).date()}
+        else {"starts_on": clock.now().astimezone(clock.zone_or_utc(schedule.time_zone)).date()}
     )
     form = LayerForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -193,23 +189,23 @@ def _staff() -> list[User]:
 
 @login_required
 @require_POST
-def layer_delete(request: HttpRequest, schedule_id: int, layer_id: int) -> HttpResponse:
+def layer_delete(request: AuthenticatedHttpRequest, schedule_id: int, layer_id: int) -> HttpResponse:
     schedule = _schedule(request, schedule_id)
     layer = next((x for x in schedule.layers.all() if x.pk == layer_id), None)
     if layer is None:
         raise Http404("No such layer on this schedule.")
-    services.layer_delete(actor=_user(request), layer=layer)
+    services.layer_delete(actor=_schedule_viewer(request), layer=layer)
     messages.success(request, f"Removed the layer {layer.name}.")
     return redirect("oncall:detail", schedule.pk)
 
 
 @login_required
 @require_POST
-def override_new(request: HttpRequest, schedule_id: int) -> HttpResponse:
+def override_new(request: AuthenticatedHttpRequest, schedule_id: int) -> HttpResponse:
     schedule = _schedule(request, schedule_id)
-    user = _user(request)
+    user = _schedule_viewer(request)
     access.require(user, "schedules.override")
-    form = OverrideForm(request.POST, zone=_zone(schedule.time_zone))
+    form = OverrideForm(request.POST, zone=clock.zone_or_utc(schedule.time_zone))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -229,12 +225,12 @@ def override_new(request: HttpRequest, schedule_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def override_delete(request: HttpRequest, schedule_id: int, override_id: int) -> HttpResponse:
+def override_delete(request: AuthenticatedHttpRequest, schedule_id: int, override_id: int) -> HttpResponse:
     schedule = _schedule(request, schedule_id)
     override = next((o for o in schedule.overrides.all() if o.pk == override_id), None)
     if override is None:
         raise Http404("No such override on this schedule.")
-    services.override_delete(actor=_user(request), override=override)
+    services.override_delete(actor=_schedule_viewer(request), override=override)
     messages.success(request, "Removed the override.")
     return redirect("oncall:detail", schedule.pk)
 
@@ -245,9 +241,9 @@ def _feed_url(request: HttpRequest, token: str) -> str:
 
 @login_required
 @require_POST
-def calendar_rotate(request: HttpRequest, schedule_id: int) -> HttpResponse:
+def calendar_rotate(request: AuthenticatedHttpRequest, schedule_id: int) -> HttpResponse:
     schedule = _schedule(request, schedule_id)
-    token = services.calendar_token_rotate(actor=_user(request), schedule=schedule)
+    token = services.calendar_token_rotate(actor=_schedule_viewer(request), schedule=schedule)
     messages.success(
         request, f"New calendar URL (copy it now; it is shown once): {_feed_url(request, token)}"
     )
@@ -256,8 +252,8 @@ def calendar_rotate(request: HttpRequest, schedule_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def my_calendar_rotate(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def my_calendar_rotate(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = _schedule_viewer(request)
     token = services.calendar_token_rotate(actor=user, user=user)
     messages.success(
         request, f"Your calendar URL (copy it now; it is shown once): {_feed_url(request, token)}"
@@ -291,8 +287,8 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_safe
-def board(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def board(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = _schedule_viewer(request)
     rows = selectors.oncall_board(actor=user, at=clock.now())
     shared = [
         s for s in selectors.oncall_overview(actor=user, at=clock.now()) if s.schedule.client_id is None

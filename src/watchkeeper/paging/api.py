@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -41,13 +40,10 @@ from watchkeeper.paging.services import config, policies
 from watchkeeper.paging.services.escalation import incident_escalate, incident_reassign, policy_for_incident
 from watchkeeper.paging.services.notify import test_message_send
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.http import ApiRequest
 from watchkeeper.tenancy.models import Service
 
 router = Router(tags=["paging"])
-
-
-def _actor(request: HttpRequest) -> access.Actor:
-    return request.auth  # type: ignore[attr-defined]
 
 
 def _levels(body: PolicyIn) -> list[policies.LevelSpec]:
@@ -57,8 +53,8 @@ def _levels(body: PolicyIn) -> list[policies.LevelSpec]:
     ]
 
 
-def _save(request: HttpRequest, body: PolicyIn, policy: EscalationPolicy | None) -> EscalationPolicy:
-    actor = _actor(request)
+def _save(request: ApiRequest, body: PolicyIn, policy: EscalationPolicy | None) -> EscalationPolicy:
+    actor = request.auth
     client = access.client_reference(actor, body.client) if body.client else None
     saved = policies.policy_save(
         actor=actor, name=body.name, description=body.description, client=client, is_default=body.is_default,
@@ -69,29 +65,29 @@ def _save(request: HttpRequest, body: PolicyIn, policy: EscalationPolicy | None)
 
 @router.get("/escalation-policies", response=list[PolicyOut])
 @paginate(LimitOffsetPagination)
-def list_policies(request: HttpRequest) -> QuerySet[EscalationPolicy]:
-    return selectors.policy_list(actor=_actor(request)).prefetch_related("levels__targets")
+def list_policies(request: ApiRequest) -> QuerySet[EscalationPolicy]:
+    return selectors.policy_list(actor=request.auth).prefetch_related("levels__targets")
 
 
 @router.post("/escalation-policies", response={201: PolicyOut})
-def create_policy(request: HttpRequest, body: PolicyIn) -> Status[EscalationPolicy]:
+def create_policy(request: ApiRequest, body: PolicyIn) -> Status[EscalationPolicy]:
     return Status(201, _save(request, body, None))
 
 
 @router.get("/escalation-policies/{policy_id}", response=PolicyOut)
-def get_policy(request: HttpRequest, policy_id: int) -> EscalationPolicy:
-    return selectors.policy_access(actor=_actor(request), pk=policy_id)
+def get_policy(request: ApiRequest, policy_id: int) -> EscalationPolicy:
+    return selectors.policy_access(actor=request.auth, pk=policy_id)
 
 
 @router.put("/escalation-policies/{policy_id}", response=PolicyOut)
-def replace_policy(request: HttpRequest, policy_id: int, body: PolicyIn) -> EscalationPolicy:
-    return _save(request, body, selectors.policy_access(actor=_actor(request), pk=policy_id))
+def replace_policy(request: ApiRequest, policy_id: int, body: PolicyIn) -> EscalationPolicy:
+    return _save(request, body, selectors.policy_access(actor=request.auth, pk=policy_id))
 
 
 @router.delete("/escalation-policies/{policy_id}", response={204: None})
-def delete_policy(request: HttpRequest, policy_id: int) -> Status[None]:
-    policy = selectors.policy_access(actor=_actor(request), pk=policy_id)
-    policies.policy_delete(actor=_actor(request), policy=policy)
+def delete_policy(request: ApiRequest, policy_id: int) -> Status[None]:
+    policy = selectors.policy_access(actor=request.auth, pk=policy_id)
+    policies.policy_delete(actor=request.auth, policy=policy)
     return Status(204, None)
 
 
@@ -113,15 +109,15 @@ def _service_policy(service: Service) -> ServicePolicyOut:
 
 
 @router.get("/services/{service_id}/escalation-policy", response=ServicePolicyOut)
-def get_service_policy(request: HttpRequest, service_id: int) -> ServicePolicyOut:
-    service = access.object_access(_actor(request), Service.objects.all(), pk=service_id)
-    access.require(_actor(request), "escalation.view")
+def get_service_policy(request: ApiRequest, service_id: int) -> ServicePolicyOut:
+    service = access.object_access(request.auth, Service.objects.all(), pk=service_id)
+    access.require(request.auth, "escalation.view")
     return _service_policy(service)
 
 
 @router.put("/services/{service_id}/escalation-policy", response=ServicePolicyOut)
-def set_service_policy(request: HttpRequest, service_id: int, body: ServicePolicyIn) -> ServicePolicyOut:
-    actor = _actor(request)
+def set_service_policy(request: ApiRequest, service_id: int, body: ServicePolicyIn) -> ServicePolicyOut:
+    actor = request.auth
     service = access.object_access(actor, Service.objects.all(), pk=service_id)
     policy = None
     if body.policy is not None:
@@ -132,71 +128,71 @@ def set_service_policy(request: HttpRequest, service_id: int, body: ServicePolic
     return _service_policy(service)
 
 
-def _person(request: HttpRequest, user_id: int) -> User:
-    return selectors.person_access(actor=_actor(request), user_id=user_id)
+def _person(request: ApiRequest, user_id: int) -> User:
+    return selectors.person_access(actor=request.auth, user_id=user_id)
 
 
 @router.get("/users/{user_id}/contact-methods", response=list[ContactMethodOut])
 @paginate(LimitOffsetPagination)
-def list_contact_methods(request: HttpRequest, user_id: int) -> QuerySet[ContactMethod]:
+def list_contact_methods(request: ApiRequest, user_id: int) -> QuerySet[ContactMethod]:
     return selectors.contact_methods(user=_person(request, user_id))
 
 
 @router.post("/users/{user_id}/contact-methods", response={201: ContactMethodOut})
-def create_contact_method(request: HttpRequest, user_id: int, body: ContactMethodIn) -> Status[ContactMethod]:
+def create_contact_method(request: ApiRequest, user_id: int, body: ContactMethodIn) -> Status[ContactMethod]:
     method = config.contact_method_create(
-        actor=_actor(request), user=_person(request, user_id), kind=body.kind, label=body.label,
+        actor=request.auth, user=_person(request, user_id), kind=body.kind, label=body.label,
         address=body.address, throttle=body.throttle_per_15_minutes,
     )  # fmt: skip
     return Status(201, method)
 
 
 @router.delete("/users/{user_id}/contact-methods/{method_id}", response={204: None})
-def delete_contact_method(request: HttpRequest, user_id: int, method_id: int) -> Status[None]:
+def delete_contact_method(request: ApiRequest, user_id: int, method_id: int) -> Status[None]:
     method = config.method_of(user=_person(request, user_id), pk=method_id)
-    config.contact_method_delete(actor=_actor(request), method=method)
+    config.contact_method_delete(actor=request.auth, method=method)
     return Status(204, None)
 
 
 @router.post("/users/{user_id}/contact-methods/{method_id}/test", response={202: MessageOut})
-def test_contact_method(request: HttpRequest, user_id: int, method_id: int) -> Status[OutboxMessage]:
+def test_contact_method(request: ApiRequest, user_id: int, method_id: int) -> Status[OutboxMessage]:
     person = _person(request, user_id)
     method = config.method_of(user=person, pk=method_id)
-    access.require(_actor(request), "paging.self" if person.pk == _actor(request).user.pk else "users.manage")
-    return Status(202, test_message_send(method=method, by=_actor(request).user))
+    access.require(request.auth, "paging.self" if person.pk == request.auth.user.pk else "users.manage")
+    return Status(202, test_message_send(method=method, by=request.auth.user))
 
 
 @router.get("/users/{user_id}/notification-rules", response=list[RuleOut])
 @paginate(LimitOffsetPagination)
-def list_rules(request: HttpRequest, user_id: int) -> QuerySet[NotificationRule]:
+def list_rules(request: ApiRequest, user_id: int) -> QuerySet[NotificationRule]:
     return selectors.notification_rules(user=_person(request, user_id))
 
 
 @router.post("/users/{user_id}/notification-rules", response={201: RuleOut})
-def create_rule(request: HttpRequest, user_id: int, body: RuleIn) -> Status[NotificationRule]:
+def create_rule(request: ApiRequest, user_id: int, body: RuleIn) -> Status[NotificationRule]:
     rule = config.rule_create(
-        actor=_actor(request), user=_person(request, user_id), contact_method_id=body.contact_method,
+        actor=request.auth, user=_person(request, user_id), contact_method_id=body.contact_method,
         delay_minutes=body.delay_minutes, urgency=body.urgency,
     )  # fmt: skip
     return Status(201, rule)
 
 
 @router.delete("/users/{user_id}/notification-rules/{rule_id}", response={204: None})
-def delete_rule(request: HttpRequest, user_id: int, rule_id: int) -> Status[None]:
+def delete_rule(request: ApiRequest, user_id: int, rule_id: int) -> Status[None]:
     rule = config.rule_of(user=_person(request, user_id), pk=rule_id)
-    config.rule_delete(actor=_actor(request), rule=rule)
+    config.rule_delete(actor=request.auth, rule=rule)
     return Status(204, None)
 
 
 @router.get("/users/{user_id}/notifications", response=list[MessageOut])
 @paginate(LimitOffsetPagination)
-def list_notifications(request: HttpRequest, user_id: int) -> QuerySet[OutboxMessage]:
+def list_notifications(request: ApiRequest, user_id: int) -> QuerySet[OutboxMessage]:
     return selectors.message_log(user=_person(request, user_id))
 
 
-def _respondable(request: HttpRequest, incident_id: int) -> Incident:
-    incident = incident_access(actor=_actor(request), pk=incident_id)
-    access.require(_actor(request), "incidents.respond", client=incident.client)
+def _respondable(request: ApiRequest, incident_id: int) -> Incident:
+    incident = incident_access(actor=request.auth, pk=incident_id)
+    access.require(request.auth, "incidents.respond", client=incident.client)
     return incident
 
 
@@ -220,22 +216,22 @@ def _escalation(incident: Incident) -> EscalationOut:
 
 
 @router.get("/incidents/{incident_id}/escalation", response=EscalationOut)
-def get_escalation(request: HttpRequest, incident_id: int) -> EscalationOut:
-    return _escalation(incident_access(actor=_actor(request), pk=incident_id))
+def get_escalation(request: ApiRequest, incident_id: int) -> EscalationOut:
+    return _escalation(incident_access(actor=request.auth, pk=incident_id))
 
 
 @router.post("/incidents/{incident_id}/escalate", response=EscalationOut)
-def escalate_incident(request: HttpRequest, incident_id: int, body: EscalateIn) -> EscalationOut:
+def escalate_incident(request: ApiRequest, incident_id: int, body: EscalateIn) -> EscalationOut:
     incident = _respondable(request, incident_id)
-    incident_escalate(incident=incident, level=body.level, by=_actor(request))
+    incident_escalate(incident=incident, level=body.level, by=request.auth)
     return _escalation(incident)
 
 
 @router.post("/incidents/{incident_id}/reassign", response=EscalationOut)
-def reassign_incident(request: HttpRequest, incident_id: int, body: ReassignIn) -> EscalationOut:
+def reassign_incident(request: ApiRequest, incident_id: int, body: ReassignIn) -> EscalationOut:
     incident = _respondable(request, incident_id)
     to = User.objects.filter(pk=body.user, is_active=True).first()
     if to is None or not to.is_msp:
         raise InvalidInput(f"Unknown user {body.user}.", field="user")
-    incident_reassign(incident=incident, to=to, by=_actor(request))
+    incident_reassign(incident=incident, to=to, by=request.auth)
     return _escalation(incident)

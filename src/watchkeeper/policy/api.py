@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Router
 
 from watchkeeper.policy import selectors
 from watchkeeper.policy.schemas import PolicyOut, PriorityOut
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.http import ApiRequest
 
 router = Router(tags=["policy"])
 
 
-def _actor(request: HttpRequest) -> access.Actor:
-    return request.auth  # type: ignore[attr-defined]
-
-
 @router.get("/policy", response=PolicyOut)
-def get_policy(request: HttpRequest) -> dict[str, Any]:
-    access.require(_actor(request), "policy.view")
+def get_policy(request: ApiRequest) -> dict[str, Any]:
+    access.require(request.auth, "policy.view")
     view = selectors.policy_get()
     return {
         **selectors.policy_document(view),
@@ -30,7 +26,7 @@ def get_policy(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/policy/priority", response=PriorityOut)
-def get_priority(request: HttpRequest, impact: str, urgency: str) -> dict[str, str]:
+def get_priority(request: ApiRequest, impact: str, urgency: str) -> dict[str, str]:
     """The priority the matrix gives an impact × urgency pair."""
-    access.require(_actor(request), "policy.view")
+    access.require(request.auth, "policy.view")
     return {"priority": selectors.priority_for(impact=impact, urgency=urgency)}

@@ -5,29 +5,25 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from watchkeeper.accounts.models import User
 from watchkeeper.core.errors import InvalidInput
 from watchkeeper.policy import selectors, services
 from watchkeeper.policy.markup import markdown_html
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 
 _MAX_UPLOAD = 1024 * 1024  # a policy is a few kilobytes; refuse anything far bigger
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+def _page(request: AuthenticatedHttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
     view = selectors.policy_get()
     context = {
         "view": view,
         "sections": [(section, markdown_html(section.description)) for section in view.sections],
-        "can_edit": access.can(_user(request), "policy.edit"),
+        "can_edit": access.can(request.user, "policy.edit"),
         "error": error,
     }
     return render(request, "policy/page.html", context, status=status)
@@ -35,15 +31,15 @@ def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpRe
 
 @login_required
 @require_safe
-def policy_page(request: HttpRequest) -> HttpResponse:
-    access.require(_user(request), "policy.view")
+def policy_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    access.require(request.user, "policy.view")
     return _page(request)
 
 
 @login_required
 @require_safe
-def policy_export(request: HttpRequest) -> HttpResponse:
-    access.require(_user(request), "policy.view")
+def policy_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    access.require(request.user, "policy.view")
     response = HttpResponse(services.policy_export_yaml(), content_type="application/yaml; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="incident-policy.yaml"'
     return response
@@ -62,11 +58,11 @@ def _read_upload(upload: UploadedFile | None) -> str:
 
 @login_required
 @require_POST
-def policy_import(request: HttpRequest) -> HttpResponse:
-    access.require(_user(request), "policy.edit")
+def policy_import(request: AuthenticatedHttpRequest) -> HttpResponse:
+    access.require(request.user, "policy.edit")
     try:
         text = _read_upload(request.FILES.get("file"))
-        services.policy_import_yaml(text, actor=_user(request), via="console")
+        services.policy_import_yaml(text, actor=request.user, via="console")
     except InvalidInput as exc:  # PolicyFileError included: it names the line
         return _page(request, error=exc.message, status=400)
     messages.success(request, "Imported the incident policy. The previous version is in the audit log.")

@@ -4,7 +4,6 @@ what its history says (idempotent: run it any number of times, the outcome is th
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 
@@ -20,6 +19,7 @@ from watchkeeper.sla.clocks import ClockResult, clocks_compute
 from watchkeeper.sla.models import ClockKind, SlaBreach, SlaClock
 from watchkeeper.sla.selectors import incident_events, targets_for
 from watchkeeper.sla.timers import CLOCK_CHECK as CHECK
+from watchkeeper.tenancy.access import By, user_of
 
 LABELS = dict(ClockKind.choices)
 
@@ -163,7 +163,7 @@ def _timer_next(incident: Incident, result: ClockResult, row: SlaClock, now: dt.
         timer_cancel_prefix(kind=CHECK, key_prefix=key)
 
 
-def sla_breach_explain(*, breach: SlaBreach, by: Any, reason: str, via: str = "console") -> SlaBreach:
+def sla_breach_explain(*, breach: SlaBreach, by: By, reason: str, via: str = "console") -> SlaBreach:
     """Fill in (or correct) why a breach happened: the only change a breach allows; audited."""
     reason = reason.strip()
     if not reason:
@@ -173,7 +173,7 @@ def sla_breach_explain(*, breach: SlaBreach, by: Any, reason: str, via: str = "c
     with transaction.atomic():
         breach = SlaBreach.objects.select_for_update().get(pk=breach.pk)
         before = breach.reason
-        breach.reason, breach.reason_by, breach.reason_at = reason, getattr(by, "user", by), clock.now()
+        breach.reason, breach.reason_by, breach.reason_at = reason, user_of(by), clock.now()
         breach.save(update_fields=breach.touch_fields("reason", "reason_by", "reason_at"))
         audit_record(
             actor=by,

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST, require_safe
@@ -23,18 +23,15 @@ from watchkeeper.sla.forms import CalendarForm, ClosuresForm, TargetsForm, hours
 from watchkeeper.sla.models import BusinessCalendar, SlaPolicy
 from watchkeeper.sla.render import report_csv, report_pdf, trend_svg
 from watchkeeper.tenancy import access
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 
 
 def _problems(form: django_forms.Form) -> str:
     return "; ".join(f"{name}: {' '.join(map(str, errors))}" for name, errors in form.errors.items())
 
 
-def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
-    user = _user(request)
+def _page(request: AuthenticatedHttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    user = request.user
     access.require(user, "policy.view")
     priorities = [p.key for p in policy_get().priorities]
     policies = list(selectors.policy_list_for(actor=user))
@@ -53,19 +50,19 @@ def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpRe
 
 @login_required
 @require_safe
-def sla_page(request: HttpRequest) -> HttpResponse:
+def sla_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _page(request)
 
 
-def _done(request: HttpRequest, text: str) -> HttpResponse:
+def _done(request: AuthenticatedHttpRequest, text: str) -> HttpResponse:
     messages.success(request, text)
     return redirect("sla:page")
 
 
 @login_required
 @require_POST
-def policy_targets(request: HttpRequest, policy_id: int) -> HttpResponse:
-    user = _user(request)
+def policy_targets(request: AuthenticatedHttpRequest, policy_id: int) -> HttpResponse:
+    user = request.user
     policy = selectors.policy_list_for(actor=user).filter(pk=policy_id).first()
     if policy is None:
         raise NotFound(f"No SLA policy {policy_id}.")
@@ -89,8 +86,8 @@ def policy_targets(request: HttpRequest, policy_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def policy_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def policy_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     access.require(user, "policy.edit")
     try:
         configuration.policy_save(
@@ -116,8 +113,8 @@ def _calendar(user: User, calendar_id: int | None) -> BusinessCalendar | None:
 
 @login_required
 @require_POST
-def calendar_save(request: HttpRequest, calendar_id: int | None = None) -> HttpResponse:
-    user = _user(request)
+def calendar_save(request: AuthenticatedHttpRequest, calendar_id: int | None = None) -> HttpResponse:
+    user = request.user
     calendar = _calendar(user, calendar_id)
     form = CalendarForm(request.POST)
     if not form.is_valid():
@@ -131,8 +128,8 @@ def calendar_save(request: HttpRequest, calendar_id: int | None = None) -> HttpR
 
 @login_required
 @require_POST
-def calendar_closures(request: HttpRequest, calendar_id: int) -> HttpResponse:
-    user = _user(request)
+def calendar_closures(request: AuthenticatedHttpRequest, calendar_id: int) -> HttpResponse:
+    user = request.user
     calendar = _calendar(user, calendar_id)
     assert calendar is not None  # noqa: S101 — _calendar returns one for an id or raises
     form = ClosuresForm(request.POST, request.FILES)
@@ -163,8 +160,8 @@ def _date(text: str) -> dt.date:
         raise InvalidInput(f"'{text}' is not a date (YYYY-MM-DD).", field="days") from None
 
 
-def _report(request: HttpRequest, slug: str) -> reports.SlaReport:
-    client = access.client_access(_user(request), slug)  # another tenant's: 404
+def _report(request: AuthenticatedHttpRequest, slug: str) -> reports.SlaReport:
+    client = access.client_access(request.user, slug)  # another tenant's: 404
     month = request.GET.get("month", "") or (
         None if request.GET.get("from") else clock.now().strftime("%Y-%m")
     )
@@ -176,11 +173,11 @@ def _report(request: HttpRequest, slug: str) -> reports.SlaReport:
 
 @login_required
 @require_safe
-def report_page(request: HttpRequest, slug: str) -> HttpResponse:
+def report_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     try:
         report = _report(request, slug)
     except InvalidInput as exc:
-        client = access.client_access(_user(request), slug)
+        client = access.client_access(request.user, slug)
         return render(request, "sla/pages/report.html", {"client": client, "error": exc.message}, status=400)
     rows = [
         (
@@ -198,14 +195,14 @@ def report_page(request: HttpRequest, slug: str) -> HttpResponse:
         "rows": rows,
         "trend": mark_safe(trend_svg(report)),  # noqa: S308 — built with escape()
         "query": request.GET.urlencode(),
-        "can_explain": access.can(_user(request), "incidents.respond", client=report.client),
+        "can_explain": access.can(request.user, "incidents.respond", client=report.client),
     }
     return render(request, "sla/pages/report.html", context)
 
 
 @login_required
 @require_safe
-def report_csv_download(request: HttpRequest, slug: str) -> HttpResponse:
+def report_csv_download(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     report = _report(request, slug)
     response = HttpResponse(report_csv(report), content_type="text/csv")
     response["Content-Disposition"] = (
@@ -216,7 +213,7 @@ def report_csv_download(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_safe
-def report_pdf_download(request: HttpRequest, slug: str) -> HttpResponse:
+def report_pdf_download(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     report = _report(request, slug)
     response = HttpResponse(report_pdf(report), content_type="application/pdf")
     response["Content-Disposition"] = (
@@ -227,8 +224,8 @@ def report_pdf_download(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def breach_reason(request: HttpRequest, breach_id: int) -> HttpResponse:
-    user = _user(request)
+def breach_reason(request: AuthenticatedHttpRequest, breach_id: int) -> HttpResponse:
+    user = request.user
     breach = access.object_access(user, selectors.breaches_for(actor=user), pk=breach_id)
     access.require(user, "incidents.respond", client=breach.client)
     try:

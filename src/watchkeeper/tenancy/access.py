@@ -46,6 +46,16 @@ class Actor:
 
 ActorLike = Actor | User
 
+# Who did something, for timelines and audit: a console user, an API token's actor, or a named
+# non-person ("system", "cli", an integration's name).
+By = Actor | User | str
+
+
+def user_of(by: By) -> User | None:
+    """The person behind `by`; None for a named non-person."""
+    return by.user if isinstance(by, Actor) else by if isinstance(by, User) else None
+
+
 # Actions that are not about one client's objects, and the roles that may take them.
 _GLOBAL: dict[str, frozenset[str]] = {
     "clients.create": MSP_ADMIN_ROLES,

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from watchkeeper.accounts.admin import AuditedAdmin, admin_site
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.http import signed_in_user
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
 
 
@@ -21,15 +22,15 @@ class ClientOwnedAdmin(AuditedAdmin):
     list_filter = [("client", admin.RelatedOnlyFieldListFilter)]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return access.scope(super().get_queryset(request), request.user)  # type: ignore[arg-type]
+        return access.scope(super().get_queryset(request), signed_in_user(request))
 
     def formfield_for_foreignkey(
         self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> Any:
         if db_field.name == "client":
-            kwargs["queryset"] = access.visible_clients(request.user)  # type: ignore[arg-type]
+            kwargs["queryset"] = access.visible_clients(signed_in_user(request))
         elif db_field.name == "site":
-            kwargs["queryset"] = access.scope(Site.objects.all(), request.user)  # type: ignore[arg-type]
+            kwargs["queryset"] = access.scope(Site.objects.all(), signed_in_user(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -42,10 +43,10 @@ class ClientAdmin(AuditedAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return access.visible_clients(request.user)  # type: ignore[arg-type]
+        return access.visible_clients(signed_in_user(request))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return access.can(request.user, "clients.create")  # type: ignore[arg-type]
+        return access.can(signed_in_user(request), "clients.create")
 
 
 @admin.register(Site, site=admin_site)

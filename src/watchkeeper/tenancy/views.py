@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from watchkeeper.accounts.models import User
 from watchkeeper.core.errors import NotFound
 from watchkeeper.core.pagination import paginate
 from watchkeeper.tenancy import access, selectors
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Technicians' home: every client they may see, with its services."""
-    user = _user(request)
+    user = request.user
     if user.is_portal_user:
         return redirect("tenancy:portal")
     query = request.GET.get("q", "").strip()
@@ -30,8 +26,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def client_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    user = _user(request)
+def client_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    user = request.user
     client = access.client_access(user, slug)  # another tenant's client is 404 before any 403
     access.require(user, "console.use")
     context = {
@@ -45,10 +41,10 @@ def client_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def service_detail(request: HttpRequest, slug: str, service_id: int) -> HttpResponse:
+def service_detail(request: AuthenticatedHttpRequest, slug: str, service_id: int) -> HttpResponse:
     """One service: what it is, its open incidents and recent history (loaded from the incident
     list, filtered to the service, so that list's own access rules apply)."""
-    user = _user(request)
+    user = request.user
     client = access.client_access(user, slug)  # another tenant's client is 404 before any 403
     service = selectors.service_list(actor=user, client=client).filter(pk=service_id).first()
     if service is None:
@@ -58,12 +54,12 @@ def service_detail(request: HttpRequest, slug: str, service_id: int) -> HttpResp
 
 
 @login_required
-def portal(request: HttpRequest) -> HttpResponse:
+def portal(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The client portal's landing page: the user's own company and its services."""
-    user = _user(request)
-    if not user.is_portal_user:
+    user = request.user
+    if not user.is_portal_user or user.client is None:  # a portal user has a client (a constraint)
         return redirect("web:home")
-    client = access.client_access(user, user.client.slug)  # type: ignore[union-attr]
+    client = access.client_access(user, user.client.slug)
     context = {
         "client": client,
         "services": selectors.service_list(actor=user, client=client),

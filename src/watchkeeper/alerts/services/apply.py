@@ -185,8 +185,8 @@ def _acknowledge(alert: Alert, integration: Integration, now: dt.datetime) -> Al
         return alert
     alert.status, alert.acknowledged_at = AlertStatus.ACKNOWLEDGED, now
     row_update(alert, alert.touch_fields("status", "acknowledged_at"))
-    if alert.incident_id is not None:
-        incidents.incident_acknowledge(incident=alert.incident, by=integration.name)  # type: ignore[arg-type]
+    if alert.incident is not None:
+        incidents.incident_acknowledge(incident=alert.incident, by=integration.name)
     return alert
 
 

@@ -7,7 +7,6 @@ Thin adapters: the selectors read (scoped by the access module), the services wr
 from __future__ import annotations
 
 import json
-import zoneinfo
 from typing import Any
 
 from django import forms
@@ -15,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
@@ -30,35 +29,26 @@ from watchkeeper.alerts.sources.webhook.parse import webhook_preview
 from watchkeeper.alerts.sources.webhook.setup import SAMPLE_WEBHOOK
 from watchkeeper.core import clock
 from watchkeeper.core.errors import Forbidden, InvalidInput
+from watchkeeper.core.forms import model_choice_field
 from watchkeeper.core.pagination import paginate
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy import selectors as tenancy
+from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 from watchkeeper.tenancy.models import Client, Service
 
 SAMPLE_LIMIT = 64 * 1024  # characters of a pasted sample payload
 ALERT_STATUS_FILTERS = ("open", "triggered", "acknowledged", "resolved", "all")
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _console(request: HttpRequest) -> User:
+def _console(request: AuthenticatedHttpRequest) -> User:
     """The signed-in MSP user; portal users have no console (403). Pages about one object
     look it up first, so another tenant's object is a 404 before any 403."""
-    user = _user(request)
+    user = request.user
     access.require(user, "console.use")
     return user
 
 
-def _zone(user: User) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(user.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-def _client_filter(user: User, request: HttpRequest) -> Client | None:
+def _client_filter(user: User, request: AuthenticatedHttpRequest) -> Client | None:
     slug = request.GET.get("client", "").strip()
     return access.client_access(user, slug) if slug else None  # another tenant's: 404
 
@@ -73,7 +63,7 @@ def _manageable_clients(user: User) -> QuerySet[Client]:
 
 @login_required
 @require_safe
-def integration_list_page(request: HttpRequest) -> HttpResponse:
+def integration_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _console(request)
     client = _client_filter(user, request)
     kind = request.GET.get("type", "")
@@ -104,15 +94,15 @@ class IntegrationForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, clients: QuerySet[Client], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = clients  # type: ignore[attr-defined]
+        model_choice_field(self, "client").queryset = clients
         chosen = clients.filter(slug=self["client"].value() or "").first()
-        self.fields["service"].queryset = (  # type: ignore[attr-defined]
+        model_choice_field(self, "service").queryset = (
             tenancy.service_list(actor=user, client=chosen) if chosen else Service.objects.none()
         )
 
 
 @login_required
-def integration_new(request: HttpRequest) -> HttpResponse:
+def integration_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _console(request)
     clients = _manageable_clients(user)
     if not clients.exists():
@@ -137,7 +127,7 @@ def integration_new(request: HttpRequest) -> HttpResponse:
 
 
 def _integration_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     user: User,
     integration: Integration,
     *,
@@ -160,23 +150,23 @@ def _integration_page(
         "recent_alerts": list(selectors.alert_list(actor=user, integration=integration.pk)[:10]),
         "sample": sample or json.dumps(SAMPLE_WEBHOOK, indent=2),
         "preview": preview,
-        "tz": _zone(user),
+        "tz": user.zone,
     }
     return render(request, "alerts/integration_detail.html", context)
 
 
 @login_required
 @require_safe
-def integration_page(request: HttpRequest, integration_id: int) -> HttpResponse:
-    user = _user(request)
+def integration_page(request: AuthenticatedHttpRequest, integration_id: int) -> HttpResponse:
+    user = request.user
     integration = selectors.integration_access(actor=user, pk=integration_id)
     access.require(user, "console.use")
     return _integration_page(request, user, integration)
 
 
-def _manageable(request: HttpRequest, integration_id: int) -> tuple[User, Integration]:
+def _manageable(request: AuthenticatedHttpRequest, integration_id: int) -> tuple[User, Integration]:
     """The integration if the user may see it (else 404) and manage it (else 403)."""
-    user = _user(request)
+    user = request.user
     integration = selectors.integration_access(actor=user, pk=integration_id)
     access.require(user, "console.use")
     access.require(user, "integrations.manage", client=integration.client)
@@ -185,10 +175,10 @@ def _manageable(request: HttpRequest, integration_id: int) -> tuple[User, Integr
 
 @login_required
 @require_POST
-def integration_rotate(request: HttpRequest, integration_id: int) -> HttpResponse:
+def integration_rotate(request: AuthenticatedHttpRequest, integration_id: int) -> HttpResponse:
     user, integration = _manageable(request, integration_id)
     integration = services.integration_rotate_key(actor=user, integration=integration, via="console")
-    until = integration.previous_key_expires_at.astimezone(_zone(user))  # type: ignore[union-attr]
+    until = integration.previous_key_expires_at.astimezone(user.zone)  # type: ignore[union-attr]
     messages.success(
         request,
         f"Issued a new key. The old key keeps working until {until:%Y-%m-%d %H:%M %Z}: "
@@ -199,7 +189,7 @@ def integration_rotate(request: HttpRequest, integration_id: int) -> HttpRespons
 
 @login_required
 @require_POST
-def integration_enabled(request: HttpRequest, integration_id: int) -> HttpResponse:
+def integration_enabled(request: AuthenticatedHttpRequest, integration_id: int) -> HttpResponse:
     user, integration = _manageable(request, integration_id)
     enabled = request.POST.get("enabled") == "1"
     services.integration_set_enabled(actor=user, integration=integration, enabled=enabled, via="console")
@@ -222,9 +212,9 @@ def _preview(sample: str, config: dict[str, Any]) -> dict[str, Any]:
 
 @login_required
 @require_POST
-def integration_preview(request: HttpRequest, integration_id: int) -> HttpResponse:
+def integration_preview(request: AuthenticatedHttpRequest, integration_id: int) -> HttpResponse:
     """What the webhook templates make of a sample payload. Changes nothing."""
-    user = _user(request)
+    user = request.user
     integration = selectors.integration_access(actor=user, pk=integration_id)
     access.require(user, "console.use")
     if integration.type != IntegrationType.WEBHOOK:
@@ -239,7 +229,7 @@ def integration_preview(request: HttpRequest, integration_id: int) -> HttpRespon
 # --- alerts ------------------------------------------------------------------------------------
 
 
-def _narrow(alerts: QuerySet[Alert], request: HttpRequest) -> QuerySet[Alert]:
+def _narrow(alerts: QuerySet[Alert], request: AuthenticatedHttpRequest) -> QuerySet[Alert]:
     """The console's extra filters, on the already scoped list."""
     severity = request.GET.get("severity", "")
     if severity in Severity.values:
@@ -257,7 +247,7 @@ def _narrow(alerts: QuerySet[Alert], request: HttpRequest) -> QuerySet[Alert]:
 
 @login_required
 @require_safe
-def alert_list_page(request: HttpRequest) -> HttpResponse:
+def alert_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _console(request)
     client = _client_filter(user, request)
     status = request.GET.get("status", "open")
@@ -276,7 +266,7 @@ def alert_list_page(request: HttpRequest) -> HttpResponse:
         "statuses": ALERT_STATUS_FILTERS,
         "severities": Severity.choices,
         "filters": request.GET,
-        "tz": _zone(user),
+        "tz": user.zone,
         "now": clock.now(),
     }
     return render(request, "alerts/alert_list.html", context)
@@ -304,8 +294,8 @@ def _pretty(value: Any) -> str:
 
 @login_required
 @require_safe
-def alert_page(request: HttpRequest, alert_id: int) -> HttpResponse:
-    user = _user(request)
+def alert_page(request: AuthenticatedHttpRequest, alert_id: int) -> HttpResponse:
+    user = request.user
     alert = selectors.alert_access(actor=user, pk=alert_id)
     access.require(user, "console.use")
     context = {
@@ -313,7 +303,7 @@ def alert_page(request: HttpRequest, alert_id: int) -> HttpResponse:
         "details": _pretty(alert.details) if alert.details else "",
         "raw": _pretty(alert.raw),
         "links": _safe_links(alert.links) + _safe_links(alert.images),
-        "tz": _zone(user),
+        "tz": user.zone,
         "can_see_integration": access.can(user, "integrations.view", client=alert.client),
     }
     return render(request, "alerts/alert_detail.html", context)

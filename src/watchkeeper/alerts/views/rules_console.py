@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
@@ -24,6 +24,7 @@ from watchkeeper.alerts.services.rule_trial import event_rules_try
 from watchkeeper.core.errors import InvalidInput
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy import selectors as tenancy
+from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 from watchkeeper.tenancy.models import Client
 
 SAMPLE_EVENT = {"summary": "Backup failed on fs01", "severity": "error", "labels": {"env": "prod"}}
@@ -32,8 +33,8 @@ EXAMPLE_ACTIONS = {"suppress": True, "tags": ["noise"]}
 JSON_LIMIT = 32 * 1024
 
 
-def _client(request: HttpRequest, slug: str) -> tuple[User, Client]:
-    user: User = request.user  # type: ignore[assignment]
+def _client(request: AuthenticatedHttpRequest, slug: str) -> tuple[User, Client]:
+    user = request.user
     client = access.client_access(user, slug)  # another tenant's: 404
     access.require(user, "console.use")
     access.require(user, "integrations.view", client=client)
@@ -51,7 +52,7 @@ def _json(text: str, what: str, default: Any) -> Any:
         raise InvalidInput(f"The {what} are not valid JSON: {exc}", field=what) from None
 
 
-def _page(request: HttpRequest, user: User, client: Client, **extra: Any) -> HttpResponse:
+def _page(request: AuthenticatedHttpRequest, user: User, client: Client, **extra: Any) -> HttpResponse:
     context = {
         "client": client,
         "rules": list(selectors.event_rule_list(actor=user, client=client)),
@@ -69,7 +70,7 @@ def _page(request: HttpRequest, user: User, client: Client, **extra: Any) -> Htt
 
 
 @login_required
-def rules_page(request: HttpRequest, slug: str) -> HttpResponse:
+def rules_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The client's rules in order, its maintenance windows, and (POST) a new rule."""
     user, client = _client(request, slug)
     if request.method != "POST":
@@ -96,7 +97,7 @@ def rules_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def rules_try(request: HttpRequest, slug: str) -> HttpResponse:
+def rules_try(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     user, client = _client(request, slug)
     sample = request.POST.get("sample", "")
     try:
@@ -106,15 +107,15 @@ def rules_try(request: HttpRequest, slug: str) -> HttpResponse:
     return _page(request, user, client, sample=sample, trial=result)
 
 
-def _rule(request: HttpRequest, rule_id: int) -> tuple[User, EventRule]:
-    user: User = request.user  # type: ignore[assignment]
+def _rule(request: AuthenticatedHttpRequest, rule_id: int) -> tuple[User, EventRule]:
+    user = request.user
     rule = selectors.event_rule_access(actor=user, pk=rule_id)  # another tenant's: 404
     access.require(user, "console.use")
     return user, rule
 
 
 @login_required
-def rule_page(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_page(request: AuthenticatedHttpRequest, rule_id: int) -> HttpResponse:
     """Edit one rule."""
     user, rule = _rule(request, rule_id)
     form: dict[str, Any] = {
@@ -144,7 +145,7 @@ def rule_page(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_move(request: AuthenticatedHttpRequest, rule_id: int) -> HttpResponse:
     """Move a rule one place up or down in its client's order."""
     user, rule = _rule(request, rule_id)
     ids = list(selectors.event_rule_list(actor=user, client=rule.client).values_list("pk", flat=True))
@@ -158,7 +159,7 @@ def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_delete(request: AuthenticatedHttpRequest, rule_id: int) -> HttpResponse:
     user, rule = _rule(request, rule_id)
     slug = rule.client.slug
     services.event_rule_delete(actor=user, rule=rule, via="console")
@@ -181,7 +182,7 @@ def _when(text: str, what: str, time_zone: str) -> dt.datetime:
 
 @login_required
 @require_POST
-def window_new(request: HttpRequest, slug: str) -> HttpResponse:
+def window_new(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     user, client = _client(request, slug)
     post = request.POST
     time_zone = post.get("timezone", "").strip() or client.timezone or "UTC"
@@ -201,8 +202,8 @@ def window_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def window_delete(request: HttpRequest, window_id: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def window_delete(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
+    user = request.user
     window = selectors.maintenance_window_access(actor=user, pk=window_id)  # another tenant's: 404
     access.require(user, "console.use")
     slug = window.client.slug

@@ -15,7 +15,6 @@ Invariants:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 
@@ -31,6 +30,7 @@ from watchkeeper.paging.services.messages import page_subject, page_text
 from watchkeeper.paging.services.notify import page_user, pages_cancel
 from watchkeeper.paging.targets import level_users
 from watchkeeper.paging.timers import ESCALATION_STEP as STEP
+from watchkeeper.tenancy.access import By
 
 PAGE_KIND = TimelineKind.PAGE
 
@@ -183,7 +183,7 @@ def _page_level(incident: Incident, row: IncidentEscalation, level: EscalationLe
     )  # fmt: skip
 
 
-def incident_escalate(*, incident: Incident, level: int, by: Any) -> IncidentEscalation:
+def incident_escalate(*, incident: Incident, level: int, by: By) -> IncidentEscalation:
     """Page level `level` (1 = first) of the incident's policy now, and go on from there while
     nobody acknowledges. Counts as a new escalation run, so earlier pages do not dedup it."""
     with transaction.atomic():
@@ -204,7 +204,7 @@ def incident_escalate(*, incident: Incident, level: int, by: Any) -> IncidentEsc
         return row
 
 
-def incident_reassign(*, incident: Incident, to: User, by: Any) -> Incident:
+def incident_reassign(*, incident: Incident, to: User, by: By) -> Incident:
     """Make `to` the owner and page them now (through their own notification rules)."""
     with transaction.atomic():
         incident = incident_assign(incident=incident, by=by, owner=to)  # checks `to` may work on it

@@ -25,10 +25,12 @@ from watchkeeper.paging.services.escalation import incident_escalate, incident_r
 from watchkeeper.paging.services.notify import test_message_send
 from watchkeeper.paging.services.responses import response_token_get, response_token_use
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 
 
-def _user(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
+def _console(request: AuthenticatedHttpRequest) -> User:
+    """The signed-in MSP user; portal users have no console (403)."""
+    user = request.user
     access.require(user, "console.use")
     return user
 
@@ -41,21 +43,21 @@ def _int(value: str | None, field: str) -> int:
 
 @login_required
 @require_safe
-def notification_log(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def notification_log(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = _console(request)
     person = selectors.person_access(actor=user, user_id=_int(request.GET.get("user", str(user.pk)), "user"))
     page = paginate(selectors.message_log(user=person), page=request.GET.get("page"), size=50)
     return render(request, "paging/pages/log.html", {"page": page, "person": person})
 
 
-def _back(request: HttpRequest) -> HttpResponse:
+def _back(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("accounts:account")
 
 
 @login_required
 @require_POST
-def contact_method_add(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def contact_method_add(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = _console(request)
     post = request.POST
     try:
         method = config.contact_method_create(
@@ -76,8 +78,8 @@ def contact_method_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_method_delete(request: HttpRequest, method_id: int) -> HttpResponse:
-    user = _user(request)
+def contact_method_delete(request: AuthenticatedHttpRequest, method_id: int) -> HttpResponse:
+    user = _console(request)
     config.contact_method_delete(actor=user, method=config.method_of(user=user, pk=method_id))
     messages.success(request, "Contact method removed.")
     return _back(request)
@@ -85,8 +87,8 @@ def contact_method_delete(request: HttpRequest, method_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_method_test(request: HttpRequest, method_id: int) -> HttpResponse:
-    user = _user(request)
+def contact_method_test(request: AuthenticatedHttpRequest, method_id: int) -> HttpResponse:
+    user = _console(request)
     method = config.method_of(user=user, pk=method_id)
     access.require(user, "paging.self")
     test_message_send(method=method, by=user)
@@ -96,8 +98,8 @@ def contact_method_test(request: HttpRequest, method_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def rule_add(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def rule_add(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = _console(request)
     post = request.POST
     try:
         config.rule_create(
@@ -112,16 +114,16 @@ def rule_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
-    user = _user(request)
+def rule_delete(request: AuthenticatedHttpRequest, rule_id: int) -> HttpResponse:
+    user = _console(request)
     config.rule_delete(actor=user, rule=config.rule_of(user=user, pk=rule_id))
     return _back(request)
 
 
 @login_required
 @require_POST
-def escalate(request: HttpRequest, incident_id: int) -> HttpResponse:
-    user = _user(request)
+def escalate(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
+    user = _console(request)
     incident = incident_access(actor=user, pk=incident_id)  # another tenant's: 404
     access.require(user, "incidents.respond", client=incident.client)
     level = _int(request.POST.get("level"), "level")
@@ -132,8 +134,8 @@ def escalate(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reassign(request: HttpRequest, incident_id: int) -> HttpResponse:
-    user = _user(request)
+def reassign(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
+    user = _console(request)
     incident = incident_access(actor=user, pk=incident_id)
     access.require(user, "incidents.respond", client=incident.client)
     to = User.objects.filter(pk=_int(request.POST.get("user"), "user"), is_active=True).first()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -28,6 +28,7 @@ from watchkeeper.paging import selectors
 from watchkeeper.paging.models import EscalationPolicy, TargetKind
 from watchkeeper.paging.services import levels, policies
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 from watchkeeper.tenancy.models import Service
 
 Options = list[tuple[str, list[tuple[str, str]]]]
@@ -46,14 +47,14 @@ class Failed:
     status: int = 400
 
 
-def _viewer(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
+def _viewer(request: AuthenticatedHttpRequest) -> User:
+    user = request.user
     access.require(user, "console.use")
     return user
 
 
-def _policy(request: HttpRequest, policy_id: int) -> tuple[User, EscalationPolicy]:
-    user: User = request.user  # type: ignore[assignment]
+def _policy(request: AuthenticatedHttpRequest, policy_id: int) -> tuple[User, EscalationPolicy]:
+    user = request.user
     policy = selectors.policy_access(actor=user, pk=policy_id)  # another tenant's: 404 before any 403
     access.require(user, "console.use")
     return user, policy
@@ -117,7 +118,7 @@ def _service_options(
 
 
 def _page(
-    request: HttpRequest, user: User, policy: EscalationPolicy, failed: Failed | None = None
+    request: AuthenticatedHttpRequest, user: User, policy: EscalationPolicy, failed: Failed | None = None
 ) -> HttpResponse:
     services = list(selectors.policy_services(actor=user, policy=policy))
     can_manage = access.can(user, "escalation.manage")
@@ -142,7 +143,7 @@ def _to(policy: EscalationPolicy, anchor: str) -> HttpResponse:
 
 
 def _change(
-    request: HttpRequest, policy_id: int, form: str, change: Change, level_id: int | None = None
+    request: AuthenticatedHttpRequest, policy_id: int, form: str, change: Change, level_id: int | None = None
 ) -> HttpResponse:
     user, policy = _policy(request, policy_id)
     access.require(user, "escalation.manage")
@@ -156,7 +157,7 @@ def _change(
     return _to(policy, anchor)
 
 
-def _list(request: HttpRequest, user: User, failed: Failed | None = None) -> HttpResponse:
+def _list(request: AuthenticatedHttpRequest, user: User, failed: Failed | None = None) -> HttpResponse:
     page = paginate(
         selectors.policy_list(actor=user).prefetch_related("levels"), page=request.GET.get("page"), size=50
     )
@@ -171,13 +172,13 @@ def _list(request: HttpRequest, user: User, failed: Failed | None = None) -> Htt
 
 @login_required
 @require_safe
-def policy_list_page(request: HttpRequest) -> HttpResponse:
+def policy_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _list(request, _viewer(request))
 
 
 @login_required
 @require_POST
-def policy_new(request: HttpRequest) -> HttpResponse:
+def policy_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _viewer(request)
     access.require(user, "escalation.manage")
     post = request.POST
@@ -195,14 +196,14 @@ def policy_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def policy_page(request: HttpRequest, policy_id: int) -> HttpResponse:
+def policy_page(request: AuthenticatedHttpRequest, policy_id: int) -> HttpResponse:
     user, policy = _policy(request, policy_id)
     return _page(request, user, policy)
 
 
 @login_required
 @require_POST
-def policy_settings(request: HttpRequest, policy_id: int) -> HttpResponse:
+def policy_settings(request: AuthenticatedHttpRequest, policy_id: int) -> HttpResponse:
     def change(user: User, policy: EscalationPolicy) -> tuple[str, str]:
         post = request.POST
         saved = policies.policy_update(
@@ -216,7 +217,7 @@ def policy_settings(request: HttpRequest, policy_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def policy_default(request: HttpRequest, policy_id: int) -> HttpResponse:
+def policy_default(request: AuthenticatedHttpRequest, policy_id: int) -> HttpResponse:
     def change(user: User, policy: EscalationPolicy) -> tuple[str, str]:
         make = request.POST.get("is_default") == "1"
         previous = policies.policy_default_set(actor=user, policy=policy, is_default=make)
@@ -231,7 +232,7 @@ def policy_default(request: HttpRequest, policy_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
+def policy_delete(request: AuthenticatedHttpRequest, policy_id: int) -> HttpResponse:
     user, policy = _policy(request, policy_id)
     access.require(user, "escalation.manage")
     try:
@@ -244,7 +245,7 @@ def policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def level_add(request: HttpRequest, policy_id: int) -> HttpResponse:
+def level_add(request: AuthenticatedHttpRequest, policy_id: int) -> HttpResponse:
     def change(user: User, policy: EscalationPolicy) -> tuple[str, str]:
         level = levels.policy_level_add(
             actor=user, policy=policy, delay_minutes=_minutes(request.POST), target=_target_spec(request.POST)
@@ -256,7 +257,7 @@ def level_add(request: HttpRequest, policy_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def level_delay(request: HttpRequest, policy_id: int, level_id: int) -> HttpResponse:
+def level_delay(request: AuthenticatedHttpRequest, policy_id: int, level_id: int) -> HttpResponse:
     def change(user: User, policy: EscalationPolicy) -> tuple[str, str]:
         level = selectors.policy_level_of(policy=policy, pk=level_id)
         level = levels.policy_level_update(actor=user, level=level, delay_minutes=_minutes(request.POST))
@@ -268,7 +269,7 @@ def level_delay(request: HttpRequest, policy_id: int, level_id: int) -> HttpResp
 
 @login_required
 @require_POST
-def level_move(request: HttpRequest, policy_id: int, level_id: int) -> HttpResponse:
+def level_move(request: AuthenticatedHttpRequest, policy_id: int, level_id: int) -> HttpResponse:
     def change(user: User, policy: EscalationPolicy) -> tuple[str, str]:
         level = selectors.policy_level_of(policy=policy, pk=level_id)
         offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""), 0)
@@ -280,7 +281,7 @@ def level_move(request: HttpRequest, policy_id: int, level_id: int) -> HttpRespo
 
 @login_required
 @require_POST
-def level_remove(request: HttpRequest, policy_id: int, level_id: int) -> HttpResponse:
+def level_remove(request: AuthenticatedHttpRequest, policy_id: int, level_id: int) -> HttpResponse:
     def change(user: User, policy: EscalationPolicy) -> tuple[str, str]:
         level = selectors.policy_level_of(policy=policy, pk=level_id)
         number = level.position + 1
@@ -292,7 +293,7 @@ def level_remove(request: HttpRequest, policy_id: int, level_id: int) -> HttpRes
 
 @login_required
 @require_POST
-def target_add(request: HttpRequest, policy_id: int, level_id: int) -> HttpResponse:
+def target_add(request: AuthenticatedHttpRequest, policy_id: int, level_id: int) -> HttpResponse:
     def change(user: User, policy: EscalationPolicy) -> tuple[str, str]:
         level = selectors.policy_level_of(policy=policy, pk=level_id)
         target = levels.policy_target_add(actor=user, level=level, target=_target_spec(request.POST))
@@ -303,7 +304,9 @@ def target_add(request: HttpRequest, policy_id: int, level_id: int) -> HttpRespo
 
 @login_required
 @require_POST
-def target_remove(request: HttpRequest, policy_id: int, level_id: int, target_id: int) -> HttpResponse:
+def target_remove(
+    request: AuthenticatedHttpRequest, policy_id: int, level_id: int, target_id: int
+) -> HttpResponse:
     def change(user: User, policy: EscalationPolicy) -> tuple[str, str]:
         level = selectors.policy_level_of(policy=policy, pk=level_id)
         target = selectors.policy_target_of(level=level, pk=target_id)
@@ -315,7 +318,7 @@ def target_remove(request: HttpRequest, policy_id: int, level_id: int, target_id
 
 @login_required
 @require_POST
-def service_add(request: HttpRequest, policy_id: int) -> HttpResponse:
+def service_add(request: AuthenticatedHttpRequest, policy_id: int) -> HttpResponse:
     def change(user: User, policy: EscalationPolicy) -> tuple[str, str]:
         chosen = request.POST.get("service", "").strip()
         choices = selectors.policy_service_choices(actor=user, policy=policy)
@@ -332,7 +335,7 @@ def service_add(request: HttpRequest, policy_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def service_remove(request: HttpRequest, policy_id: int, service_id: int) -> HttpResponse:
+def service_remove(request: AuthenticatedHttpRequest, policy_id: int, service_id: int) -> HttpResponse:
     def change(user: User, policy: EscalationPolicy) -> tuple[str, str]:
         service = selectors.policy_services(actor=user, policy=policy).filter(pk=service_id).first()
         if service is None:
