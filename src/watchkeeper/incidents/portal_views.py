@@ -6,8 +6,6 @@ Every page asks the access module (`portal.*` actions); another client's inciden
 
 from __future__ import annotations
 
-import zoneinfo
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,13 +29,6 @@ def _portal_user(request: AuthenticatedHttpRequest) -> User:
     user = request.user
     access.require(user, "portal.use")  # MSP staff use the console (403 here)
     return user
-
-
-def _zone(user: User) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(user.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
 
 
 class RequestForm(forms.Form):
@@ -75,7 +66,7 @@ def portal_incident_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "page": paginate(incidents, page=request.GET.get("page"), size=25),
         "past": past,
         "client": user.client,
-        "tz": _zone(user),
+        "tz": user.zone,
     }
     return render(request, "incidents/portal/list.html", context)
 
@@ -91,7 +82,7 @@ def _detail(
         "entries": entries,
         "form": form,
         "can_comment": access.can(user, "portal.comment", client=incident.client),
-        "tz": _zone(user),
+        "tz": user.zone,
     }
     return render(request, "incidents/portal/detail.html", context, status=status)
 

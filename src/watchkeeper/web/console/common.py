@@ -3,34 +3,20 @@ offered as owner or responder."""
 
 from __future__ import annotations
 
-import zoneinfo
-
-from django.http import HttpRequest
-
 from watchkeeper.accounts import selectors as accounts
 from watchkeeper.accounts.models import User
 from watchkeeper.core.errors import InvalidInput, NotFound
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 from watchkeeper.tenancy.models import Client
 
 
-def request_user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def console_user(request: HttpRequest) -> User:
+def console_user(request: AuthenticatedHttpRequest) -> User:
     """The signed-in MSP user; portal users have no console (403). Pages about one incident
     look it up first, so another tenant's incident is a 404 before any 403."""
-    user = request_user(request)
+    user = request.user
     access.require(user, "console.use")
     return user
-
-
-def user_zone(user: User) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(user.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
 
 
 def owner_choices(user: User, client: Client | None) -> list[User]:

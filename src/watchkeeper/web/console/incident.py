@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
@@ -29,7 +29,8 @@ from watchkeeper.policy.markup import markdown_html
 from watchkeeper.policy.selectors import policy_get
 from watchkeeper.sla import selectors as sla
 from watchkeeper.tenancy import access
-from watchkeeper.web.console.common import new_owner, owner_choices, request_user, user_zone
+from watchkeeper.tenancy.http import AuthenticatedHttpRequest
+from watchkeeper.web.console.common import new_owner, owner_choices
 
 # One mark per timeline kind, so a long timeline can be scanned by eye.
 KIND_ICONS = {
@@ -44,7 +45,7 @@ KIND_ICONS = {
 
 
 def _page(
-    request: HttpRequest, user: User, incident_id: int, *, error: str = "", status: int = 200
+    request: AuthenticatedHttpRequest, user: User, incident_id: int, *, error: str = "", status: int = 200
 ) -> HttpResponse:
     incident = selectors.incident_detail(actor=user, pk=incident_id)
     access.require(user, "console.use")
@@ -69,7 +70,7 @@ def _page(
         "urgency_levels": policy.urgency_levels,
         "categories": policy.categories,
         "error": error,
-        "tz": user_zone(user),
+        "tz": user.zone,
         "now": clock.now(),
     }
     return render(request, "console/incidents/detail.html", context, status=status)
@@ -90,22 +91,22 @@ def _merge_targets(user: User, incident: Incident) -> list[Incident]:
 
 @login_required
 @require_safe
-def incident_page(request: HttpRequest, incident_id: int) -> HttpResponse:
-    return _page(request, request_user(request), incident_id)
+def incident_page(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
+    return _page(request, request.user, incident_id)
 
 
 Action = Callable[[Incident, User, dict[str, Any]], str]
 
 
 def _act(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     incident_id: int,
     action: Action,
     make_form: Callable[[Any], forms.Form] | None = None,
 ) -> HttpResponse:
     """Run one action on the incident: 404 if the user cannot see it, 403 if they may not
     respond, the page with the error if the action is refused, else back to the page."""
-    user = request_user(request)
+    user = request.user
     incident = selectors.incident_access(actor=user, pk=incident_id)
     access.require(user, "console.use")
     access.require(user, "incidents.respond", client=incident.client)
@@ -128,7 +129,7 @@ def _act(
 
 @login_required
 @require_POST
-def incident_acknowledge(request: HttpRequest, incident_id: int) -> HttpResponse:
+def incident_acknowledge(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
     def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:
         was = incident.status
         incident = services.incident_acknowledge(incident=incident, by=user)
@@ -141,7 +142,7 @@ def incident_acknowledge(request: HttpRequest, incident_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def incident_resolve(request: HttpRequest, incident_id: int) -> HttpResponse:
+def incident_resolve(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
     def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:
         incident = services.incident_resolve(incident=incident, by=user, note=fields["note"].strip())
         return f"Resolved {incident.reference}."
@@ -151,7 +152,7 @@ def incident_resolve(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def incident_reopen(request: HttpRequest, incident_id: int) -> HttpResponse:
+def incident_reopen(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
     def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:
         incident = services.incident_reopen(incident=incident, by=user, reason=fields["reason"].strip())
         return f"Reopened {incident.reference}."
@@ -161,7 +162,7 @@ def incident_reopen(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def incident_close(request: HttpRequest, incident_id: int) -> HttpResponse:
+def incident_close(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
     def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:
         incident = services.incident_close(incident=incident, by=user)
         return f"Closed {incident.reference}."
@@ -171,7 +172,7 @@ def incident_close(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def incident_note(request: HttpRequest, incident_id: int) -> HttpResponse:
+def incident_note(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
     def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:
         visible = fields["client_visible"]
         services.incident_note(incident=incident, by=user, text=fields["text"], client_visible=visible)
@@ -182,7 +183,7 @@ def incident_note(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def incident_priority(request: HttpRequest, incident_id: int) -> HttpResponse:
+def incident_priority(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
     def form(data: Any) -> forms.Form:
         return incident_forms.PriorityForm(data, policy=policy_get())
 
@@ -200,7 +201,7 @@ def incident_priority(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def incident_assign(request: HttpRequest, incident_id: int) -> HttpResponse:
+def incident_assign(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
     def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:
         owner = new_owner(user, fields["owner"])
         incident = services.incident_assign(incident=incident, by=user, owner=owner)
@@ -213,7 +214,7 @@ def incident_assign(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def incident_wait(request: HttpRequest, incident_id: int) -> HttpResponse:
+def incident_wait(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
     def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:
         status = request.POST.get("status", "")
         incident = services.incident_set_waiting(incident=incident, by=user, status=status)
@@ -224,7 +225,7 @@ def incident_wait(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def incident_resume(request: HttpRequest, incident_id: int) -> HttpResponse:
+def incident_resume(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
     def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:
         incident = services.incident_resume(incident=incident, by=user)
         return f"Resumed {incident.reference}."

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.views.decorators.http import require_POST
 
 from watchkeeper.accounts.models import User
@@ -14,6 +14,7 @@ from watchkeeper.core.errors import InvalidInput, NotFound
 from watchkeeper.incidents import coordination, selectors, services
 from watchkeeper.incidents import forms as incident_forms
 from watchkeeper.incidents.models import Incident
+from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 from watchkeeper.web.console.common import new_owner
 from watchkeeper.web.console.incident import _act
 
@@ -27,7 +28,7 @@ def _person(user: User, pk: int, field: str) -> User:
 
 @login_required
 @require_POST
-def incident_hand_off(request: HttpRequest, incident_id: int) -> HttpResponse:
+def incident_hand_off(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
     def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:
         to = _person(user, fields["owner"], "owner")
         incident = services.incident_hand_off(incident=incident, by=user, to=to, note=fields["note"])
@@ -38,7 +39,7 @@ def incident_hand_off(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def incident_category(request: HttpRequest, incident_id: int) -> HttpResponse:
+def incident_category(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
     def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:
         incident = services.incident_set_category(incident=incident, by=user, category=fields["category"])
         return f"{incident.reference}: category {incident.category or 'none'}."
@@ -48,7 +49,7 @@ def incident_category(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def incident_responder_add(request: HttpRequest, incident_id: int) -> HttpResponse:
+def incident_responder_add(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
     def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:
         person = _person(user, fields["user"], "user")
         responder = coordination.responder_add(incident=incident, by=user, user=person, role=fields["role"])
@@ -59,7 +60,7 @@ def incident_responder_add(request: HttpRequest, incident_id: int) -> HttpRespon
 
 @login_required
 @require_POST
-def incident_responder_remove(request: HttpRequest, incident_id: int) -> HttpResponse:
+def incident_responder_remove(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
     def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:
         person = _person(user, fields["user"], "user")
         coordination.responder_remove(incident=incident, by=user, user=person)
@@ -70,7 +71,7 @@ def incident_responder_remove(request: HttpRequest, incident_id: int) -> HttpRes
 
 @login_required
 @require_POST
-def incident_merge(request: HttpRequest, incident_id: int) -> HttpResponse:
+def incident_merge(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
     """Merge this incident into another of the client's (`into`); one the user cannot see is 400."""
 
     def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:

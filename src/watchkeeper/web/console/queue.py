@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html_join
@@ -27,8 +27,9 @@ from watchkeeper.policy.selectors import policy_get, priority_list
 from watchkeeper.sla import selectors as sla
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy import selectors as tenancy
+from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 from watchkeeper.tenancy.models import Client
-from watchkeeper.web.console.common import console_user, new_owner, owner_choices, user_zone
+from watchkeeper.web.console.common import console_user, new_owner, owner_choices
 
 STATUS_FILTERS = {
     "open": ("open",),
@@ -51,7 +52,7 @@ def _owner_filter(user: User, value: str) -> selectors.OwnerFilter | None:
     return None
 
 
-def _filtered(request: HttpRequest, user: User, client: Client | None) -> QuerySet[Incident]:
+def _filtered(request: AuthenticatedHttpRequest, user: User, client: Client | None) -> QuerySet[Incident]:
     get = request.GET
     status = get.get("status", "open")
     if status not in STATUS_FILTERS:
@@ -79,7 +80,7 @@ def _rows(page: Page) -> list[tuple[Incident, list[sla.ClockView]]]:
 
 @login_required
 @require_safe
-def incident_list_page(request: HttpRequest) -> HttpResponse:
+def incident_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The queue. The page polls itself every 10 s with htmx targeting `#queue`; that request
     gets only the results, so the queue stays live without a reload."""
     user = console_user(request)
@@ -90,7 +91,7 @@ def incident_list_page(request: HttpRequest) -> HttpResponse:
     page = selectors.incident_page(incidents, page=request.GET.get("page"), size=50, searching=searching)
     capped = searching and page.count >= selectors.SEARCH_COUNT_LIMIT
     common = {"page": page, "rows": _rows(page), "client": client, "filters": request.GET,
-              "capped": capped, "status": request.GET.get("status", "open"), "tz": user_zone(user),
+              "capped": capped, "status": request.GET.get("status", "open"), "tz": user.zone,
               "now": clock.now(), "can_open": _openable_clients(user).exists()}  # fmt: skip
     if request.headers.get("HX-Target") == "queue":
         response = render(request, "console/incidents/partials/queue.html", common)
@@ -122,7 +123,7 @@ def _client_options(user: User, chosen: Client | None) -> str:
 
 @login_required
 @require_POST
-def incident_bulk(request: HttpRequest) -> HttpResponse:
+def incident_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Acknowledge or assign the ticked incidents: each is checked and changed on its own, so
     one that may not be touched is reported and the others still change."""
     user = console_user(request)
@@ -157,7 +158,7 @@ def _openable_clients(user: User) -> QuerySet[Client]:
 
 
 @login_required
-def incident_new(request: HttpRequest) -> HttpResponse:
+def incident_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = console_user(request)
     clients = _openable_clients(user)
     if not clients.exists():
