@@ -48,6 +48,9 @@ def _rules(recurrence: str, tz: ZoneInfo, local_start: dt.datetime, near: dt.dat
     Built per evaluation, never cached: `_state` below keeps each window's answer until its
     next boundary, so this runs about twice per occurrence, and holds no occurrences."""
     rule = recurrence_parse(recurrence)
+    # Checked again here, not only at save: a row written around the services (or saved before
+    # these checks existed) must not send dateutil searching to the year 9999 for every event.
+    recurrence_check(rule, local_start)
     until = until_utc(rule)
     local_until = f"{_local(until, tz):%Y%m%dT%H%M%S}" if until is not None else None
     return recurrence_rules(rule, local_start, near, until=local_until)
@@ -58,10 +61,8 @@ def recurrence_error(recurrence: str, tz_name: str, starts_at: dt.datetime) -> s
     if not recurrence.strip():
         return None
     try:
-        rule = recurrence_parse(recurrence)
         tz = zone(tz_name)
         local_start = _local(starts_at, tz)
-        recurrence_check(rule, local_start)
         _rules(recurrence, tz, local_start, local_start).after(local_start, inc=True)
     except (ValueError, TypeError, OverflowError) as exc:
         message = str(exc)
