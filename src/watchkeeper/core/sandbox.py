@@ -29,6 +29,7 @@ from typing import Any
 
 from jinja2 import ChainableUndefined, Template, Undefined, nodes
 from jinja2.runtime import Context, LoopContext
+from jinja2.utils import Namespace
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.visitor import NodeTransformer
 
@@ -110,9 +111,11 @@ def weight(value: Any, limit: int = VALUE_LIMIT) -> int:
             extend(item)
         elif isinstance(item, int):
             total += item.bit_length() // 3 + 1
-        else:  # Undefined, Jinja's helpers; a namespace prints what it holds
+        elif isinstance(item, Namespace):  # prints what it holds
             total += 24
-            extend(getattr(item, "_Namespace__attrs", {}).values())
+            extend(item._Namespace__attrs.values())  # type: ignore[attr-defined]
+        elif not isinstance(item, Undefined):  # Jinja's helpers, other numbers
+            total += 24
     return total
 
 
@@ -246,13 +249,13 @@ def _bounded(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         if plain and isinstance(plain[0], Iterator):  # a generator from another filter: weigh it once
             plain[0] = list(plain[0])
             args = (*args[:offset], *plain)
-        _spend(sum(weight(value) for value in (*plain, *kwargs.values())), f"the {name} filter's input")
-        if estimate is not None and plain:
-            _spend(estimate(plain[0], [*plain[1:], *kwargs.values()]), f"the {name} filter's result")
         if name == "sum" and not isinstance(
             kwargs.get("start", plain[2] if len(plain) > 2 else 0), int | float
         ):
             raise BudgetExceeded("the sum filter adds numbers only in templates")
+        _spend(sum(weight(value) for value in (*plain, *kwargs.values())), f"the {name} filter's input")
+        if estimate is not None and plain:
+            _spend(estimate(plain[0], [*plain[1:], *kwargs.values()]), f"the {name} filter's result")
         return func(*args, **kwargs)
 
     return update_wrapper(wrapper, func)  # keeps Jinja's pass_context/pass_environment marks
