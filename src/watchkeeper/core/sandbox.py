@@ -29,8 +29,8 @@ from typing import Any
 
 from jinja2 import ChainableUndefined, Template, Undefined, nodes
 from jinja2.runtime import Context, LoopContext
-from jinja2.utils import Namespace
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.utils import Namespace
 from jinja2.visitor import NodeTransformer
 
 OUTPUT_LIMIT = 64 * 1024  # characters one render may output
@@ -113,7 +113,7 @@ def weight(value: Any, limit: int = VALUE_LIMIT) -> int:
             total += item.bit_length() // 3 + 1
         elif isinstance(item, Namespace):  # prints what it holds
             total += 24
-            extend(item._Namespace__attrs.values())  # type: ignore[attr-defined]
+            extend(item._Namespace__attrs.values())
         elif not isinstance(item, Undefined):  # Jinja's helpers, other numbers
             total += 24
     return total
