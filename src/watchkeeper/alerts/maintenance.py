@@ -12,20 +12,15 @@ clock); in the repeated autumn hour the first of the two readings is used.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rruleset, rrulestr
+from dateutil.rrule import rruleset
 
 from watchkeeper.alerts.models import MaintenanceWindow
+from watchkeeper.alerts.recurrence import recurrence_check, recurrence_parse, recurrence_rules, until_utc
 
-# Sub-hourly repetition is not maintenance, and would make every evaluation iterate a lot.
-_TOO_FREQUENT = ("SECONDLY", "MINUTELY")
-_ALLOWED_LINES = ("RRULE:", "EXDATE:", "EXDATE;")
 # How far (on either side) daylight-saving shifts can move an occurrence against the wall clock.
 _SLACK = dt.timedelta(hours=3)
-_UNTIL_UTC = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
 _STATE_LIMIT = 4096
 
 Span = tuple[dt.datetime, dt.datetime]
@@ -47,42 +42,33 @@ def _absolute(local: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     return local.replace(tzinfo=tz).astimezone(dt.UTC)
 
 
-def _normalise(recurrence: str, tz: ZoneInfo) -> str:
-    """Lines prefixed as RFC 5545 expects; a UTC UNTIL turned into the window's wall clock,
-    because the rule runs on naive local times (dateutil refuses to mix the two)."""
+def _rules(recurrence: str, tz: ZoneInfo, local_start: dt.datetime, near: dt.datetime) -> rruleset:
+    """The window's rule set, evaluated from an anchor shortly before `near` (local times).
 
-    def local_until(match: re.Match[str]) -> str:
-        until = dt.datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=dt.UTC)
-        return f"UNTIL={_local(until, tz):%Y%m%dT%H%M%S}"
-
-    lines = [line.strip() for line in recurrence.strip().splitlines() if line.strip()]
-    fixed = [line if line.upper().startswith(_ALLOWED_LINES) else f"RRULE:{line}" for line in lines]
-    return _UNTIL_UTC.sub(local_until, "\n".join(fixed))
-
-
-@lru_cache(maxsize=512)
-def _rules(recurrence: str, tz_name: str, local_start: dt.datetime) -> rruleset:
-    tz = zone(tz_name)
-    return rrulestr(_normalise(recurrence, tz), dtstart=local_start, forceset=True, cache=True)
+    Built per evaluation, never cached: `_state` below keeps each window's answer until its
+    next boundary, so this runs about twice per occurrence, and holds no occurrences."""
+    rule = recurrence_parse(recurrence)
+    # Checked again here, not only at save: a row written around the services (or saved before
+    # these checks existed) must not send dateutil searching to the year 9999 for every event.
+    recurrence_check(rule, local_start)
+    until = until_utc(rule)
+    local_until = f"{_local(until, tz):%Y%m%dT%H%M%S}" if until is not None else None
+    return recurrence_rules(rule, local_start, near, until=local_until)
 
 
 def recurrence_error(recurrence: str, tz_name: str, starts_at: dt.datetime) -> str | None:
     """Why a recurrence cannot be used, or None. Checked when a window is saved."""
-    lines = [line.strip() for line in recurrence.strip().splitlines() if line.strip()]
-    if not lines:
+    if not recurrence.strip():
         return None
-    upper = [line.upper() for line in lines]
-    if not any(line.startswith(("RRULE:", "FREQ=")) for line in upper):
-        return "The recurrence needs an RRULE, e.g. FREQ=WEEKLY;BYDAY=SU."
-    if any(line.startswith(("DTSTART", "RDATE")) for line in upper):
-        return "The recurrence takes its start from the window's start; remove DTSTART/RDATE."
-    if any(f"FREQ={freq}" in line for line in upper for freq in _TOO_FREQUENT):
-        return "A maintenance window can repeat at most hourly (FREQ=HOURLY or slower)."
     try:
         tz = zone(tz_name)
-        _rules(recurrence, tz_name, _local(starts_at, tz))
+        local_start = _local(starts_at, tz)
+        _rules(recurrence, tz, local_start, local_start).after(local_start, inc=True)
     except (ValueError, TypeError, OverflowError) as exc:
-        return f"The recurrence is not a valid RFC 5545 rule: {exc}"
+        message = str(exc)
+        if "RRULE" in message or "recurrence" in message.lower() or "window" in message:
+            return message
+        return f"The recurrence is not a valid RFC 5545 rule: {message}"
     return None
 
 
@@ -94,8 +80,8 @@ def _spans_near(window: MaintenanceWindow, at: dt.datetime) -> tuple[list[Span],
     """Occurrences that could cover `at`, and the first start after `at` (None: no more)."""
     tz = zone(window.timezone)
     local_start, length = _local(window.starts_at, tz), _wall_length(window, tz)
-    rules = _rules(window.recurrence, window.timezone, local_start)
     local_at = _local(at, tz)
+    rules = _rules(window.recurrence, tz, local_start, local_at - length - _SLACK)
     nearby = rules.between(local_at - length - _SLACK, local_at + _SLACK, inc=True)
     spans = [(_absolute(occurrence, tz), _absolute(occurrence + length, tz)) for occurrence in nearby]
     upcoming: dt.datetime | None = next((start for start, _ in spans if start > at), None)

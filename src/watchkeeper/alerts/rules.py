@@ -15,10 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -26,6 +24,7 @@ from django.db import connection
 from watchkeeper.alerts.events import AlertEvent
 from watchkeeper.alerts.maintenance import window_active
 from watchkeeper.alerts.models import EventRule, Integration, MaintenanceWindow
+from watchkeeper.core.saferegex import Pattern, RegexError, regex_compile
 from watchkeeper.tenancy.models import Service
 
 log = logging.getLogger("watchkeeper.alerts")
@@ -37,8 +36,8 @@ ACTION_KEYS = ("service", "service_id", "severity", "impact", "urgency", "catego
 FLAG_KEYS = ("suppress", "drop", "stop")
 MAX_CONDITIONS = 20
 MAX_VALUE_LENGTH = 1000
-# Python's re has no timeout: a cap on the pattern and on the text searched bounds the cost
-# of one match, so a careless pattern slows one rule instead of stalling the inbox.
+# Regexes run on RE2 (core.saferegex): linear in the text, so these caps bound one match's
+# cost outright; a careless pattern cannot stall the inbox for every client.
 MAX_REGEX_LENGTH = 300
 MAX_SUBJECT_LENGTH = 10_000
 _CACHE_LIMIT = 512
@@ -60,10 +59,9 @@ class Decision:
     matched: list[str] = field(default_factory=list)
 
 
-@lru_cache(maxsize=2048)
-def compiled(pattern: str) -> re.Pattern[str]:
-    """A compiled pattern, shared by every rule that uses it (raises re.error if invalid)."""
-    return re.compile(pattern)
+def compiled(pattern: str) -> Pattern:
+    """A compiled pattern, shared by every rule that uses it (raises RegexError if unusable)."""
+    return regex_compile(pattern)
 
 
 def field_errors(name: Any) -> str | None:
@@ -103,7 +101,7 @@ def _condition_error(condition: Any) -> str | None:
             return f"has a regex longer than {MAX_REGEX_LENGTH} characters"
         try:
             compiled(value)
-        except re.error as exc:
+        except RegexError as exc:
             return f"has an invalid regex '{value}': {exc}"
     return None
 

@@ -1,7 +1,7 @@
 """Inbound e-mail: a message becomes an inbox payload at the SMTP side and, in the engine, one
 alert event shaped by the integration's rules (`integration.config["email"]`).
 
-Rules (every regex is searched case-insensitively; `(?-i:…)` turns that off):
+Rules (every regex is RE2, searched case-insensitively; `(?-i:…)` turns that off):
   resolve_subject_regex  subject match → resolve instead of trigger (default DEFAULT_RESOLVE;
                          null: never resolve by subject)
   dedup_key_regex        searched in the subject, then the body; its group "key", else its
@@ -26,12 +26,13 @@ from html.parser import HTMLParser
 from typing import Any
 
 from watchkeeper.alerts.events import SEVERITIES, AlertEvent, EventError
+from watchkeeper.core.saferegex import Pattern, RegexError, regex_compile, regex_problem
 
 DEFAULT_RESOLVE = r"\b(RESOLVED|OK|UP|RECOVERY)\b"
 BODY_LIMIT = 16 * 1024  # characters of body text kept; the rest is cut
 HEADER_LIMIT = 998  # RFC 5322's line limit: no honest subject is longer
 REGEX_LIMIT = 500
-# Searching user regexes over a bounded text keeps a pathological pattern from stalling the engine.
+# User regexes run on RE2 (linear time); a bounded text also bounds each search's cost.
 SEARCH_LIMIT = 4 * 1024
 RULE_KEYS = ("resolve_subject_regex", "dedup_key_regex", "severity", "severity_regex")
 
@@ -166,27 +167,24 @@ def _regex_problems(pattern: Any, name: str) -> list[str]:
         return [f'"{name}" must be a non-empty regular expression.']
     if len(pattern) > REGEX_LIMIT:
         return [f'"{name}" is longer than {REGEX_LIMIT} characters.']
-    try:
-        re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
-        return [f'"{name}" is not a valid regular expression: {exc}.']
-    return []
+    problem = regex_problem(pattern, ignore_case=True)
+    return [f'"{name}" cannot be used: {problem}.'] if problem else []
 
 
-def _compiled(pattern: Any) -> re.Pattern[str] | None:
+def _compiled(pattern: Any) -> Pattern | None:
     """A configured regex, or None when it is missing or invalid (the validator reports those)."""
     if not isinstance(pattern, str) or not pattern or len(pattern) > REGEX_LIMIT:
         return None
     try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error:
+        return regex_compile(pattern, ignore_case=True)
+    except RegexError:
         return None
 
 
 # --- the engine side: inbox payload → alert event ---------------------------------------------
 
 
-def subject_normalise(subject: str, resolve: re.Pattern[str] | None = None) -> str:
+def subject_normalise(subject: str, resolve: Pattern | None = None) -> str:
     """The subject reduced to what names the check: lower case, without reply prefixes, the
     resolve regex's matches, state words, durations and decoration."""
     text = _REPLY_PREFIX.sub(" ", subject)
@@ -202,7 +200,7 @@ def _text(payload: dict[str, Any], name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _dedup_key(payload: dict[str, Any], rules: dict[str, Any], resolve: re.Pattern[str] | None) -> str:
+def _dedup_key(payload: dict[str, Any], rules: dict[str, Any], resolve: Pattern | None) -> str:
     subject, body = _text(payload, "subject"), _text(payload, "body")[:SEARCH_LIMIT]
     custom = _compiled(rules.get("dedup_key_regex"))
     if custom is not None:

@@ -14,69 +14,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
-from functools import lru_cache
+from collections.abc import Mapping
 from typing import Any
 
-from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, Undefined
-from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2 import TemplateSyntaxError
 
 from watchkeeper.alerts.events import SEVERITIES, AlertEvent, EventError
 from watchkeeper.alerts.sources.alertmanager.parse import severity_from_word
+from watchkeeper.core.sandbox import Budget, BudgetExceeded, sandbox_compile, sandbox_render
 
 TEMPLATE_NAMES = ("title", "dedup_key", "severity", "resolve", "service", "source", "details")
-OUTPUT_LIMIT = 64 * 1024  # characters one template may render
 SOURCE_LIMIT = 10_000  # characters of one template's text
-RANGE_LIMIT = 1000
 TRUE_WORDS = frozenset({"true", "yes", "1", "resolve", "resolved"})
 FALSE_WORDS = frozenset({"false", "no", "0", ""})
 # Values of status-like fields that mean "this is the recovery" when no resolve template is set.
 RESOLVED_WORDS = frozenset({"resolved", "resolve", "ok", "recovered", "recovery", "closed", "close", "up"})
 DEFAULT_TITLE = "Webhook event"
-
-
-class _Sandbox(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, also bounding the operators that can build huge values."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def __init__(self) -> None:
-        super().__init__(autoescape=False, undefined=ChainableUndefined)
-        self.globals["range"] = _small_range
-        self.filters["tojson"] = _tojson
-
-    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
-            raise SecurityError("exponents above 64 are not allowed in templates")
-        if operator == "*":
-            for seq, times in ((left, right), (right, left)):
-                sized = isinstance(seq, str | list | tuple) and isinstance(times, int)
-                if sized and len(seq) * times > OUTPUT_LIMIT:
-                    raise SecurityError("repeating a value past 64 KB is not allowed in templates")
-        return super().call_binop(context, operator, left, right)
-
-
-def _tojson(value: Any, indent: int | None = None) -> str:
-    """JSON of a value; a missing one is null (Jinja's own filter fails on it, rejecting the event)."""
-    if isinstance(value, Undefined):
-        value = None
-    return json.dumps(value, indent=indent, default=str, ensure_ascii=False)
-
-
-def _small_range(*args: int) -> range:
-    values = range(*args)
-    if len(values) > RANGE_LIMIT:
-        raise SecurityError(f"range() is limited to {RANGE_LIMIT} items in templates")
-    return values
-
-
-_env = _Sandbox()
-
-
-@lru_cache(maxsize=512)
-def _compile(source: str) -> Template:
-    return _env.from_string(source)
 
 
 class _Fields:
@@ -92,6 +45,8 @@ class _Fields:
         self.default_severity = severity_from_word(config.get("default_severity"))
         self.errors: list[str] = []
         self.warnings: list[str] = []
+        # One budget for all of an event's templates: the request's cost is bounded, not each part's.
+        self.budget = Budget()
 
     def render(self, name: str) -> str | None:
         """The template's output, or None when the integration has no such template."""
@@ -99,9 +54,11 @@ class _Fields:
         if not isinstance(source, str) or not source.strip():
             return None
         try:
-            return _collect(_compile(source).generate(self.context))
+            return sandbox_render(sandbox_compile(source), self.context, budget=self.budget)
         except TemplateSyntaxError as exc:
             self.errors.append(f"template '{name}' line {exc.lineno}: {exc.message}")
+        except BudgetExceeded as exc:
+            self.errors.append(f"template '{name}' is over its budget: {exc}")
         except Exception as exc:  # any failure of a user's template is that template's error
             self.errors.append(f"template '{name}': {type(exc).__name__}: {exc}"[:500])
         return ""
@@ -116,17 +73,6 @@ class _Fields:
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     return str(value)
         return ""
-
-
-def _collect(chunks: Iterator[str]) -> str:
-    parts: list[str] = []
-    size = 0
-    for chunk in chunks:
-        size += len(chunk)
-        if size > OUTPUT_LIMIT:
-            raise SecurityError(f"the output is longer than {OUTPUT_LIMIT // 1024} KB")
-        parts.append(chunk)
-    return "".join(parts).strip()
 
 
 def payload_hash(payload: Any) -> str:
@@ -243,14 +189,25 @@ def webhook_config_validate(config: Any) -> list[str]:
         elif len(source) > SOURCE_LIMIT:
             problems.append(f"template '{name}' is longer than {SOURCE_LIMIT} characters")
         else:
-            try:
-                _compile(source)
-            except TemplateSyntaxError as exc:
-                problems.append(f"template '{name}' line {exc.lineno}: {exc.message}")
+            problems += _template_problems(name, source)
     default = config.get("default_severity")
     if default is not None and not severity_from_word(default, default=""):
         problems.append(f"'default_severity' must be one of {', '.join(SEVERITIES)}")
     return problems
+
+
+def _template_problems(name: str, source: str) -> list[str]:
+    """A syntax error, or a budget that a render without payload already exceeds: such a
+    template would be refused for every event, so it is refused when it is saved."""
+    try:
+        sandbox_render(sandbox_compile(source), {"payload": {}})
+    except TemplateSyntaxError as exc:
+        return [f"template '{name}' line {exc.lineno}: {exc.message}"]
+    except BudgetExceeded as exc:
+        return [f"template '{name}' is over its budget: {exc}"]
+    except Exception:  # noqa: S110 (other failures depend on the payload; ingest reports them)
+        pass
+    return []
 
 
 def webhook_preview(*, config: dict[str, Any], payload: Any) -> dict[str, Any]:
