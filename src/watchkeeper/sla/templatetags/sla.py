@@ -1,9 +1,9 @@
-"""Template tags that show SLA clocks on other apps' pages (incident page, queue, client page)."""
+"""Template tags for SLA on other apps' pages: the client page's standing, and filters for durations.
+(The queue's and the incident page's clocks are computed by the console views.)"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 from django import template
@@ -14,23 +14,6 @@ from watchkeeper.sla.notify import duration
 from watchkeeper.sla.reports import hours
 
 register = template.Library()
-
-
-@register.inclusion_tag("sla/partials/incident_clocks.html")
-def sla_incident_clocks(incident: Any) -> dict[str, Any]:
-    """The incident's clocks with business time left (a few queries, however long the timeline)."""
-    return {"clocks": selectors.clock_views(incident=incident), "incident": incident, "compact": False}
-
-
-@register.simple_tag
-def sla_clock_map(incidents: Iterable[Any]) -> dict[int, list[selectors.ClockView]]:
-    """Clocks of every incident on a list page, in ONE query: `{% sla_clock_map page.items as sla %}`."""
-    return selectors.clock_views_for_incidents([incident.pk for incident in incidents])
-
-
-@register.inclusion_tag("sla/partials/incident_clocks.html")
-def sla_row_clocks(clock_map: dict[int, Any], incident: Any) -> dict[str, Any]:
-    return {"clocks": clock_map.get(incident.pk, []), "incident": incident, "compact": True}
 
 
 @register.inclusion_tag("sla/partials/client_standing.html", takes_context=True)
