@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= $(or $(WATCHKEEPER_HOST),127.0.0.1)
 PORT ?= $(or $(WATCHKEEPER_PORT),8000)
+# pytest-xdist workers: one per core (`auto`); 0 runs the suite in this process, one test at a time.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS)
 
 .PHONY: run test lint types test-only test-postgres clean bench
 
@@ -25,12 +28,12 @@ types: $(DEV_STAMP)
 	$(BIN)/mypy
 
 test-only: $(DEV_STAMP)
-	WATCHKEEPER_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -q -p no:cacheprovider
+	WATCHKEEPER_DATA_DIR=$(CURDIR)/var/test $(PYTEST)
 
 test-postgres: $(DEV_STAMP)
 	WATCHKEEPER_DATA_DIR=$(CURDIR)/var/test-pg \
 	WATCHKEEPER_DATABASE_URL=$${WATCHKEEPER_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/watchkeeper} \
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(PYTEST)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client as HttpClient
 
 from tests.accounts.factories import UserFactory
@@ -19,6 +21,18 @@ from watchkeeper.core import clock
 from watchkeeper.incidents.models import Incident
 from watchkeeper.incidents.services import incident_open
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(specs: list[Any]) -> None:
+    """Each pytest-xdist worker gets a data directory of its own, below the run's: its SQLite
+    files (and so the engine's wake-up socket, named after the database file), secret key,
+    static files and sent mail. Settings read WATCHKEEPER_DATA_DIR once, when pytest-django
+    loads them before any conftest runs, so the directory travels in the worker's environment,
+    set before the worker starts. pytest-django already gives each worker its own test database
+    (`…_gw0`), on PostgreSQL too."""
+    for spec in specs:
+        spec.env["WATCHKEEPER_DATA_DIR"] = str(Path(django_settings.DATA_DIR) / spec.id)
 
 
 @pytest.fixture(autouse=True)
