@@ -35,9 +35,10 @@ from watchkeeper.tenancy import access
 from watchkeeper.tenancy.access import By
 from watchkeeper.tenancy.models import Client, Service
 
-# The engine handlers that follow every incident change: each reconciles its own state (pages,
-# SLA clocks) with the incident's, so one timer per (kind, incident) coalesces bursts of changes.
-INCIDENT_WATCHERS = ("paging.incident", "sla.incident")
+# The engine handlers that follow every incident change: each reconciles its own state (open
+# alerts, pages, SLA clocks) with the incident's, so one timer per (kind, incident) coalesces
+# bursts of changes.
+INCIDENT_WATCHERS = ("alerts.incident", "paging.incident", "sla.incident")
 
 
 def incident_changed(*, incident: Incident) -> None:
