@@ -171,17 +171,39 @@ def incident_update(*, incident: Incident, by: By) -> Iterator[IncidentChange]:
 
 
 def incident_acknowledge(*, incident: Incident, by: By) -> Incident:
+    """Acknowledge: paging stops escalating, and a person who acknowledges an incident nobody
+    owns becomes its owner (the policy's words: "makes you the owner"). An incident that has
+    an owner keeps it; the timeline says who acknowledged. An integration's acknowledge (a
+    text `by`) changes no owner."""
     with incident_update(incident=incident, by=by) as change:
         incident = change.incident
         if incident.status != IncidentStatus.TRIGGERED:
             return incident  # idempotent: already acknowledged, resolved or closed
         incident.status = IncidentStatus.ACKNOWLEDGED
         incident.acknowledged_at = clock.now()
+        user, _ = _who(by)
+        text = "Acknowledged"
+        if user is not None and incident.owner_id not in (None, user.pk):
+            text = f"Acknowledged by {_name(user)}; {_name(incident.owner)} stays the owner"
         change.record(
-            fields=("status", "acknowledged_at"), kind=TimelineKind.STATUS, text="Acknowledged",
+            fields=("status", "acknowledged_at"), kind=TimelineKind.STATUS, text=text,
             data={"status": "acknowledged"},
         )  # fmt: skip
+        if (
+            user is not None
+            and incident.owner_id is None
+            and access.may_work_on(user, client_id=incident.client_id)
+        ):
+            incident.owner = user
+            change.record(
+                fields=("owner",), kind=TimelineKind.OWNER, text=f"Owner: {_name(user)} (acknowledged it)",
+                data={"owner": user.pk, "acknowledged": True},
+            )  # fmt: skip
     return incident
+
+
+def _name(user: User | None) -> str:
+    return (user.full_name or user.email) if user is not None else "nobody"
 
 
 def incident_set_waiting(*, incident: Incident, by: By, status: str, note: str = "") -> Incident:
