@@ -12,7 +12,13 @@ from django.urls import reverse
 from watchkeeper.core.errors import InvalidInput
 from watchkeeper.incidents.models import Incident, TimelineEntry, TimelineKind
 from watchkeeper.incidents.portal import portal_levels, portal_request_open
-from watchkeeper.incidents.services import incident_note, incident_resolve
+from watchkeeper.incidents.services import (
+    incident_acknowledge,
+    incident_note,
+    incident_resolve,
+    incident_resume,
+    incident_set_waiting,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +150,43 @@ def test_portal_list_queries_are_bounded(
     http = browser_as(world.a.client_user)
     with django_assert_max_num_queries(12):
         assert http.get(reverse("portal:incidents")).status_code == 200
+
+
+def _badge(page: str) -> str:
+    start = page.index('class="badge client-')
+    return page[start : page.index("</span>", start)]
+
+
+def test_the_portal_says_where_an_incident_stands_in_the_client_s_words(world: Any, browser_as: Any) -> None:
+    http, incident, tech = browser_as(world.a.client_user), world.a.incident, world.a.technician
+    url = reverse("portal:incident", args=[incident.pk])
+
+    page = _text(http.get(url))  # nobody has acknowledged it yet
+    assert _badge(page) == 'class="badge client-received">Received'
+    assert "Being worked on" not in page
+    assert "Received" in _text(http.get(reverse("portal:incidents")))
+
+    incident_acknowledge(incident=incident, by=tech)
+    assert _badge(_text(http.get(url))) == 'class="badge client-working">Being worked on'
+
+    incident_set_waiting(incident=incident, by=tech, status="waiting_client", note="Which printer is it?")
+    page = _text(http.get(url))
+    assert _badge(page) == 'class="badge client-waiting-you">Waiting for you'
+    assert "We need something from you before we can go on: Which printer is it?" in page
+    incident_resume(incident=incident, by=tech)
+    incident_set_waiting(incident=incident, by=tech, status="waiting_vendor", note="internal: RMA 4411")
+    page = _text(http.get(url))
+    assert _badge(page) == 'class="badge client-supplier">Waiting on a supplier'
+    assert "RMA 4411" not in page  # a vendor note stays internal
+
+    incident_resolve(incident=incident, by=tech, note="Replaced the fuser", client_visible=True)
+    page = _text(http.get(url))
+    assert _badge(page) == 'class="badge client-resolved">Resolved'
+    assert "This is resolved: Replaced the fuser" in page
+    assert "working on it" not in page
+
+
+def test_an_unshared_resolution_note_stays_internal(world: Any, browser_as: Any) -> None:
+    incident_resolve(incident=world.a.incident, by=world.a.technician, note="root password was wrong")
+    page = _text(browser_as(world.a.client_user).get(reverse("portal:incident", args=[world.a.incident.pk])))
+    assert "This is resolved." in page and "root password" not in page

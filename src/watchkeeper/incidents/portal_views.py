@@ -18,6 +18,7 @@ from watchkeeper.core.errors import InvalidInput
 from watchkeeper.core.forms import model_choice_field
 from watchkeeper.core.pagination import paginate
 from watchkeeper.incidents import portal, selectors, services
+from watchkeeper.incidents.client_status import client_status
 from watchkeeper.policy.markup import markdown_html
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy import selectors as tenancy
@@ -62,8 +63,10 @@ def portal_incident_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _portal_user(request)
     past = request.GET.get("show") == "past"
     incidents = selectors.portal_incident_list(actor=user, open_only=not past)
+    page = paginate(incidents, page=request.GET.get("page"), size=25)
     context = {
-        "page": paginate(incidents, page=request.GET.get("page"), size=25),
+        "page": page,
+        "rows": [(incident, client_status(incident=incident)) for incident in page.items],
         "past": past,
         "client": user.client,
         "tz": user.zone,
@@ -76,9 +79,11 @@ def _detail(
 ) -> HttpResponse:
     incident = selectors.portal_incident_detail(actor=user, pk=incident_id)  # not theirs: 404 first
     access.require(user, "portal.use")
-    entries = [(entry, markdown_html(entry.text)) for entry in incident.visible_timeline]  # type: ignore[attr-defined]
+    visible = incident.visible_timeline  # type: ignore[attr-defined]
+    entries = [(entry, markdown_html(entry.text)) for entry in visible]
     context = {
         "incident": incident,
+        "status": client_status(incident=incident, entries=visible),
         "entries": entries,
         "form": form,
         "can_comment": access.can(user, "portal.comment", client=incident.client),

@@ -222,10 +222,14 @@ def incident_set_waiting(*, incident: Incident, by: By, status: str, note: str =
         if incident.acknowledged_at is None:
             incident.acknowledged_at = clock.now()
             fields.append("acknowledged_at")
-        label = IncidentStatus(status).label
+        label, note = IncidentStatus(status).label, note.strip()
+        # What the MSP needs from the client is for the client: that entry is client-visible
+        # (the portal shows it as what is needed). A note about a vendor stays internal.
+        shared = status == IncidentStatus.WAITING_CLIENT and bool(note)
+        data = {"status": status, **({"note": note} if note else {})}
         change.record(
-            fields=fields, kind=TimelineKind.STATUS, data={"status": status},
-            text=label + (f": {note.strip()}" if note.strip() else ""),
+            fields=fields, kind=TimelineKind.STATUS, data=data, text=label + (f": {note}" if note else ""),
+            client_visible=shared,
         )  # fmt: skip
     return incident
 
@@ -244,7 +248,9 @@ def incident_resume(*, incident: Incident, by: By, note: str = "") -> Incident:
     return incident
 
 
-def incident_resolve(*, incident: Incident, by: By, note: str = "") -> Incident:
+def incident_resolve(*, incident: Incident, by: By, note: str = "", client_visible: bool = False) -> Incident:
+    """Resolve. With `client_visible`, the resolution note is shared with the client (their
+    portal shows it as how it was fixed); without a note there is nothing to share."""
     with incident_update(incident=incident, by=by) as change:
         incident = change.incident
         if incident.status not in OPEN_INCIDENT_STATUSES:
@@ -252,8 +258,9 @@ def incident_resolve(*, incident: Incident, by: By, note: str = "") -> Incident:
         incident.status = IncidentStatus.RESOLVED
         incident.resolved_at = clock.now()
         change.record(
-            fields=("status", "resolved_at"), kind=TimelineKind.STATUS, data={"status": "resolved"},
-            text="Resolved" + (f": {note}" if note else ""),
+            fields=("status", "resolved_at"), kind=TimelineKind.STATUS,
+            data={"status": "resolved", **({"note": note} if note else {})},
+            text="Resolved" + (f": {note}" if note else ""), client_visible=client_visible and bool(note),
         )  # fmt: skip
     return incident
 
