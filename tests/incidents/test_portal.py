@@ -19,6 +19,7 @@ from watchkeeper.incidents.services import (
     incident_resume,
     incident_set_waiting,
 )
+from watchkeeper.policy.models import Policy
 
 pytestmark = pytest.mark.django_db
 
@@ -190,3 +191,31 @@ def test_an_unshared_resolution_note_stays_internal(world: Any, browser_as: Any)
     incident_resolve(incident=world.a.incident, by=world.a.technician, note="root password was wrong")
     page = _text(browser_as(world.a.client_user).get(reverse("portal:incident", args=[world.a.incident.pk])))
     assert "This is resolved." in page and "root password" not in page
+
+
+def test_a_client_reply_is_marked_in_the_queue_until_a_technician_acts(world: Any, browser_as: Any) -> None:
+    incident, tech = world.a.incident, world.a.technician
+    incident_set_waiting(incident=incident, by=tech, status="waiting_client", note="Which printer is it?")
+    portal = browser_as(world.a.client_user)
+    reply = portal.post(reverse("portal:comment", args=[incident.pk]), {"text": "The one at reception"})
+    assert reply.status_code == 302
+    incident.refresh_from_db()
+    assert incident.status == "acknowledged" and incident.client_replied_at is not None  # the wait ended
+    assert incident.timeline.filter(text="Resumed: the client replied", data__client_reply=True).exists()
+
+    console = browser_as(tech)
+    assert "client replied" in _text(console.get(reverse("incidents:list")))
+    assert "client replied" in _text(console.get(reverse("incidents:detail", args=[incident.pk])))
+    incident_note(incident=incident, by=tech, text="Printer at reception: replacing the toner")
+    incident.refresh_from_db()
+    assert incident.client_replied_at is None
+    assert "client replied" not in _text(console.get(reverse("incidents:list")))
+
+
+def test_with_the_policy_s_resume_off_a_reply_only_marks_the_incident(world: Any, browser_as: Any) -> None:
+    Policy.objects.update(resume_on_client_reply=False)
+    incident, tech = world.a.incident, world.a.technician
+    incident_set_waiting(incident=incident, by=tech, status="waiting_client", note="Which printer is it?")
+    browser_as(world.a.client_user).post(reverse("portal:comment", args=[incident.pk]), {"text": "Reception"})
+    incident.refresh_from_db()
+    assert incident.status == "waiting_client" and incident.client_replied_at is not None

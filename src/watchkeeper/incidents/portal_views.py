@@ -17,7 +17,7 @@ from watchkeeper.accounts.models import User
 from watchkeeper.core.errors import InvalidInput
 from watchkeeper.core.forms import model_choice_field
 from watchkeeper.core.pagination import paginate
-from watchkeeper.incidents import portal, selectors, services
+from watchkeeper.incidents import portal, selectors
 from watchkeeper.incidents.client_status import client_status
 from watchkeeper.policy.markup import markdown_html
 from watchkeeper.tenancy import access
@@ -108,7 +108,7 @@ def portal_incident_comment(request: AuthenticatedHttpRequest, incident_id: int)
     if not form.is_valid():
         return _detail(request, user, incident_id, form, status=400)
     try:
-        services.incident_comment(incident=incident, by=user, text=form.cleaned_data["text"])
+        portal.incident_comment(incident=incident, by=user, text=form.cleaned_data["text"])
     except InvalidInput as exc:
         form.add_error("text", exc.message)
         return _detail(request, user, incident_id, form, status=400)

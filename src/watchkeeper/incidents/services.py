@@ -143,6 +143,11 @@ class IncidentChange:
         """Save the `fields` the caller changed (with `updated_at`), append the timeline entry
         and tell the watchers: the sequence every incident write ends with, written once."""
         incident = self.incident
+        user, _ = _who(self.by)
+        if incident.client_replied_at is not None and user is not None and access.is_staff_role(user.role):
+            # A technician acted: the client's reply has been seen to.
+            incident.client_replied_at = None
+            fields = (*fields, "client_replied_at")
         if fields:
             incident.save(update_fields=incident.touch_fields(*fields))
             # A field saved as an expression (a counter's F() + 1) holds its new value only in
@@ -380,18 +385,6 @@ def incident_set_category(*, incident: Incident, by: By, category: str) -> Incid
             data={"from": before, "to": category},
         )  # fmt: skip
     return incident
-
-
-def incident_comment(*, incident: Incident, by: User, text: str) -> TimelineEntry:
-    """A client user's comment from the portal: a client-visible entry by that user. It
-    notifies nobody yet (paging and comms pick it up from the timeline). The caller checked
-    that `by` may comment on this incident."""
-    if not text.strip():
-        raise InvalidInput("A comment needs some text.", field="text")
-    if len(text) > 5_000:
-        raise InvalidInput("A comment can be at most 5,000 characters.", field="text")
-    with incident_update(incident=incident, by=by) as change:
-        return change.record(kind=TimelineKind.COMMENT, text=text.strip(), client_visible=True)
 
 
 def incident_priority_ranks_refresh() -> int:
