@@ -7,7 +7,7 @@ theirs: they see their own, MSP admins (users.manage) see anyone's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Q, QuerySet
 
@@ -181,15 +181,20 @@ def incident_panel(*, incident: Incident, can_respond: bool) -> IncidentPanel:
     policy = escalation.policy if escalation and escalation.policy else None
     count = policy.levels.count() if policy else 0
     paged, repeat, upcoming = _positions(escalation, count)
-    positions = {"paged_level": paged, "paged_repeat": repeat, "next_level": upcoming}
+    panel = IncidentPanel(
+        escalation=escalation,
+        levels=[],
+        people=[],
+        paged_level=paged,
+        paged_repeat=repeat,
+        next_level=upcoming,
+    )
     if not can_respond:
-        return IncidentPanel(escalation=escalation, levels=[], people=[], **positions)
+        return panel
     policy = policy_for_incident(incident=incident)
     levels = list(policy.levels.all()) if policy else []
     people = list(access.staff_for_client(incident.client).order_by("full_name")[:200])
     # The next level, not level 1 again: re-paging who was just paged is rarely the intent.
     # Past the last level (paging stopped) the last level is the nearest there is.
     escalate_to = max(1, min(upcoming or (len(levels) if paged else 1), len(levels)))
-    return IncidentPanel(
-        escalation=escalation, levels=levels, people=people, escalate_to=escalate_to, **positions
-    )
+    return replace(panel, levels=levels, people=people, escalate_to=escalate_to)
