@@ -6,6 +6,7 @@ from types import ModuleType
 
 import pytest
 
+from watchkeeper.alerts import timers as alerts_timers
 from watchkeeper.engine.outbox import PENDING, SENDING
 from watchkeeper.engine.registry import JOBS, OUTBOXES, TIMERS
 from watchkeeper.incidents.services import INCIDENT_WATCHERS
@@ -19,15 +20,15 @@ def _kinds(module: ModuleType) -> set[str]:
 
 
 def test_every_kind_an_app_owns_has_a_handler_and_nothing_else_does() -> None:
-    owned = _kinds(paging_timers) | _kinds(sla_timers) | _kinds(oncall_timers)
+    owned = _kinds(alerts_timers) | _kinds(paging_timers) | _kinds(sla_timers) | _kinds(oncall_timers)
     assert set(TIMERS) == owned
-    for module in (paging_timers, sla_timers, oncall_timers):
+    for module in (alerts_timers, paging_timers, sla_timers, oncall_timers):
         app = module.__name__.split(".")[1]
         assert all(kind.startswith(f"{app}.") for kind in _kinds(module))
 
 
 def test_the_timers_incidents_set_for_their_watchers_have_handlers() -> None:
-    # incidents names its watchers' kinds as strings (it may not import paging or sla).
+    # incidents names its watchers' kinds as strings (it may not import alerts, paging or sla).
     assert set(INCIDENT_WATCHERS) <= set(TIMERS)
 
 

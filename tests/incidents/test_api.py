@@ -172,7 +172,7 @@ def test_detail_has_timeline_in_order_and_alerts(world: Any, api_as: Any) -> Non
     clock.advance(dt.timedelta(minutes=1))
     _act(api, world.a.incident, "acknowledge")
     body = api.get(f"/api/v1/incidents/{world.a.incident.pk}").json()
-    assert [entry["kind"] for entry in body["timeline"]] == ["opened", "note", "status"]
+    assert [entry["kind"] for entry in body["timeline"]] == ["opened", "note", "status", "owner"]
     assert body["timeline"][1]["text"] == "Looking at it"
     assert body["timeline"][1]["actor"] == world.a.technician.email
     assert body["timeline"][1]["actor_id"] == world.a.technician.pk
@@ -279,7 +279,9 @@ def test_acknowledge_resolve_reopen_close_write_the_timeline(world: Any, api_as:
     api, incident, tech = api_as(world.a.technician), world.a.incident, world.a.technician
     body = _act(api, incident, "acknowledge").json()
     assert (body["status"], body["acknowledged_at"] is not None) == ("acknowledged", True)
-    assert (_last_entry(incident).text, _last_entry(incident).actor) == ("Acknowledged", tech)
+    status = TimelineEntry.objects.filter(incident=incident, kind="status").order_by("-id").first()
+    assert status is not None and (status.text, status.actor) == ("Acknowledged", tech)
+    assert (_last_entry(incident).kind, _last_entry(incident).data["owner"]) == ("owner", tech.pk)
 
     body = _act(api, incident, "resolve", {"note": "Rebooted the switch"}).json()
     assert body["status"] == "resolved"
@@ -294,7 +296,7 @@ def test_acknowledge_resolve_reopen_close_write_the_timeline(world: Any, api_as:
     body = _act(api, incident, "close").json()
     assert (body["status"], body["closed_at"] is not None) == ("closed", True)
     kinds = [entry["kind"] for entry in body["timeline"]]
-    assert kinds == ["opened", "status", "status", "status", "status", "status"]
+    assert kinds == ["opened", "status", "owner", "status", "status", "status", "status"]
     assert all(entry["actor_id"] == tech.pk for entry in body["timeline"][1:])
 
 

@@ -117,7 +117,11 @@ def test_hand_off_category_responders_and_merge_from_the_page(world: Any, browse
     duplicate = _open(world.a, "Same outage, phoned in")
     assert f"{incident.reference}" in _text(http.get(_url("detail", duplicate)))  # offered as a target
     assert http.post(_url("merge", duplicate), {"into": world.b.incident.pk}).status_code == 400
-    assert http.post(_url("merge", duplicate), {"into": incident.pk}).status_code == 302
+    asked = http.post(_url("merge", duplicate), {"into": incident.pk})
+    assert asked.status_code == 200 and Incident.objects.get(pk=duplicate.pk).is_open  # only asked
+    assert f"Merge {duplicate.reference} into {incident.reference}?" in _text(asked)
+    confirmed = {"into": incident.pk, "confirm": "yes"}
+    assert http.post(_url("merge", duplicate), confirmed).status_code == 302
     merged = _text(http.get(_url("detail", duplicate)))
     assert f"Merged into {incident.reference}" in merged
 
@@ -168,3 +172,22 @@ def test_search_counts_at_most_the_limit(world: Any, browser_as: Any, monkeypatc
     assert body.count("Printer jam") == 3
     reference = _text(http.get(reverse("incidents:list") + f"?status=all&q={world.a.incident.reference}"))
     assert world.a.incident.title in reference and "At least" not in reference
+
+
+def test_merging_asks_first_with_nothing_chosen_and_only_the_client_s_incidents(
+    world: Any, browser_as: Any
+) -> None:
+    http = browser_as(world.owner)  # sees every client: the offer must still be one client's
+    incident, duplicate = world.a.incident, _open(world.a, "Same outage, phoned in")
+    page = _text(http.get(_url("detail", duplicate)))
+    offer = page[page.index('name="into"') : page.index("</select>", page.index('name="into"'))]
+    assert '<option value="" selected disabled>' in offer
+    assert f'<option value="{incident.pk}">' in offer  # not selected
+    assert f'value="{world.b.incident.pk}"' not in offer  # another client's incident
+    asked = _text(http.post(_url("merge", duplicate), {"into": incident.pk}))
+    assert f"Merge {duplicate.reference} into {incident.reference}?" in asked
+    assert f"{duplicate.reference}'s 0 alerts move to {incident.reference}" in asked
+    assert 'name="confirm" value="yes"' in asked
+    assert Incident.objects.get(pk=duplicate.pk).merged_into is None
+    refused = http.post(_url("merge", duplicate), {"into": world.b.incident.pk, "confirm": "yes"})
+    assert refused.status_code == 400 and "same client" in _text(refused)

@@ -12,7 +12,14 @@ from django.urls import reverse
 from watchkeeper.core.errors import InvalidInput
 from watchkeeper.incidents.models import Incident, TimelineEntry, TimelineKind
 from watchkeeper.incidents.portal import portal_levels, portal_request_open
-from watchkeeper.incidents.services import incident_note, incident_resolve
+from watchkeeper.incidents.services import (
+    incident_acknowledge,
+    incident_note,
+    incident_resolve,
+    incident_resume,
+    incident_set_waiting,
+)
+from watchkeeper.policy.models import Policy
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +151,71 @@ def test_portal_list_queries_are_bounded(
     http = browser_as(world.a.client_user)
     with django_assert_max_num_queries(12):
         assert http.get(reverse("portal:incidents")).status_code == 200
+
+
+def _badge(page: str) -> str:
+    start = page.index('class="badge client-')
+    return page[start : page.index("</span>", start)]
+
+
+def test_the_portal_says_where_an_incident_stands_in_the_client_s_words(world: Any, browser_as: Any) -> None:
+    http, incident, tech = browser_as(world.a.client_user), world.a.incident, world.a.technician
+    url = reverse("portal:incident", args=[incident.pk])
+
+    page = _text(http.get(url))  # nobody has acknowledged it yet
+    assert _badge(page) == 'class="badge client-received">Received'
+    assert "Being worked on" not in page
+    assert "Received" in _text(http.get(reverse("portal:incidents")))
+
+    incident_acknowledge(incident=incident, by=tech)
+    assert _badge(_text(http.get(url))) == 'class="badge client-working">Being worked on'
+
+    incident_set_waiting(incident=incident, by=tech, status="waiting_client", note="Which printer is it?")
+    page = _text(http.get(url))
+    assert _badge(page) == 'class="badge client-waiting-you">Waiting for you'
+    assert "We need something from you before we can go on: Which printer is it?" in page
+    incident_resume(incident=incident, by=tech)
+    incident_set_waiting(incident=incident, by=tech, status="waiting_vendor", note="internal: RMA 4411")
+    page = _text(http.get(url))
+    assert _badge(page) == 'class="badge client-supplier">Waiting on a supplier'
+    assert "RMA 4411" not in page  # a vendor note stays internal
+
+    incident_resolve(incident=incident, by=tech, note="Replaced the fuser", client_visible=True)
+    page = _text(http.get(url))
+    assert _badge(page) == 'class="badge client-resolved">Resolved'
+    assert "This is resolved: Replaced the fuser" in page
+    assert "working on it" not in page
+
+
+def test_an_unshared_resolution_note_stays_internal(world: Any, browser_as: Any) -> None:
+    incident_resolve(incident=world.a.incident, by=world.a.technician, note="root password was wrong")
+    page = _text(browser_as(world.a.client_user).get(reverse("portal:incident", args=[world.a.incident.pk])))
+    assert "This is resolved." in page and "root password" not in page
+
+
+def test_a_client_reply_is_marked_in_the_queue_until_a_technician_acts(world: Any, browser_as: Any) -> None:
+    incident, tech = world.a.incident, world.a.technician
+    incident_set_waiting(incident=incident, by=tech, status="waiting_client", note="Which printer is it?")
+    portal = browser_as(world.a.client_user)
+    reply = portal.post(reverse("portal:comment", args=[incident.pk]), {"text": "The one at reception"})
+    assert reply.status_code == 302
+    incident.refresh_from_db()
+    assert incident.status == "acknowledged" and incident.client_replied_at is not None  # the wait ended
+    assert incident.timeline.filter(text="Resumed: the client replied", data__client_reply=True).exists()
+
+    console = browser_as(tech)
+    assert "client replied" in _text(console.get(reverse("incidents:list")))
+    assert "client replied" in _text(console.get(reverse("incidents:detail", args=[incident.pk])))
+    incident_note(incident=incident, by=tech, text="Printer at reception: replacing the toner")
+    incident.refresh_from_db()
+    assert incident.client_replied_at is None
+    assert "client replied" not in _text(console.get(reverse("incidents:list")))
+
+
+def test_with_the_policy_s_resume_off_a_reply_only_marks_the_incident(world: Any, browser_as: Any) -> None:
+    Policy.objects.update(resume_on_client_reply=False)
+    incident, tech = world.a.incident, world.a.technician
+    incident_set_waiting(incident=incident, by=tech, status="waiting_client", note="Which printer is it?")
+    browser_as(world.a.client_user).post(reverse("portal:comment", args=[incident.pk]), {"text": "Reception"})
+    incident.refresh_from_db()
+    assert incident.status == "waiting_client" and incident.client_replied_at is not None

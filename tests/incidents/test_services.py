@@ -76,7 +76,37 @@ def test_lifecycle(world: Any) -> None:
     incident = services.incident_close(incident=incident, by=world.a.technician)
     assert incident.status == "closed" and incident.closed_at is not None
     texts = list(incident.timeline.order_by("at", "id").values_list("text", flat=True))
-    assert texts[1:] == ["Acknowledged", "Resolved: fixed", "Reopened: again", "Resolved", "Closed"]
+    assert texts[1:] == [
+        "Acknowledged", f"Owner: {world.a.technician.full_name} (acknowledged it)", "Resolved: fixed",
+        "Reopened: again", "Resolved", "Closed",
+    ]  # fmt: skip
+
+
+def test_acknowledging_an_incident_nobody_owns_makes_you_the_owner(world: Any) -> None:
+    incident = services.incident_acknowledge(incident=world.a.incident, by=Actor(user=world.a.technician))
+    assert Incident.objects.get(pk=incident.pk).owner == world.a.technician
+    entry = incident.timeline.order_by("-id").first()
+    assert entry is not None and (entry.kind, entry.data) == (
+        "owner",
+        {"owner": world.a.technician.pk, "acknowledged": True},
+    )
+
+
+def test_acknowledging_someone_else_s_incident_keeps_their_ownership(world: Any) -> None:
+    colleague = UserFactory(role=Role.TECHNICIAN, full_name="Casey Colleague")
+    colleague.assigned_clients.add(world.a.client)
+    services.incident_assign(incident=world.a.incident, by="system", owner=colleague)
+    incident = services.incident_acknowledge(incident=world.a.incident, by=world.a.technician)
+    assert Incident.objects.get(pk=incident.pk).owner == colleague
+    entry = incident.timeline.order_by("-id").first()
+    assert entry is not None and entry.text == (
+        f"Acknowledged by {world.a.technician.full_name}; Casey Colleague stays the owner"
+    )
+
+
+def test_an_integration_s_acknowledge_makes_nobody_the_owner(world: Any) -> None:
+    incident = services.incident_acknowledge(incident=world.a.incident, by="Nagios (PagerDuty)")
+    assert incident.status == "acknowledged" and Incident.objects.get(pk=incident.pk).owner is None
 
 
 def test_repeated_transitions_add_nothing(world: Any) -> None:

@@ -7,7 +7,7 @@ import pytest
 from tests.policy.edits import line_of, remove_item, replace_once
 from watchkeeper.audit.models import AuditEntry
 from watchkeeper.policy.documents import DEFAULT_POLICY_PATH
-from watchkeeper.policy.models import Category, ImpactLevel, MatrixCell, Severity, UrgencyLevel
+from watchkeeper.policy.models import Category, ImpactLevel, MatrixCell, Policy, Severity, UrgencyLevel
 from watchkeeper.policy.services import PolicyFileError, policy_export_yaml, policy_import_yaml
 
 
@@ -37,6 +37,15 @@ def test_edited_file_round_trips_and_multiline_text_stays_a_block_literal(defaul
     )
     policy_import_yaml(exported, actor="cli")
     assert policy_export_yaml() == exported
+
+
+def test_resume_on_client_reply_round_trips_and_is_on_when_a_file_predates_it(default_yaml: str) -> None:
+    off = replace_once(default_yaml, "resume_on_client_reply: true\n", "resume_on_client_reply: false\n")
+    policy_import_yaml(off, actor="cli")
+    assert Policy.objects.get().resume_on_client_reply is False
+    assert policy_export_yaml() == off
+    policy_import_yaml(replace_once(off, "resume_on_client_reply: false\n", ""), actor="cli")
+    assert Policy.objects.get().resume_on_client_reply is True
 
 
 def _expect_error(text: str, message: str) -> None:
@@ -119,6 +128,8 @@ def test_duplicate_top_level_key(default_yaml: str) -> None:
         ("review_interval_days: 90", "review_interval_days: ninety", "review_interval_days",
          "review_interval_days: expected a whole number of days, got 'ninety'"),
         ("title: Incident management policy", "title: [a, b]", "title:", "title: expected text, got a list"),
+        ("resume_on_client_reply: true", "resume_on_client_reply: sometimes", "resume_on_client_reply",
+         "resume_on_client_reply: expected true or false, got 'sometimes'"),
         ("last_reviewed: null", "last_reviewed: 2026-02-30", "last_reviewed",
          "last_reviewed: expected an ISO date such as 2026-03-31, got '2026-02-30'"),
         ("title: Incident management policy", "title: !!python/name:os.system x", "title:",

@@ -18,6 +18,7 @@ from watchkeeper.core import clock
 from watchkeeper.engine.loop import run_cycle
 from watchkeeper.incidents import services as incidents
 from watchkeeper.incidents.models import TimelineEntry
+from watchkeeper.incidents.portal import incident_comment
 from watchkeeper.sla.models import SlaBreach, SlaClock, SlaNotice
 
 pytestmark = pytest.mark.django_db
@@ -160,3 +161,27 @@ def test_no_policy_means_no_clocks(db: Any, django_capture_on_commit_callbacks: 
     )
     run_at(clock.now(), django_capture_on_commit_callbacks)
     assert not SlaClock.objects.filter(incident=incident).exists()
+
+
+def test_a_client_reply_ends_the_wait_and_the_clock_runs_again(
+    scene: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    client, service, owner, _ = scene
+    person = UserFactory(role=Role.CLIENT_USER, client=client, email="reception@praxis.example")
+    clock.freeze(local("2026-11-30 09:00"))
+    incident = incidents.incident_open(
+        client=client, service=service, title="Printer", impact="medium", urgency="high", by=owner
+    )
+    clock.freeze(local("2026-11-30 10:00"))
+    incidents.incident_set_waiting(
+        incident=incident, by=owner, status="waiting_client", note="Which printer?"
+    )
+    run_at(local("2026-11-30 10:00"), django_capture_on_commit_callbacks)
+    clock.freeze(local("2026-11-30 15:00"))
+    incident_comment(incident=incident, by=person, text="The one at reception")
+    run_at(local("2026-11-30 15:00"), django_capture_on_commit_callbacks)
+    incident.refresh_from_db()
+    assert (incident.status, incident.client_replied_at) == ("acknowledged", local("2026-11-30 15:00"))
+    resolution = SlaClock.objects.get(incident=incident, kind="resolution")
+    assert (resolution.state, resolution.due_at) == ("on_track", local("2026-12-01 10:00"))
+    assert mails() == []

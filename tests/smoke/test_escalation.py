@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from tests.smoke.harness import Scenario
 from watchkeeper.core import clock
@@ -94,3 +96,35 @@ def test_catch_up_after_downtime_pages_each_level_once(story: Scenario) -> None:
     for person in (alice, bob, carol):
         story.expect_message(to=person.email, containing=incident.reference)
     assert clock.now() is not None
+
+
+def _panel(html: str) -> str:
+    return html[
+        html.index('class="paging-panel"') : html.index("</section>", html.index('class="paging-panel"'))
+    ]
+
+
+def test_the_paging_panel_names_the_level_that_paged_and_escalates_to_the_next(
+    story: Scenario, browser_as: Any
+) -> None:
+    alice, bob = story.user("Alice"), story.user("Bob")
+    story.policy((10, [alice]), (10, [bob]))
+    incident = story.incident()
+    story.run_engine()
+    story.expect_message(to=alice.email, containing=incident.reference)
+
+    # Level 1 paged Alice: the panel says so, and proposes level 2, not Alice again.
+    http = browser_as(alice)
+    panel = _panel(http.get(reverse("incidents:detail", args=[incident.pk])).content.decode())
+    assert "paged level 1;" in panel and "level 2 at " in panel
+    assert '<option value="2" selected>Level 2</option>' in panel
+    assert '<option value="1">Level 1 (paged)</option>' in panel
+
+    # Alice presses "Escalate now" as proposed: Bob is paged.
+    response = http.post(reverse("paging:escalate", args=[incident.pk]), {"level": "2"})
+    assert response.status_code == 302
+    story.run_engine()
+    story.expect_message(to=bob.email, containing=incident.reference)
+    panel = _panel(http.get(reverse("incidents:detail", args=[incident.pk])).content.decode())
+    assert "paged level 2;" in panel and "paging stops at " in panel
+    assert '<option value="2" selected>Level 2 (paged)</option>' in panel

@@ -1,7 +1,8 @@
 """Everything the engine runs, listed once: each timer kind with its handler, each outbox with
 its delivery, each periodic job with its period.
 
-Kinds are constants owned by their apps (`paging.timers`, `sla.timers`, `oncall.timers`);
+Kinds are constants owned by their apps (`alerts.timers`, `paging.timers`, `sla.timers`,
+`oncall.timers`);
 handlers are adapters of a few lines in the engine module of their domain. Nothing registers
 itself as a side effect of an import: a kind missing here is a timer parked as failed ("no
 handler"), and tests check that every kind the apps set is listed.
@@ -14,7 +15,8 @@ from collections.abc import Mapping
 from functools import partial
 from types import MappingProxyType
 
-from watchkeeper.engine import jobs, oncall, paging, sla
+from watchkeeper.alerts import timers as alerts_timers
+from watchkeeper.engine import alerts, jobs, oncall, paging, sla
 from watchkeeper.engine.jobs import Job
 from watchkeeper.engine.outbox import Outbox
 from watchkeeper.engine.timers import Handler
@@ -25,6 +27,7 @@ from watchkeeper.sla import timers as sla_timers
 from watchkeeper.sla.models import ReportDelivery
 
 TIMERS: Mapping[str, Handler] = MappingProxyType({
+    alerts_timers.INCIDENT_CHANGED: alerts.incident_changed,
     paging_timers.INCIDENT_CHANGED: paging.incident_changed,
     paging_timers.ESCALATION_STEP: paging.step,
     sla_timers.INCIDENT_CHANGED: sla.incident_changed,

@@ -73,22 +73,28 @@ def responder_remove(*, incident: Incident, by: By, user: User) -> None:
         )
 
 
-def incident_merge(*, source: Incident, target: Incident, by: By) -> Incident:
-    """Merge `source` into `target`: its alerts move to the target, both timelines say so, and
-    the source is resolved with a pointer to the target. Both belong to one client; the target
-    must be open. Locks are taken in id order so two opposite merges cannot deadlock."""
+def incident_merge_check(*, source: Incident, target: Incident) -> None:
+    """Raise unless `source` can be merged into `target`: two incidents of one client, the
+    target open, the source not merged already. The console asks before it merges."""
     if source.pk == target.pk:
         raise InvalidInput("An incident cannot be merged into itself.", field="target")
     if source.client_id != target.client_id:
         raise InvalidInput("Only incidents of the same client can be merged.", field="target")
+    if target.status not in OPEN_INCIDENT_STATUSES:
+        raise Conflict(f"{target.reference} is {target.status}: merge into an open incident.")
+    if source.merged_into_id is not None:
+        raise Conflict(f"{source.reference} was already merged.")
+
+
+def incident_merge(*, source: Incident, target: Incident, by: By) -> Incident:
+    """Merge `source` into `target`: its alerts move to the target, both timelines say so, and
+    the source is resolved with a pointer to the target. Both belong to one client; the target
+    must be open. Locks are taken in id order so two opposite merges cannot deadlock."""
     with transaction.atomic():
         first, second = sorted((source, target), key=lambda incident: incident.pk)
         locked = {pk: incident_lock(incident_id=pk) for pk in (first.pk, second.pk)}
         source, target = locked[source.pk], locked[target.pk]
-        if target.status not in OPEN_INCIDENT_STATUSES:
-            raise Conflict(f"{target.reference} is {target.status}: merge into an open incident.")
-        if source.merged_into_id is not None:
-            raise Conflict(f"{source.reference} was already merged.")
+        incident_merge_check(source=source, target=target)  # on the locked, fresh rows
         moved = source.alerts.update(incident=target)
         alerts = f"{moved} alert{'s' if moved != 1 else ''}"
         now = clock.now()

@@ -81,6 +81,7 @@ class MergeForm(forms.Form):
 
 class ResolveForm(forms.Form):
     note = forms.CharField(max_length=2000, required=False)
+    client_visible = forms.BooleanField(required=False)  # share the note with the client
 
 
 class ReopenForm(forms.Form):

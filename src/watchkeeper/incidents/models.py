@@ -63,6 +63,9 @@ class Incident(ClientOwned):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     reopened_count = models.PositiveIntegerField(default=0)
+    # When the client last replied (a portal comment) without a technician acting since: the
+    # queue and the incident page mark it. Cleared by the next change a technician records.
+    client_replied_at = models.DateTimeField(null=True, blank=True)
     # Set when this incident was merged into another: it is resolved and points at the survivor.
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_incidents"

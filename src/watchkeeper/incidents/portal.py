@@ -1,6 +1,7 @@
 """The client portal's writes: a client's own people raise incidents and requests in plain
-words, and comment. Impact and urgency are asked as a person would ask them; the answers map
-onto the policy's levels by position (first answer: the policy's first, highest level)."""
+words, and comment (a reply can end a wait on the client). Impact and urgency are asked as a
+person would ask them; the answers map onto the policy's levels by position (first answer: the
+policy's first, highest level)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from watchkeeper.accounts.models import User
+from watchkeeper.core import clock
 from watchkeeper.core.errors import InvalidInput
-from watchkeeper.incidents.models import Incident, TimelineKind
-from watchkeeper.incidents.services import incident_open, timeline_add
-from watchkeeper.policy.selectors import policy_get
+from watchkeeper.incidents.models import Incident, IncidentStatus, TimelineEntry, TimelineKind
+from watchkeeper.incidents.services import incident_open, incident_update, timeline_add
+from watchkeeper.policy.selectors import policy_get, resume_on_client_reply
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Service
 
@@ -91,3 +93,28 @@ def portal_request_open(
             data={"via": "portal"},
         )  # fmt: skip
     return incident
+
+
+def incident_comment(*, incident: Incident, by: User, text: str) -> TimelineEntry:
+    """A client user's comment from the portal: a client-visible entry by that user, and the
+    incident marked as replied to (`client_replied_at`) until a technician acts. A reply to an
+    incident waiting on the client ends the wait when the policy says so
+    (`resume_on_client_reply`): the clocks run again. It pages nobody. The caller checked that
+    `by` may comment on this incident."""
+    if not text.strip():
+        raise InvalidInput("A comment needs some text.", field="text")
+    if len(text) > 5_000:
+        raise InvalidInput("A comment can be at most 5,000 characters.", field="text")
+    with incident_update(incident=incident, by=by) as change:
+        incident = change.incident
+        incident.client_replied_at = clock.now()
+        entry = change.record(
+            fields=("client_replied_at",), kind=TimelineKind.COMMENT, text=text.strip(), client_visible=True
+        )
+        if incident.status == IncidentStatus.WAITING_CLIENT and resume_on_client_reply():
+            incident.status = IncidentStatus.ACKNOWLEDGED
+            change.record(
+                fields=("status",), kind=TimelineKind.STATUS, text="Resumed: the client replied",
+                data={"status": "acknowledged", "client_reply": True},
+            )  # fmt: skip
+        return entry

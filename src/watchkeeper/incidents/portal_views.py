@@ -17,7 +17,8 @@ from watchkeeper.accounts.models import User
 from watchkeeper.core.errors import InvalidInput
 from watchkeeper.core.forms import model_choice_field
 from watchkeeper.core.pagination import paginate
-from watchkeeper.incidents import portal, selectors, services
+from watchkeeper.incidents import portal, selectors
+from watchkeeper.incidents.client_status import client_status
 from watchkeeper.policy.markup import markdown_html
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy import selectors as tenancy
@@ -62,8 +63,10 @@ def portal_incident_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _portal_user(request)
     past = request.GET.get("show") == "past"
     incidents = selectors.portal_incident_list(actor=user, open_only=not past)
+    page = paginate(incidents, page=request.GET.get("page"), size=25)
     context = {
-        "page": paginate(incidents, page=request.GET.get("page"), size=25),
+        "page": page,
+        "rows": [(incident, client_status(incident=incident)) for incident in page.items],
         "past": past,
         "client": user.client,
         "tz": user.zone,
@@ -76,9 +79,11 @@ def _detail(
 ) -> HttpResponse:
     incident = selectors.portal_incident_detail(actor=user, pk=incident_id)  # not theirs: 404 first
     access.require(user, "portal.use")
-    entries = [(entry, markdown_html(entry.text)) for entry in incident.visible_timeline]  # type: ignore[attr-defined]
+    visible = incident.visible_timeline  # type: ignore[attr-defined]
+    entries = [(entry, markdown_html(entry.text)) for entry in visible]
     context = {
         "incident": incident,
+        "status": client_status(incident=incident, entries=visible),
         "entries": entries,
         "form": form,
         "can_comment": access.can(user, "portal.comment", client=incident.client),
@@ -103,7 +108,7 @@ def portal_incident_comment(request: AuthenticatedHttpRequest, incident_id: int)
     if not form.is_valid():
         return _detail(request, user, incident_id, form, status=400)
     try:
-        services.incident_comment(incident=incident, by=user, text=form.cleaned_data["text"])
+        portal.incident_comment(incident=incident, by=user, text=form.cleaned_data["text"])
     except InvalidInput as exc:
         form.add_error("text", exc.message)
         return _detail(request, user, incident_id, form, status=400)

@@ -35,9 +35,10 @@ from watchkeeper.tenancy import access
 from watchkeeper.tenancy.access import By
 from watchkeeper.tenancy.models import Client, Service
 
-# The engine handlers that follow every incident change: each reconciles its own state (pages,
-# SLA clocks) with the incident's, so one timer per (kind, incident) coalesces bursts of changes.
-INCIDENT_WATCHERS = ("paging.incident", "sla.incident")
+# The engine handlers that follow every incident change: each reconciles its own state (open
+# alerts, pages, SLA clocks) with the incident's, so one timer per (kind, incident) coalesces
+# bursts of changes.
+INCIDENT_WATCHERS = ("alerts.incident", "paging.incident", "sla.incident")
 
 
 def incident_changed(*, incident: Incident) -> None:
@@ -142,6 +143,11 @@ class IncidentChange:
         """Save the `fields` the caller changed (with `updated_at`), append the timeline entry
         and tell the watchers: the sequence every incident write ends with, written once."""
         incident = self.incident
+        user, _ = _who(self.by)
+        if incident.client_replied_at is not None and user is not None and access.is_staff_role(user.role):
+            # A technician acted: the client's reply has been seen to.
+            incident.client_replied_at = None
+            fields = (*fields, "client_replied_at")
         if fields:
             incident.save(update_fields=incident.touch_fields(*fields))
             # A field saved as an expression (a counter's F() + 1) holds its new value only in
@@ -170,17 +176,39 @@ def incident_update(*, incident: Incident, by: By) -> Iterator[IncidentChange]:
 
 
 def incident_acknowledge(*, incident: Incident, by: By) -> Incident:
+    """Acknowledge: paging stops escalating, and a person who acknowledges an incident nobody
+    owns becomes its owner (the policy's words: "makes you the owner"). An incident that has
+    an owner keeps it; the timeline says who acknowledged. An integration's acknowledge (a
+    text `by`) changes no owner."""
     with incident_update(incident=incident, by=by) as change:
         incident = change.incident
         if incident.status != IncidentStatus.TRIGGERED:
             return incident  # idempotent: already acknowledged, resolved or closed
         incident.status = IncidentStatus.ACKNOWLEDGED
         incident.acknowledged_at = clock.now()
+        user, _ = _who(by)
+        text = "Acknowledged"
+        if user is not None and incident.owner_id not in (None, user.pk):
+            text = f"Acknowledged by {_name(user)}; {_name(incident.owner)} stays the owner"
         change.record(
-            fields=("status", "acknowledged_at"), kind=TimelineKind.STATUS, text="Acknowledged",
+            fields=("status", "acknowledged_at"), kind=TimelineKind.STATUS, text=text,
             data={"status": "acknowledged"},
         )  # fmt: skip
+        if (
+            user is not None
+            and incident.owner_id is None
+            and access.may_work_on(user, client_id=incident.client_id)
+        ):
+            incident.owner = user
+            change.record(
+                fields=("owner",), kind=TimelineKind.OWNER, text=f"Owner: {_name(user)} (acknowledged it)",
+                data={"owner": user.pk, "acknowledged": True},
+            )  # fmt: skip
     return incident
+
+
+def _name(user: User | None) -> str:
+    return (user.full_name or user.email) if user is not None else "nobody"
 
 
 def incident_set_waiting(*, incident: Incident, by: By, status: str, note: str = "") -> Incident:
@@ -199,10 +227,14 @@ def incident_set_waiting(*, incident: Incident, by: By, status: str, note: str =
         if incident.acknowledged_at is None:
             incident.acknowledged_at = clock.now()
             fields.append("acknowledged_at")
-        label = IncidentStatus(status).label
+        label, note = IncidentStatus(status).label, note.strip()
+        # What the MSP needs from the client is for the client: that entry is client-visible
+        # (the portal shows it as what is needed). A note about a vendor stays internal.
+        shared = status == IncidentStatus.WAITING_CLIENT and bool(note)
+        data = {"status": status, **({"note": note} if note else {})}
         change.record(
-            fields=fields, kind=TimelineKind.STATUS, data={"status": status},
-            text=label + (f": {note.strip()}" if note.strip() else ""),
+            fields=fields, kind=TimelineKind.STATUS, data=data, text=label + (f": {note}" if note else ""),
+            client_visible=shared,
         )  # fmt: skip
     return incident
 
@@ -221,7 +253,9 @@ def incident_resume(*, incident: Incident, by: By, note: str = "") -> Incident:
     return incident
 
 
-def incident_resolve(*, incident: Incident, by: By, note: str = "") -> Incident:
+def incident_resolve(*, incident: Incident, by: By, note: str = "", client_visible: bool = False) -> Incident:
+    """Resolve. With `client_visible`, the resolution note is shared with the client (their
+    portal shows it as how it was fixed); without a note there is nothing to share."""
     with incident_update(incident=incident, by=by) as change:
         incident = change.incident
         if incident.status not in OPEN_INCIDENT_STATUSES:
@@ -229,8 +263,9 @@ def incident_resolve(*, incident: Incident, by: By, note: str = "") -> Incident:
         incident.status = IncidentStatus.RESOLVED
         incident.resolved_at = clock.now()
         change.record(
-            fields=("status", "resolved_at"), kind=TimelineKind.STATUS, data={"status": "resolved"},
-            text="Resolved" + (f": {note}" if note else ""),
+            fields=("status", "resolved_at"), kind=TimelineKind.STATUS,
+            data={"status": "resolved", **({"note": note} if note else {})},
+            text="Resolved" + (f": {note}" if note else ""), client_visible=client_visible and bool(note),
         )  # fmt: skip
     return incident
 
@@ -350,18 +385,6 @@ def incident_set_category(*, incident: Incident, by: By, category: str) -> Incid
             data={"from": before, "to": category},
         )  # fmt: skip
     return incident
-
-
-def incident_comment(*, incident: Incident, by: User, text: str) -> TimelineEntry:
-    """A client user's comment from the portal: a client-visible entry by that user. It
-    notifies nobody yet (paging and comms pick it up from the timeline). The caller checked
-    that `by` may comment on this incident."""
-    if not text.strip():
-        raise InvalidInput("A comment needs some text.", field="text")
-    if len(text) > 5_000:
-        raise InvalidInput("A comment can be at most 5,000 characters.", field="text")
-    with incident_update(incident=incident, by=by) as change:
-        return change.record(kind=TimelineKind.COMMENT, text=text.strip(), client_visible=True)
 
 
 def incident_priority_ranks_refresh() -> int:

@@ -7,7 +7,7 @@ theirs: they see their own, MSP admins (users.manage) see anyone's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Q, QuerySet
 
@@ -145,21 +145,56 @@ def incident_escalation(*, incident: Incident) -> IncidentEscalation | None:
 
 @dataclass(frozen=True)
 class IncidentPanel:
-    """What the incident page shows of paging: the escalation's state and, for someone who may
-    respond (`can_respond`, decided by the caller through the access module), the levels to
-    escalate to and the people to reassign to."""
+    """What the incident page shows of paging: the escalation's state, the level that paged
+    last and the one next (1-based), and, for someone who may respond (`can_respond`, decided
+    by the caller through the access module), the levels to escalate to, with the next level
+    chosen, and the people to reassign to."""
 
     escalation: IncidentEscalation | None
     levels: list[EscalationLevel]
     people: list[User]
+    paged_level: int | None = None  # the level that paged last (None: none yet)
+    paged_repeat: int = 0  # in which repeat of the policy it paged
+    next_level: int | None = None  # the level the next step pages (None: it ends the run)
+    escalate_to: int = 1  # the level "Escalate to" proposes: the next one
+
+
+def _positions(row: IncidentEscalation | None, count: int) -> tuple[int | None, int, int | None]:
+    """(paged level, its repeat, next level), 1-based, from the escalation's position.
+
+    The position (`loop`, `level`) names the step that fires next: after level L pages, the
+    position moves on to L + 1, to level 0 of the next repeat, or past the last level (the step
+    that ends the run). So the level that paged is the one before the position."""
+    if row is None or row.run == 0 or count == 0:
+        return None, 0, None
+    level, loop = min(row.level, count), row.loop
+    next_level = level + 1 if level < count else None
+    if level > 0:
+        return level, loop, next_level
+    if loop > 0:
+        return count, loop - 1, next_level
+    return None, 0, next_level  # the run's first step has not fired yet
 
 
 def incident_panel(*, incident: Incident, can_respond: bool) -> IncidentPanel:
     escalation = incident_escalation(incident=incident)
-    if not can_respond:
-        return IncidentPanel(escalation=escalation, levels=[], people=[])
-    policy = policy_for_incident(incident=incident)
-    people = list(access.staff_for_client(incident.client).order_by("full_name")[:200])
-    return IncidentPanel(
-        escalation=escalation, levels=list(policy.levels.all()) if policy else [], people=people
+    policy = escalation.policy if escalation and escalation.policy else None
+    count = policy.levels.count() if policy else 0
+    paged, repeat, upcoming = _positions(escalation, count)
+    panel = IncidentPanel(
+        escalation=escalation,
+        levels=[],
+        people=[],
+        paged_level=paged,
+        paged_repeat=repeat,
+        next_level=upcoming,
     )
+    if not can_respond:
+        return panel
+    policy = policy_for_incident(incident=incident)
+    levels = list(policy.levels.all()) if policy else []
+    people = list(access.staff_for_client(incident.client).order_by("full_name")[:200])
+    # The next level, not level 1 again: re-paging who was just paged is rarely the intent.
+    # Past the last level (paging stopped) the last level is the nearest there is.
+    escalate_to = max(1, min(upcoming or (len(levels) if paged else 1), len(levels)))
+    return replace(panel, levels=levels, people=people, escalate_to=escalate_to)

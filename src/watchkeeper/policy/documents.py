@@ -44,6 +44,7 @@ class PolicyDocument(TypedDict):
     version: str
     last_reviewed: dt.date | None
     review_interval_days: int
+    resume_on_client_reply: bool
     sections: list[SectionDoc]
     categories: list[ItemDoc]
     impact_levels: list[ItemDoc]

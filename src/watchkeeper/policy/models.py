@@ -17,6 +17,9 @@ class Policy(models.Model):
     version = models.CharField(max_length=40, blank=True)
     last_reviewed = models.DateField(null=True, blank=True)
     review_interval_days = models.PositiveIntegerField(default=365)
+    # A client's reply in the portal ends "waiting on client": the incident is acknowledged
+    # again and its SLA clocks run (on by default; off, the reply only marks the incident).
+    resume_on_client_reply = models.BooleanField(default=True)
     updated_at = models.DateTimeField(default=clock.now)
 
     class Meta:

@@ -33,6 +33,7 @@ class PolicyOut(Schema):
     version: str
     last_reviewed: dt.date | None
     review_interval_days: int
+    resume_on_client_reply: bool
     review_due: dt.date | None
     overdue_for_review: bool
     sections: list[SectionOut]

@@ -114,6 +114,13 @@ def policy_get() -> PolicyView:
     )
 
 
+def resume_on_client_reply() -> bool:
+    """Whether a client's reply ends "waiting on client" (the policy's `resume_on_client_reply`;
+    on when there is no policy yet)."""
+    flag = Policy.objects.filter(pk=POLICY_PK).values_list("resume_on_client_reply", flat=True).first()
+    return True if flag is None else flag
+
+
 def _items(
     objects: list[ImpactLevel] | list[UrgencyLevel] | list[Priority] | list[Category],
 ) -> list[ItemDoc]:
@@ -130,6 +137,7 @@ def policy_document(view: PolicyView | None = None) -> PolicyDocument:
         "version": policy.version,
         "last_reviewed": policy.last_reviewed,
         "review_interval_days": policy.review_interval_days,
+        "resume_on_client_reply": policy.resume_on_client_reply,
         "sections": [{"key": s.key, "title": s.name, "body": s.description} for s in view.sections],
         "categories": _items(view.categories),
         "impact_levels": _items(view.impact_levels),

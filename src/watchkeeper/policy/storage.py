@@ -69,7 +69,12 @@ def _policy_row(document: PolicyDocument, get_model: ModelGetter) -> Any:
         "review_interval_days": document["review_interval_days"],
         "updated_at": clock.now(),
     }
-    policy, _ = get_model("Policy")._default_manager.update_or_create(pk=POLICY_PK, defaults=values)
+    model = get_model("Policy")
+    # Migration 0002 stores the default policy with the historical model, which predates the
+    # later fields: those come with their own migration's default.
+    if any(field.name == "resume_on_client_reply" for field in model._meta.get_fields()):
+        values["resume_on_client_reply"] = document["resume_on_client_reply"]
+    policy, _ = model._default_manager.update_or_create(pk=POLICY_PK, defaults=values)
     return policy
 
 

@@ -135,7 +135,7 @@ def _entries(
 
 # --- reading: fields ----------------------------------------------------------------------
 
-Kind = Literal["line", "text", "key", "date", "days"]
+Kind = Literal["line", "text", "key", "date", "days", "flag"]
 
 
 @dataclass(frozen=True)
@@ -189,10 +189,20 @@ def _days_value(node: Node, path: str) -> int:
     return days
 
 
+def _flag_value(node: Node, path: str) -> bool:
+    text = _scalar(node, path, "true or false")
+    if node.tag != _CORE_TAG + "bool" or text is None:
+        raise PolicyFileError(_line(node), path, f"expected true or false, got {_kind(node)}")
+    return text.lower() in {"true", "yes", "on"}
+
+
 def _value(field: _Field, node: Node | None, path: str) -> Any:
-    """The field's value from its node; a missing optional field gets its empty default."""
+    """The field's value from its node; a missing optional field gets its empty default (a
+    flag: on, what a file written before the flag existed meant)."""
     if node is None:
-        return None if field.kind == "date" else ""
+        return {"date": None, "flag": True}.get(field.kind, "")
+    if field.kind == "flag":
+        return _flag_value(node, path)
     if field.kind == "line":
         return _line_value(field, node, path)
     if field.kind == "key":
@@ -250,6 +260,7 @@ _META = (
     _Field("version", "line", required=False, max_length=40),
     _Field("last_reviewed", "date", required=False),
     _Field("review_interval_days", "days"),
+    _Field("resume_on_client_reply", "flag", required=False),
 )
 # (name, fields, minimum entries, required)
 _LISTS: tuple[tuple[str, tuple[_Field, ...], int, bool], ...] = (

@@ -17,6 +17,7 @@ from watchkeeper.alerts.models import Alert, AlertStatus, EventRule, Integration
 from watchkeeper.alerts.models.alerts import OPEN_STATUSES, RAW_PAYLOAD_LIMIT
 from watchkeeper.alerts.rules import Decision, rules_decide
 from watchkeeper.alerts.services.batch import ApplyCache
+from watchkeeper.alerts.services.incident_end import alert_resolve_with_incident, ended_incident
 from watchkeeper.core import clock
 from watchkeeper.core.rows import row_insert, row_update
 from watchkeeper.incidents import services as incidents
@@ -50,6 +51,13 @@ def event_apply(
         return None
     open_alert = _open_alert(integration, event.dedup_key, cache)
     if event.action == "trigger":
+        ended = ended_incident(open_alert) if open_alert is not None else None
+        if open_alert is not None and ended is not None:
+            # Its incident was resolved or closed by hand and the watcher that resolves its
+            # alerts has not run yet: end the alert now, so this trigger is a new problem.
+            alert_resolve_with_incident(alert=open_alert, incident=ended, now=now)
+            cache.note_resolved(open_alert)
+            open_alert = None
         if open_alert is not None:
             return _repeat(open_alert, event, now)
         alert = _new_alert(integration, event, decision or Decision(), now, cache)
@@ -69,7 +77,8 @@ def _open_alert(integration: Integration, dedup_key: str, cache: ApplyCache) -> 
     if cache.knows(integration, dedup_key):
         return cache.open_alerts[(integration.pk, dedup_key)]
     return (
-        Alert.objects.select_for_update()
+        Alert.objects.select_for_update(of=("self",))
+        .select_related("incident")
         .filter(integration=integration, dedup_key=dedup_key, status__in=OPEN_STATUSES)
         .first()
     )

@@ -144,7 +144,9 @@ def incident_acknowledge(request: AuthenticatedHttpRequest, incident_id: int) ->
 @require_POST
 def incident_resolve(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
     def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:
-        incident = services.incident_resolve(incident=incident, by=user, note=fields["note"].strip())
+        incident = services.incident_resolve(
+            incident=incident, by=user, note=fields["note"].strip(), client_visible=fields["client_visible"]
+        )
         return f"Resolved {incident.reference}."
 
     return _act(request, incident_id, act, incident_forms.ResolveForm)
@@ -216,8 +218,8 @@ def incident_assign(request: AuthenticatedHttpRequest, incident_id: int) -> Http
 @require_POST
 def incident_wait(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
     def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:
-        status = request.POST.get("status", "")
-        incident = services.incident_set_waiting(incident=incident, by=user, status=status)
+        status, note = request.POST.get("status", ""), request.POST.get("note", "")[:2000]
+        incident = services.incident_set_waiting(incident=incident, by=user, status=status, note=note)
         return f"{incident.reference}: {incident.get_status_display().lower()}."
 
     return _act(request, incident_id, act)

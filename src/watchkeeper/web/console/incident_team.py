@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from watchkeeper.accounts.models import User
@@ -69,17 +70,39 @@ def incident_responder_remove(request: AuthenticatedHttpRequest, incident_id: in
     return _act(request, incident_id, act, incident_forms.ResponderRemoveForm)
 
 
+def _merge_target(user: User, pk: int) -> Incident:
+    try:
+        return selectors.incident_access(actor=user, pk=pk)
+    except NotFound:  # the write points at it: 400, not 404
+        raise InvalidInput(f"Unknown incident {pk}.", field="into") from None
+
+
+class _Unconfirmed(Exception):
+    def __init__(self, source: Incident, target: Incident) -> None:
+        super().__init__()
+        self.source, self.target = source, target
+
+
 @login_required
 @require_POST
 def incident_merge(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
-    """Merge this incident into another of the client's (`into`); one the user cannot see is 400."""
+    """Merge this incident into another of the client's (`into`); one the user cannot see is 400.
+    A merge cannot be undone, so a POST without `confirm=yes` only checks it and asks: a page
+    that names both incidents and what will happen, whose button posts again, confirmed."""
 
     def act(incident: Incident, user: User, fields: dict[str, Any]) -> str:
-        try:
-            target = selectors.incident_access(actor=user, pk=fields["into"])
-        except NotFound:  # the write points at it: 400, not 404
-            raise InvalidInput(f"Unknown incident {fields['into']}.", field="into") from None
+        target = _merge_target(user, fields["into"])
+        coordination.incident_merge_check(source=incident, target=target)
+        if request.POST.get("confirm") != "yes":
+            raise _Unconfirmed(incident, target)
         target = coordination.incident_merge(source=incident, target=target, by=user)
         return f"Merged {incident.reference} into {target.reference}."
 
-    return _act(request, incident_id, act, incident_forms.MergeForm)
+    try:
+        return _act(request, incident_id, act, incident_forms.MergeForm)
+    except _Unconfirmed as ask:
+        context = {
+            "source": ask.source, "target": ask.target, "alerts": ask.source.alerts.count(),
+            "tz": request.user.zone,
+        }  # fmt: skip
+        return render(request, "console/incidents/merge_confirm.html", context)

@@ -1,0 +1,12 @@
+"""The alerts app's adapter: alerts follow their incident (`alerts.incident`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from watchkeeper.alerts.services.incident_end import incident_alerts_resolve
+from watchkeeper.core.models import Timer
+
+
+def incident_changed(timer: Timer, now: dt.datetime) -> None:
+    incident_alerts_resolve(incident_id=int(timer.key))
