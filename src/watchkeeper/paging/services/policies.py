@@ -288,16 +288,16 @@ def policy_delete(*, actor: access.ActorLike, policy: EscalationPolicy) -> None:
     policy_change_check(actor, client=policy.client)
     with transaction.atomic():
         locked = policy_locked(policy, actor=actor)
+        if locked.service_links.exists():
+            raise InvalidInput(
+                "Services still use this policy: assign them another one first.", field="policy"
+            )
         if locked.is_default:
             whose = f"{locked.client.name}'s default" if locked.client else "the NOC default"
             raise InvalidInput(
                 f"{locked.name} is {whose}: make another policy the default (or stop this one being "
                 "the default) before deleting it.",
                 field="policy",
-            )
-        if locked.service_links.exists():
-            raise InvalidInput(
-                "Services still use this policy: assign them another one first.", field="policy"
             )
         audit_record(actor=actor, action="escalation_policy.delete", obj=locked)
         locked.delete()
