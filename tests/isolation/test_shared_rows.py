@@ -2,7 +2,7 @@
 
 Another client's actors may read a shared policy (it pages for their client too) but every
 write addressed at it is refused (403, or 404 for those who may not see paging at all) and
-changes nothing: a change would reach clients they cannot see (issue 12 item 1, ADR 0025).
+changes nothing: a change would reach clients they cannot see (issue 12 item 1, ADR 0027).
 Every editor URL and policy API write must be listed here, like the registry of the matrix.
 """
 

@@ -292,7 +292,7 @@ def can_write(actor: ActorLike, action: str, *, client: Client | None) -> bool:
     or, with `client` None, shared by every client (an MSP-wide escalation policy, the NOC
     default). A shared row serves clients the actor may not see: a person restricted to some
     clients, or a token restricted to one, may read it (it serves their clients too) but never
-    change it, as the change would reach the others (ADR 0025)."""
+    change it, as the change would reach the others (ADR 0027)."""
     if not can(actor, action):
         return False
     if client is None:
