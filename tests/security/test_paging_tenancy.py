@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from tests.accounts.factories import TeamFactory, UserFactory
 from tests.oncall.factories import make_schedule
-from tests.smoke.conftest import START
+from tests.smoke.conftest import START, sinks, smtp_settings, story
 from tests.smoke.harness import Scenario
 from tests.tenancy.factories import ClientFactory
 from watchkeeper.accounts.models import Role, TeamMembership, User
@@ -37,6 +37,8 @@ from watchkeeper.paging.services import levels, policies
 from watchkeeper.paging.services.policies import TargetSpec
 
 pytestmark = pytest.mark.django_db
+# The smoke harness's fixtures (`story`: a frozen clock and a real SMTP sink), used by name.
+__all__ = ["sinks", "smtp_settings", "story"]
 
 
 def _noc(owner: User, *targets: User) -> EscalationPolicy:
