@@ -214,10 +214,15 @@ def test_cli_first_run_skips_a_database_with_users(db: Any, data_dir: Path) -> N
 def test_the_demo_has_paging_and_its_history_pages_nobody(db: Any, data_dir: Path) -> None:
     from watchkeeper.engine.loop import run_cycle
     from watchkeeper.paging.models import ContactMethod, EscalationPolicy, OutboxMessage
+    from watchkeeper.paging.selectors import policy_warnings
 
     demo_load()
     assert EscalationPolicy.objects.filter(client__isnull=True, is_default=True).exists()
     assert EscalationPolicy.objects.filter(client__slug="hvdental", is_default=True).exists()
+    # Every policy pages only people who may work on the clients it pages for (issue 12).
+    assert {policy.name: policy_warnings(policy=policy) for policy in EscalationPolicy.objects.all()} == {
+        policy.name: [] for policy in EscalationPolicy.objects.all()
+    }
     assert ContactMethod.objects.count() >= 5
     for _ in range(20):
         if not run_cycle():

@@ -40,6 +40,11 @@ def test_a_manager_creates_reads_replaces_and_deletes_a_policy(world: Any, api_a
     assert replaced.status_code == 200
     assert [level["delay_minutes"] for level in replaced.json()["levels"]] == [5]
     assert api.get(path).json()["levels"][0]["targets"][0]["user_id"] == manager.pk
+    refused = api.http.delete(path, headers=api.headers)  # Alpha's default: its services need it
+    assert refused.status_code == 400
+    assert "Alpha Dental's default" in refused.json()["detail"]
+    body["is_default"] = False
+    assert api.http.put(path, body, content_type="application/json", headers=api.headers).status_code == 200
     assert api.http.delete(path, headers=api.headers).status_code == 204
     assert not EscalationPolicy.objects.exists()
 

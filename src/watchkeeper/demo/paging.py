@@ -1,5 +1,6 @@
 """Demo paging: an MSP-wide NOC default policy, a premium client's own policy, and e-mail
-contact methods with rules for every MSP technician. Idempotent: keyed on names.
+contact methods with rules for every MSP technician. Idempotent: keyed on names. Every policy
+pages only people who may work on the clients it pages for (no warnings, nobody skipped).
 
 The demo's history was played before this step; its incidents are marked as already handled
 by paging, so starting the engine after `watchkeeper demo` does not page for last month.
@@ -9,9 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from watchkeeper.accounts.models import Team, User
+from watchkeeper.accounts.models import User
 from watchkeeper.demo import data
 from watchkeeper.incidents.models import Incident
+from watchkeeper.oncall.models import Schedule
 from watchkeeper.paging.models import (
     ContactKind,
     ContactMethod,
@@ -81,28 +83,37 @@ def _history_handled() -> None:
     IncidentEscalation.objects.bulk_create(rows)
 
 
+def _people(*handles: str) -> list[User]:
+    return list(User.objects.filter(email__in=[f"{h}@{data.MSP_DOMAIN}" for h in handles]).order_by("email"))
+
+
 def paging_load(*, created: Counter[str]) -> None:
-    desk = Team.objects.filter(slug=data.SERVICE_DESK).first()
-    infra = Team.objects.filter(slug=data.INFRASTRUCTURE).first()
-    if desk is not None and infra is not None:
+    """Policies that page only people who may work on the clients they page for: the NOC default
+    serves every client, so it names the all-clients desk lead and infrastructure engineers (a
+    team would name technicians of some clients only, who are skipped when paged for others);
+    Harbourview's policy names its own business-hours schedule."""
+    desk_lead, infra = _people("sam.okafor"), _people("aisha.rahman", "erik.lund")
+    if desk_lead and infra:
         _policy(
             NOC_POLICY, client=None, repeat=1, created=created,
-            description="Services without their own policy: the service desk in turn, then infrastructure.",
-            levels=[(10, [EscalationTarget(kind=TargetKind.TEAM_ROUND_ROBIN, team=desk)]),
-                    (15, [EscalationTarget(kind=TargetKind.TEAM, team=infra)])],
+            description="Services without their own policy: the service desk lead, then infrastructure "
+            "(people who work on every client).",
+            levels=[(10, [EscalationTarget(kind=TargetKind.USER, user=user) for user in desk_lead]),
+                    (15, [EscalationTarget(kind=TargetKind.USER, user=user) for user in infra])],
         )  # fmt: skip
     premium = Client.objects.filter(slug=PREMIUM_CLIENT).first()
-    lead = (
-        User.objects.filter(teammembership__team=infra, teammembership__is_lead=True).first()
-        if infra
-        else None
-    )
-    if premium is not None and lead is not None and desk is not None:
+    lead = User.objects.filter(
+        teammembership__team__slug=data.INFRASTRUCTURE, teammembership__is_lead=True
+    ).first()
+    hours = Schedule.objects.filter(client=premium).first() if premium is not None else None
+    if premium is not None and lead is not None and hours is not None and desk_lead:
         _policy(
             f"{premium.name} premium cover", client=premium, repeat=2, created=created,
-            description="Premium contract: the infrastructure lead first, then the whole service desk.",
+            description="Premium contract: the infrastructure lead first, then Harbourview's own "
+            "business-hours desk and the service desk lead.",
             levels=[(5, [EscalationTarget(kind=TargetKind.USER, user=lead)]),
-                    (10, [EscalationTarget(kind=TargetKind.TEAM, team=desk)])],
+                    (10, [EscalationTarget(kind=TargetKind.SCHEDULE, schedule=hours),
+                          EscalationTarget(kind=TargetKind.USER, user=desk_lead[0])])],
         )  # fmt: skip
     _contact_methods(created)
     _history_handled()

@@ -238,6 +238,17 @@ def _involving(user: User) -> QuerySet[Schedule]:
     return Schedule.objects.filter(Q(layers__members__user=user) | Q(overrides__user=user)).distinct()
 
 
+def schedule_people(*, schedule: Schedule, since: dt.datetime) -> list[User]:
+    """Everyone the schedule may have on call from `since` on: its layers' members and the
+    people of its overrides that are not over (paging warns about those who cannot cover a
+    policy's client)."""
+    people = User.objects.filter(
+        Q(oncall_layers__layer__schedule=schedule)
+        | Q(oncall_overrides__schedule=schedule, oncall_overrides__ends_at__gt=since)
+    )
+    return list(people.distinct().order_by("full_name", "pk"))
+
+
 def oncall_now_for_user(*, user: User, at: dt.datetime) -> list[ScheduleShift]:
     """The shifts `user` is on call for at `at`, across every schedule."""
     statuses = oncall_status(schedules=list(_with_rules(_involving(user))), at=at)

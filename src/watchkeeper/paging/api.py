@@ -30,6 +30,7 @@ from watchkeeper.paging.schemas import (
     MessageOut,
     PolicyIn,
     PolicyOut,
+    PolicyWriteOut,
     ReassignIn,
     RuleIn,
     RuleOut,
@@ -53,14 +54,16 @@ def _levels(body: PolicyIn) -> list[policies.LevelSpec]:
     ]
 
 
-def _save(request: ApiRequest, body: PolicyIn, policy: EscalationPolicy | None) -> EscalationPolicy:
+def _save(request: ApiRequest, body: PolicyIn, policy: EscalationPolicy | None) -> PolicyWriteOut:
     actor = request.auth
     client = access.client_reference(actor, body.client) if body.client else None
     saved = policies.policy_save(
         actor=actor, name=body.name, description=body.description, client=client, is_default=body.is_default,
         repeat=body.repeat, levels=_levels(body), policy=policy,
     )  # fmt: skip
-    return selectors.policy_access(actor=actor, pk=saved.pk)
+    out = PolicyWriteOut.from_orm(selectors.policy_access(actor=actor, pk=saved.pk))
+    out.warnings = selectors.policy_warnings(policy=saved)
+    return out
 
 
 @router.get("/escalation-policies", response=list[PolicyOut])
@@ -69,8 +72,8 @@ def list_policies(request: ApiRequest) -> QuerySet[EscalationPolicy]:
     return selectors.policy_list(actor=request.auth).prefetch_related("levels__targets")
 
 
-@router.post("/escalation-policies", response={201: PolicyOut})
-def create_policy(request: ApiRequest, body: PolicyIn) -> Status[EscalationPolicy]:
+@router.post("/escalation-policies", response={201: PolicyWriteOut})
+def create_policy(request: ApiRequest, body: PolicyIn) -> Status[PolicyWriteOut]:
     return Status(201, _save(request, body, None))
 
 
@@ -79,8 +82,8 @@ def get_policy(request: ApiRequest, policy_id: int) -> EscalationPolicy:
     return selectors.policy_access(actor=request.auth, pk=policy_id)
 
 
-@router.put("/escalation-policies/{policy_id}", response=PolicyOut)
-def replace_policy(request: ApiRequest, policy_id: int, body: PolicyIn) -> EscalationPolicy:
+@router.put("/escalation-policies/{policy_id}", response=PolicyWriteOut)
+def replace_policy(request: ApiRequest, policy_id: int, body: PolicyIn) -> PolicyWriteOut:
     return _save(request, body, selectors.policy_access(actor=request.auth, pk=policy_id))
 
 
@@ -230,8 +233,6 @@ def escalate_incident(request: ApiRequest, incident_id: int, body: EscalateIn) -
 @router.post("/incidents/{incident_id}/reassign", response=EscalationOut)
 def reassign_incident(request: ApiRequest, incident_id: int, body: ReassignIn) -> EscalationOut:
     incident = _respondable(request, incident_id)
-    to = User.objects.filter(pk=body.user, is_active=True).first()
-    if to is None or not to.is_msp:
-        raise InvalidInput(f"Unknown user {body.user}.", field="user")
+    to = selectors.reassign_candidate(incident=incident, user_id=body.user)
     incident_reassign(incident=incident, to=to, by=request.auth)
     return _escalation(incident)

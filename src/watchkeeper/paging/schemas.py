@@ -59,6 +59,14 @@ class PolicyOut(Schema):
         return list(obj.levels.all())  # type: ignore[attr-defined]
 
 
+class PolicyWriteOut(PolicyOut):
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Targets naming people who cannot work on the policy's client (MSP-wide: on "
+        "every client); they are skipped when paged. Saved anyway: a team or schedule serves many clients.",
+    )
+
+
 class ServicePolicyIn(Schema):
     policy: int | None = Field(None, description="A policy id; null: use the client's or the MSP default")
 

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from watchkeeper.accounts.models import Team, User
 from watchkeeper.accounts.selectors import team_list
-from watchkeeper.core.errors import NotFound
+from watchkeeper.core.errors import InvalidInput, NotFound
 from watchkeeper.incidents.models import Incident
 from watchkeeper.oncall.models import Schedule
 from watchkeeper.paging.models import (
@@ -26,7 +26,8 @@ from watchkeeper.paging.models import (
     NotificationRule,
     OutboxMessage,
 )
-from watchkeeper.paging.services.escalation import policy_for_incident
+from watchkeeper.paging.services.escalation import NO_SUCH_ASSIGNEE, policy_for_incident
+from watchkeeper.paging.targets import target_gaps
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Service
 from watchkeeper.tenancy.selectors import service_list
@@ -91,6 +92,17 @@ def policy_escalating_count(*, actor: access.ActorLike, policy: EscalationPolicy
     return access.scope(rows, actor, field="incident__client").count()
 
 
+def policy_warnings(*, policy: EscalationPolicy) -> list[str]:
+    """For each target naming people who cannot work on the policy's client (MSP-wide: on every
+    client), what happens to them: they are skipped when paged. Warnings, not refusals."""
+    targets = EscalationTarget.objects.filter(level__policy=policy).select_related("user", "schedule", "team")
+    gaps = (
+        target_gaps(target=target, client=policy.client)
+        for target in targets.order_by("level__position", "pk")
+    )
+    return [gap for gap in gaps if gap]
+
+
 @dataclass(frozen=True)
 class TargetChoices:
     """Whom a level of one policy may page, by the rules `services.policies` checks."""
@@ -109,6 +121,14 @@ def policy_target_choices(*, actor: access.ActorLike, policy: EscalationPolicy) 
         schedules=list(schedules.order_by("name", "id")),
         teams=list(team_list(actor=actor).prefetch_related(None)),
     )
+
+
+def reassign_candidate(*, incident: Incident, user_id: int) -> User:
+    """The active MSP person `user_id` names, if they may work on the incident's client."""
+    person = access.staff_for_client(incident.client).filter(pk=user_id).first()
+    if person is None:
+        raise InvalidInput(NO_SUCH_ASSIGNEE, field="user")
+    return person
 
 
 def person_access(*, actor: access.ActorLike, user_id: int) -> User:

@@ -287,5 +287,31 @@ def require(actor: ActorLike, action: str, *, client: Client | None = None) -> N
         raise Forbidden("You do not have permission to do this.")
 
 
+def can_write(actor: ActorLike, action: str, *, client: Client | None) -> bool:
+    """Whether the actor may take the installation-wide `action` on a row dedicated to `client`
+    or, with `client` None, shared by every client (an MSP-wide escalation policy, the NOC
+    default). A shared row serves clients the actor may not see: a person restricted to some
+    clients, or a token restricted to one, may read it (it serves their clients too) but never
+    change it, as the change would reach the others (ADR 0027)."""
+    if not can(actor, action):
+        return False
+    if client is None:
+        return sees_every_client(actor)
+    return visible_clients(actor).filter(pk=client.pk).exists()
+
+
+def require_write(actor: ActorLike, action: str, *, client: Client | None) -> None:
+    """Raise unless `can_write`: Forbidden (403) for a shared row the actor may read but not
+    change, NotFound (404) for a row of a client the actor cannot see."""
+    require(actor, action)
+    if client is None and not sees_every_client(actor):
+        raise Forbidden(
+            "This is shared by every client: only someone who works on every client (with a token "
+            "not restricted to one client) may change it."
+        )
+    if client is not None and not visible_clients(actor).filter(pk=client.pk).exists():
+        raise NotFound(f"No client '{client.slug}'.")
+
+
 def _describe(lookup: dict[str, Any]) -> str:
     return ", ".join(f"{key}={value!r}" for key, value in lookup.items())

@@ -28,11 +28,15 @@ from watchkeeper.incidents.services import incident_assign, timeline_add
 from watchkeeper.paging.models import EscalationLevel, EscalationPolicy, EscalationState, IncidentEscalation
 from watchkeeper.paging.services.messages import page_subject, page_text
 from watchkeeper.paging.services.notify import page_user, pages_cancel
-from watchkeeper.paging.targets import level_users
+from watchkeeper.paging.targets import level_recipients
 from watchkeeper.paging.timers import ESCALATION_STEP as STEP
+from watchkeeper.tenancy import access
 from watchkeeper.tenancy.access import By
 
 PAGE_KIND = TimelineKind.PAGE
+# One answer for "no such person" and "may not take it": naming someone who cannot work on the
+# incident's client would confirm that they exist (and echo their name across clients).
+NO_SUCH_ASSIGNEE = "No such person can take this incident."
 
 
 def policy_for_incident(*, incident: Incident) -> EscalationPolicy | None:
@@ -168,18 +172,27 @@ def escalation_step(*, key: str, due_at: dt.datetime) -> bool:
         return True
 
 
+def _names(users: list[User]) -> str:
+    return ", ".join(user.full_name or user.email for user in users)
+
+
 def _page_level(incident: Incident, row: IncidentEscalation, level: EscalationLevel) -> None:
-    users = level_users(level=level, at=clock.now())
+    """Page the level's people who may work on the incident's client; name the others on the
+    timeline as skipped (a team, a shared schedule or an override may name anyone)."""
+    recipients = level_recipients(level=level, at=clock.now(), client=incident.client)
+    users = recipients.paged
     cause = f"page:{incident.pk}:{row.run}.{row.loop}:{row.level}"
     subject, text = page_subject(incident=incident), page_text(incident=incident)
     for user in users:
         page_user(incident=incident, user=user, cause=cause, subject=subject, text=text)
     where = f"level {row.level + 1}" + (f", repeat {row.loop}" if row.loop else "")
-    names = ", ".join(user.full_name or user.email for user in users)
-    text = f"Paging {where} of {row.policy}: {names}" if users else f"Nobody to page at {where}"
+    text = f"Paging {where} of {row.policy}: {_names(users)}" if users else f"Nobody to page at {where}"
+    if recipients.skipped:
+        text += f"; skipped {_names(recipients.skipped)}: not assigned to this client"
     timeline_add(
         incident=incident, kind=PAGE_KIND, text=text,
-        data={"cause": cause, "users": [user.pk for user in users]},
+        data={"cause": cause, "users": [user.pk for user in users],
+              "skipped": [user.pk for user in recipients.skipped]},
     )  # fmt: skip
 
 
@@ -205,7 +218,11 @@ def incident_escalate(*, incident: Incident, level: int, by: By) -> IncidentEsca
 
 
 def incident_reassign(*, incident: Incident, to: User, by: By) -> Incident:
-    """Make `to` the owner and page them now (through their own notification rules)."""
+    """Make `to` the owner and page them now (through their own notification rules). Someone
+    who may not work on the incident's client is refused with the one message that does not
+    tell them apart from nobody (no name echoed across clients)."""
+    if not access.may_work_on(to, client_id=incident.client_id) or not to.is_active:
+        raise InvalidInput(NO_SUCH_ASSIGNEE, field="user")
     with transaction.atomic():
         incident = incident_assign(incident=incident, by=by, owner=to)  # checks `to` may work on it
         incident, row = _locked(incident.pk)

@@ -1,6 +1,7 @@
 """Writing an escalation policy's levels and targets one change at a time (the console), by
-the rules of `policies` (its docstring lists what every write keeps true). Each function checks
-`escalation.manage`, holds the policy's row lock in one transaction and is audited."""
+the rules of `policies` (its docstring lists what every write keeps true). Each function passes
+`policies.policy_change_check` for the policy's client (an MSP-wide policy: only someone who sees
+every client), holds the policy's row lock in one transaction and is audited."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from watchkeeper.paging.services.policies import (
     MAX_TARGETS,
     TargetSpec,
     delay_check,
+    policy_change_check,
     policy_in_use,
     policy_locked,
     target_for,
@@ -26,8 +28,10 @@ from watchkeeper.tenancy import access
 _SWAP_POSITION = 32_767
 
 
-def _locked_level(level: EscalationLevel) -> tuple[EscalationPolicy, EscalationLevel]:
-    policy = policy_locked(level.policy)
+def _locked_level(
+    actor: access.ActorLike, level: EscalationLevel
+) -> tuple[EscalationPolicy, EscalationLevel]:
+    policy = policy_locked(level.policy, actor=actor)
     fresh = EscalationLevel.objects.filter(pk=level.pk, policy=policy).first()
     if fresh is None:
         raise NotFound("That level was removed meanwhile.")
@@ -49,10 +53,10 @@ def policy_level_add(
     via: str = "console",
 ) -> EscalationLevel:
     """A new last level paging `target` (a level always has someone to page)."""
-    access.require(actor, "escalation.manage")
+    policy_change_check(actor, client=policy.client)
     delay_check(delay_minutes)
     with transaction.atomic():
-        locked = policy_locked(policy)
+        locked = policy_locked(policy, actor=actor)
         if locked.levels.count() >= MAX_LEVELS:
             raise InvalidInput(f"A policy has at most {MAX_LEVELS} levels.", field="levels")
         built = target_for(actor, target, locked.client)
@@ -71,10 +75,10 @@ def policy_level_add(
 def policy_level_update(
     *, actor: access.ActorLike, level: EscalationLevel, delay_minutes: int, via: str = "console"
 ) -> EscalationLevel:
-    access.require(actor, "escalation.manage")
+    policy_change_check(actor, client=level.policy.client)
     delay_check(delay_minutes)
     with transaction.atomic():
-        policy, fresh = _locked_level(level)
+        policy, fresh = _locked_level(actor, level)
         fresh.delay_minutes = delay_minutes
         fresh.save(update_fields=["delay_minutes"])
         _level_audit(actor, policy, "level_update", via, level=fresh.pk, delay_minutes=delay_minutes)
@@ -87,11 +91,11 @@ def policy_level_move(
     """Swap the level with the one above (offset -1) or below (+1); returns its new number
     (1 = first). An escalation under way keeps its place: its next step pages whichever level
     is then at the next position."""
-    access.require(actor, "escalation.manage")
+    policy_change_check(actor, client=level.policy.client)
     if offset not in {-1, 1}:
         raise InvalidInput("Move a level one place up or down.", field="direction")
     with transaction.atomic():
-        policy, fresh = _locked_level(level)
+        policy, fresh = _locked_level(actor, level)
         levels = list(policy.levels.order_by("position"))
         here = next(index for index, each in enumerate(levels) if each.pk == fresh.pk)
         there = here + offset
@@ -110,9 +114,9 @@ def policy_level_move(
 def policy_level_remove(*, actor: access.ActorLike, level: EscalationLevel, via: str = "console") -> None:
     """Remove the level and its targets; the levels after it move up. The only level of a
     policy that pages for something stays: without it nobody would be paged."""
-    access.require(actor, "escalation.manage")
+    policy_change_check(actor, client=level.policy.client)
     with transaction.atomic():
-        policy, fresh = _locked_level(level)
+        policy, fresh = _locked_level(actor, level)
         levels = list(policy.levels.order_by("position"))
         if len(levels) == 1 and policy_in_use(policy):
             raise InvalidInput(
@@ -140,9 +144,9 @@ def _same(one: EscalationTarget, other: EscalationTarget) -> bool:
 def policy_target_add(
     *, actor: access.ActorLike, level: EscalationLevel, target: TargetSpec, via: str = "console"
 ) -> EscalationTarget:
-    access.require(actor, "escalation.manage")
+    policy_change_check(actor, client=level.policy.client)
     with transaction.atomic():
-        policy, fresh = _locked_level(level)
+        policy, fresh = _locked_level(actor, level)
         existing = list(fresh.targets.all())
         if len(existing) >= MAX_TARGETS:
             raise InvalidInput(f"A level pages at most {MAX_TARGETS} targets.", field="targets")
@@ -157,9 +161,9 @@ def policy_target_add(
 
 def policy_target_remove(*, actor: access.ActorLike, target: EscalationTarget, via: str = "console") -> None:
     """Remove a target; a level's last one stays (remove the level instead)."""
-    access.require(actor, "escalation.manage")
+    policy_change_check(actor, client=target.level.policy.client)
     with transaction.atomic():
-        policy, level = _locked_level(target.level)
+        policy, level = _locked_level(actor, target.level)
         targets = list(level.targets.all())
         if target.pk not in {each.pk for each in targets}:
             raise NotFound("That target was removed meanwhile.")

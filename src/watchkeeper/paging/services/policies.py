@@ -1,5 +1,6 @@
 """Writing escalation policies and their service assignments, checked by the access module
-(`escalation.manage`) and audited. Levels and targets one at a time are in `levels`.
+(`policy_change_check`, the one check of every write) and audited. Levels and targets one at
+a time are in `levels`.
 
 Two ways in, one set of rules: `policy_save` replaces a whole policy (the API's PUT); the
 console makes one change at a time (here and in `levels`). What every write keeps true:
@@ -11,7 +12,9 @@ console makes one change at a time (here and in `levels`). What every write keep
   MSP-wide one, or a team (`target_for`, the one rule);
 - each change runs in one transaction holding the policy's row lock (`policy_locked`), so two
   people editing one policy queue up instead of colliding on level positions (SQLite's
-  IMMEDIATE transactions serialise writers anyway).
+  IMMEDIATE transactions serialise writers anyway);
+- an MSP-wide policy pages for every client, so only someone who sees every client changes it
+  (`policy_change_check`); a policy that pages for something is never deleted.
 """
 
 from __future__ import annotations
@@ -51,6 +54,19 @@ class TargetSpec:
 class LevelSpec:
     delay_minutes: int
     targets: list[TargetSpec] = field(default_factory=list)
+
+
+def policy_can_change(actor: access.ActorLike, *, client: Client | None) -> bool:
+    """Whether the actor may change what pages for `client` (None: every client)."""
+    return access.can_write(actor, "escalation.manage", client=client)
+
+
+def policy_change_check(actor: access.ActorLike, *, client: Client | None) -> None:
+    """The one check of every write of escalation policies, levels, targets, defaults and service
+    assignments. `client` is the client whose paging the write changes: the policy's, None for an
+    MSP-wide policy (it pages for every client, so a person restricted to some clients or a token
+    restricted to one may read it but not change it: 403), or the service's for an assignment."""
+    access.require_write(actor, "escalation.manage", client=client)
 
 
 def _schedule_target(actor: access.ActorLike, spec: TargetSpec, client: Client | None) -> EscalationTarget:
@@ -161,8 +177,11 @@ def policy_save(
 ) -> EscalationPolicy:
     """Create a policy (or replace `policy`'s fields and levels)."""
     access.require(actor, "escalation.manage")
+    if policy is not None:
+        policy_change_check(actor, client=policy.client)  # what it paged for until now
     _check_policy(name, repeat, client, is_default, policy.pk if policy else None, description)
     _check_client(actor, client)
+    policy_change_check(actor, client=client)  # what it pages for from now on
     if (
         policy is not None
         and client is not None
@@ -208,6 +227,7 @@ def policy_create(
     access.require(actor, "escalation.manage")
     _check_policy(name, repeat, client, False, None, description)
     _check_client(actor, client)
+    policy_change_check(actor, client=client)
     policy = EscalationPolicy(
         name=name.strip(), description=description.strip(), client=client, repeat=repeat
     )
@@ -219,8 +239,9 @@ def policy_create(
     return policy
 
 
-def policy_locked(policy: EscalationPolicy) -> EscalationPolicy:
-    """The policy re-read under its row lock; caller is in a transaction."""
+def policy_locked(policy: EscalationPolicy, *, actor: access.ActorLike | None = None) -> EscalationPolicy:
+    """The policy re-read under its row lock; caller is in a transaction. With `actor`, checked
+    again as it is now (a concurrent PUT may have given it to another client)."""
     locked = (
         EscalationPolicy.objects.select_for_update(of=("self",))
         .filter(pk=policy.pk)
@@ -229,6 +250,8 @@ def policy_locked(policy: EscalationPolicy) -> EscalationPolicy:
     )
     if locked is None:
         raise NotFound(f"No escalation policy {policy.pk}.")
+    if actor is not None and locked.client_id != policy.client_id:
+        policy_change_check(actor, client=locked.client)
     return locked
 
 
@@ -243,10 +266,10 @@ def policy_update(
 ) -> EscalationPolicy:
     """Name, description and repeat. The client a policy is for does not change here: its
     targets and services were chosen for that client."""
-    access.require(actor, "escalation.manage")
+    policy_change_check(actor, client=policy.client)
     _check_policy(name, repeat, policy.client, False, policy.pk, description)
     with transaction.atomic():
-        locked = policy_locked(policy)
+        locked = policy_locked(policy, actor=actor)
         before = snapshot(locked)
         locked.name, locked.description, locked.repeat = name.strip(), description.strip(), repeat
         _save_named(locked, locked.touch_fields("name", "description", "repeat"))
@@ -258,15 +281,26 @@ def policy_update(
 
 
 def policy_delete(*, actor: access.ActorLike, policy: EscalationPolicy) -> None:
-    """Refused while services use the policy. Deleting a default makes its client's services
-    (or, for the NOC default, every client's) fall back to the next default; incidents still
-    escalating with it stop at their next step."""
-    access.require(actor, "escalation.manage")
-    if policy.service_links.exists():
-        raise InvalidInput("Services still use this policy: assign them another one first.", field="policy")
+    """Refused (400) while the policy pages for something: a default (its client's, or the NOC
+    default of every client) or assigned to services; deleting it would leave them paging
+    nobody, or another policy nobody chose. Incidents still escalating with it stop at their
+    next step."""
+    policy_change_check(actor, client=policy.client)
     with transaction.atomic():
-        audit_record(actor=actor, action="escalation_policy.delete", obj=policy)
-        policy.delete()
+        locked = policy_locked(policy, actor=actor)
+        if locked.service_links.exists():
+            raise InvalidInput(
+                "Services still use this policy: assign them another one first.", field="policy"
+            )
+        if locked.is_default:
+            whose = f"{locked.client.name}'s default" if locked.client else "the NOC default"
+            raise InvalidInput(
+                f"{locked.name} is {whose}: make another policy the default (or stop this one being "
+                "the default) before deleting it.",
+                field="policy",
+            )
+        audit_record(actor=actor, action="escalation_policy.delete", obj=locked)
+        locked.delete()
 
 
 def policy_in_use(policy: EscalationPolicy) -> bool:
@@ -288,9 +322,9 @@ def policy_default_set(
 ) -> EscalationPolicy | None:
     """Make `policy` its client's default (an MSP-wide policy: the NOC default), replacing the
     previous one, which is returned; or stop it being the default."""
-    access.require(actor, "escalation.manage")
+    policy_change_check(actor, client=policy.client)
     with transaction.atomic():
-        locked = policy_locked(policy)
+        locked = policy_locked(policy, actor=actor)
         if locked.is_default == is_default:
             return None
         previous = None
@@ -316,8 +350,10 @@ def policy_default_set(
 
 
 def service_policy_set(*, actor: access.ActorLike, service: Service, policy: EscalationPolicy | None) -> None:
-    """Page for `service` with `policy` (None: the client's or the MSP's default)."""
-    access.require(actor, "escalation.manage")
+    """Page for `service` with `policy` (None: the client's or the MSP's default). Changes the
+    paging of the service's client only, so an MSP-wide policy may be assigned by anyone who
+    may change that client's paging."""
+    policy_change_check(actor, client=service.client)
     if policy is not None and policy.client_id not in (None, service.client_id):
         raise InvalidInput("That policy belongs to another client.", field="policy")
     if policy is not None:

@@ -138,9 +138,7 @@ def reassign(request: AuthenticatedHttpRequest, incident_id: int) -> HttpRespons
     user = _console(request)
     incident = incident_access(actor=user, pk=incident_id)
     access.require(user, "incidents.respond", client=incident.client)
-    to = User.objects.filter(pk=_int(request.POST.get("user"), "user"), is_active=True).first()
-    if to is None:
-        raise InvalidInput("Unknown user.", field="user")
+    to = selectors.reassign_candidate(incident=incident, user_id=_int(request.POST.get("user"), "user"))
     incident_reassign(incident=incident, to=to, by=user)
     messages.success(request, f"Reassigned {incident.reference} to {to}; paging them.")
     return redirect("incidents:detail", incident_id=incident.pk)

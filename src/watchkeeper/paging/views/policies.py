@@ -25,8 +25,9 @@ from watchkeeper.accounts.models import User
 from watchkeeper.core.errors import Conflict, InvalidInput, NotFound
 from watchkeeper.core.pagination import paginate
 from watchkeeper.paging import selectors
-from watchkeeper.paging.models import EscalationPolicy, TargetKind
+from watchkeeper.paging.models import EscalationPolicy, EscalationTarget, TargetKind
 from watchkeeper.paging.services import levels, policies
+from watchkeeper.paging.targets import target_gaps
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 from watchkeeper.tenancy.models import Service
@@ -121,10 +122,14 @@ def _page(
     request: AuthenticatedHttpRequest, user: User, policy: EscalationPolicy, failed: Failed | None = None
 ) -> HttpResponse:
     services = list(selectors.policy_services(actor=user, policy=policy))
-    can_manage = access.can(user, "escalation.manage")
+    # Editing the policy itself needs its client (an MSP-wide one: every client); assigning it
+    # to a service changes only that service's client, whose services the picker lists.
+    can_manage = policies.policy_can_change(user, client=policy.client)
+    can_assign = access.can(user, "escalation.manage")
     context = {
         "policy": policy, "levels": list(policy.levels.all()), "services": services,
         "default": selectors.default_policy(policy=policy), "can_manage": can_manage, "failed": failed,
+        "can_assign": can_assign, "shared_read_only": can_assign and not can_manage,
         "max_delay": policies.MAX_DELAY, "max_repeat": policies.MAX_REPEAT,
     }  # fmt: skip
     if can_manage:
@@ -132,10 +137,18 @@ def _page(
         context |= {
             "target_options": _target_options(choices),
             "has_teams": bool(choices.teams),
-            "service_options": _service_options(user, policy, services),
             "escalating": selectors.policy_escalating_count(actor=user, policy=policy),
         }
+    if can_assign:
+        context["service_options"] = _service_options(user, policy, services)
     return render(request, "paging/pages/policy.html", context, status=failed.status if failed else 200)
+
+
+def _warn(request: AuthenticatedHttpRequest, policy: EscalationPolicy, target: EscalationTarget) -> None:
+    """Saved, but some of the people `target` names cannot work on the policy's client."""
+    gap = target_gaps(target=target, client=policy.client)
+    if gap:
+        messages.warning(request, gap)
 
 
 def _to(policy: EscalationPolicy, anchor: str) -> HttpResponse:
@@ -165,6 +178,7 @@ def _list(request: AuthenticatedHttpRequest, user: User, failed: Failed | None =
     clients = access.visible_clients(user).filter(is_active=True).order_by("name") if can_manage else []
     context = {
         "page": page, "can_manage": can_manage, "clients": clients, "failed": failed,
+        "can_create_shared": policies.policy_can_change(user, client=None),
         "max_repeat": policies.MAX_REPEAT,
     }  # fmt: skip
     return render(request, "paging/pages/policies.html", context, status=failed.status if failed else 200)
@@ -250,6 +264,7 @@ def level_add(request: AuthenticatedHttpRequest, policy_id: int) -> HttpResponse
         level = levels.policy_level_add(
             actor=user, policy=policy, delay_minutes=_minutes(request.POST), target=_target_spec(request.POST)
         )
+        _warn(request, policy, level.targets.get())
         return f"Added level {level.position + 1}.", f"level-{level.pk}"
 
     return _change(request, policy_id, "level_new", change)
@@ -297,6 +312,7 @@ def target_add(request: AuthenticatedHttpRequest, policy_id: int, level_id: int)
     def change(user: User, policy: EscalationPolicy) -> tuple[str, str]:
         level = selectors.policy_level_of(policy=policy, pk=level_id)
         target = levels.policy_target_add(actor=user, level=level, target=_target_spec(request.POST))
+        _warn(request, policy, target)
         return f"Level {level.position + 1} now also pages {target}.", f"level-{level.pk}"
 
     return _change(request, policy_id, "target", change, level_id)
