@@ -117,6 +117,8 @@ def _getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
     scope = _scope.get()
     if scope is not None and isinstance(host, str | bytes):
         name = host.decode() if isinstance(host, bytes) else host
+        if _is_address(name):
+            return infos
         trusted = netguard.allowlist().permits_name(name)
         for info in infos:
             address = str(info[4][0])
@@ -124,6 +126,14 @@ def _getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
             if trusted:
                 scope.trusted.add(address)
     return infos
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 def _install() -> None:
