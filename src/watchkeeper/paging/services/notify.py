@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import secrets
 from collections.abc import Callable
 
 from django.conf import settings
@@ -162,7 +163,8 @@ def test_message_send(*, method: ContactMethod, by: User) -> OutboxMessage:
 
 def _test_message_create(*, method: ContactMethod, by: User, now: dt.datetime) -> OutboxMessage:
     row = OutboxMessage.objects.create(
-        dedup_key=f"test:u{by.pk}:cm{method.pk}:{now.timestamp():.6f}", cause=f"test:cm{method.pk}",
+        dedup_key=f"test:u{by.pk}:cm{method.pk}:{now.timestamp():.6f}:{secrets.token_hex(4)}",
+        cause=f"test:cm{method.pk}",
         purpose=MessagePurpose.TEST, user=method.user, contact_method=method, urgency=Urgency.LOW,
         subject="Watchkeeper test message",
         text=f"This is a test of your contact method '{method.label}', sent at {by.email}'s request.",
