@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass
@@ -142,7 +143,10 @@ def _record(outbox: Outbox, steps: Steps, row: Any, answer: object) -> None:
 
 
 def _deliver_concurrently(outbox: Outbox, steps: Steps, batch: list[Any]) -> None:
-    sending: dict[futures.Future[object], Any] = {}
+    """At most WATCHKEEPER_DELIVERY_WORKERS sends of this batch are under way at once, and each
+    answer is recorded before another send starts: a crash leaves at most that many sends
+    unrecorded (each sent again after the lease: a duplicate, never a lost page)."""
+    jobs: list[tuple[Any, object]] = []
     for row in batch:
         try:
             job = steps.prepare(row, WORKER_ID)
@@ -151,16 +155,26 @@ def _deliver_concurrently(outbox: Outbox, steps: Steps, batch: list[Any]) -> Non
             _record(outbox, steps, row, steps.crashed(exc))
             continue
         if isinstance(job, steps.job):
-            sending[delivery_pool().submit(steps.send, job)] = row
+            jobs.append((row, job))
     seconds = float(getattr(settings, "DELIVERY_DEADLINE_SECONDS", 10))
-    try:
-        for done in futures.as_completed(list(sending), timeout=seconds):
-            row = sending.pop(done)
-            error = done.exception()
-            answer = steps.crashed(error) if isinstance(error, Exception) else done.result()
-            _record(outbox, steps, row, answer)
-    except futures.TimeoutError:
-        for late, row in sending.items():
+    workers = int(getattr(settings, "DELIVERY_WORKERS", 8))
+    deadline = time.monotonic() + seconds
+    sending: dict[futures.Future[object], Any] = {}
+    while jobs or sending:
+        while jobs and len(sending) < workers:
+            row, job = jobs.pop(0)
+            sending[delivery_pool().submit(steps.send, job)] = row
+        done, _ = futures.wait(
+            list(sending), timeout=max(0.0, deadline - time.monotonic()), return_when=futures.FIRST_COMPLETED
+        )
+        if not done:
+            break
+        for future in done:
+            error = future.exception()
+            answer = steps.crashed(error) if isinstance(error, Exception) else future.result()
+            _record(outbox, steps, sending.pop(future), answer)
+    for late, row in [*sending.items(), *((None, row) for row, _ in jobs)]:
+        if late is not None:
             late.cancel()  # not started yet (the pool was busy): it never will be
-            log.warning("%s %s: no answer within %g s", outbox.name, row.pk, seconds)
-            _record(outbox, steps, row, steps.timed_out(seconds))
+        log.warning("%s %s: no answer within %g s", outbox.name, row.pk, seconds)
+        _record(outbox, steps, row, steps.timed_out(seconds))
