@@ -1,4 +1,5 @@
-"""Helpers for the noisy-neighbour stories: events of two clients in one inbox batch."""
+"""Helpers for the noisy-neighbour stories (events of two clients in one inbox batch), and the
+scenario harness's fixtures (a story with its SMTP and HTTP sinks)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from typing import Any
 from watchkeeper.alerts.models import InboxEvent, InboxStatus, Integration
 from watchkeeper.alerts.services.intake import inbox_accept_many
 from watchkeeper.alerts.services.processing import inbox_process
+
+from tests.smoke.conftest import sinks, smtp_settings, story
+
+__all__ = ["sinks", "smtp_settings", "story"]
 
 # What one engine cycle may take for another client's event, whatever a tenant configured.
 CYCLE_BUDGET = 0.5

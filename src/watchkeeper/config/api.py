@@ -10,7 +10,7 @@ import watchkeeper
 from watchkeeper.accounts.api import router as accounts_router
 from watchkeeper.accounts.auth import BearerToken
 from watchkeeper.alerts.api import router as alerts_router
-from watchkeeper.core.errors import WatchkeeperError
+from watchkeeper.core.errors import RateLimited, WatchkeeperError
 from watchkeeper.incidents.api import router as incidents_router
 from watchkeeper.oncall.api import router as oncall_router
 from watchkeeper.paging.api import router as paging_router
@@ -47,7 +47,10 @@ def domain_error(request: HttpRequest, exc: WatchkeeperError) -> HttpResponse:
     body: dict[str, object] = {"detail": exc.message}
     if exc.field:
         body["field"] = exc.field
-    return api.create_response(request, body, status=exc.status)
+    response = api.create_response(request, body, status=exc.status)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)

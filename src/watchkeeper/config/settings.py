@@ -168,6 +168,10 @@ ENGINE_SLOW_CYCLE_SECONDS = env.decimal("WATCHKEEPER_ENGINE_SLOW_CYCLE", 1.0, mi
 # Paging: links in pages point here; a message's lease while it is being sent.
 PUBLIC_BASE_URL = env.text("WATCHKEEPER_BASE_URL", "http://localhost:8000").rstrip("/")
 OUTBOX_LEASE_SECONDS = env.decimal("WATCHKEEPER_OUTBOX_LEASE", 60, minimum=1)
+# Delivery: sends run on this many threads at once, and the engine waits at most the deadline
+# for a send (then records it as a temporary failure and goes on). Below the outbox lease.
+DELIVERY_WORKERS = env.integer("WATCHKEEPER_DELIVERY_WORKERS", 8, minimum=1, maximum=64)
+DELIVERY_DEADLINE_SECONDS = env.decimal("WATCHKEEPER_DELIVERY_DEADLINE", 10, minimum=1)
 
 OTP_TOTP_ISSUER = "Watchkeeper"
 

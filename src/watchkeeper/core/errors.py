@@ -34,3 +34,13 @@ class InvalidInput(WatchkeeperError):
 
 class Conflict(WatchkeeperError):
     status = 409
+
+
+class RateLimited(WatchkeeperError):
+    """Too many of one action in a window; `retry_after`: seconds until it is allowed again."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = max(1, retry_after)

@@ -87,7 +87,7 @@ def allowlist() -> Allowlist:
     return allowlist_parse(tuple(getattr(settings, "OUTBOUND_ALLOW", ())))
 
 
-def _embedded_ipv4(address: Address) -> Address:
+def embedded_ipv4(address: Address) -> Address:
     """The IPv4 address inside ::ffff:a.b.c.d and 6to4 (2002::/16) forms, which reach it."""
     if isinstance(address, ipaddress.IPv6Address):
         return address.ipv4_mapped or address.sixtofour or address
@@ -96,7 +96,7 @@ def _embedded_ipv4(address: Address) -> Address:
 
 def address_refusal(address: Address) -> str | None:
     """Why the guard refuses `address` ("a private address"), or None for a public one."""
-    address = _embedded_ipv4(address)
+    address = embedded_ipv4(address)
     checks = (
         (address.is_unspecified, "an unspecified address"),
         (address.is_loopback, "a loopback address"),
@@ -154,7 +154,7 @@ def host_check(
             raise HostUnresolvable(f"{host} cannot be resolved to an address.", field=field)
     for address in addresses:
         why = address_refusal(address)
-        if why is not None and not rules.permits_address(_embedded_ipv4(address)):
+        if why is not None and not rules.permits_address(embedded_ipv4(address)):
             raise _refused(host, None if literal is not None else address, why, field=field)
 
 

@@ -6,13 +6,23 @@ Claiming is one short transaction (SKIP LOCKED on PostgreSQL, so several engines
 work; SQLite has one writer). The delivery runs after that commit, outside any transaction, and
 records its answer fenced on the lease. A row whose lease expired while `sending` (its engine
 died mid-send) is claimed again and re-sent: at most one duplicate per crash, never a lost page.
+
+An outbox with `Steps` (paging's messages) sends its batch concurrently: each row is prepared
+and recorded in the engine's thread (the database), its send runs on a bounded pool of delivery
+threads (WATCHKEEPER_DELIVERY_WORKERS), and the engine waits for the batch at most the deadline
+(WATCHKEEPER_DELIVERY_DEADLINE). A send still running then is recorded as timed out (retried
+later; its late answer is ignored: the record is fenced on the lease), so one silent receiver
+delays nothing else by more than the deadline, and everybody else's messages go out meanwhile.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
 from collections.abc import Callable
+from concurrent import futures
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +40,22 @@ PENDING, SENDING = "pending", "sending"
 
 
 @dataclass(frozen=True)
+class Steps:
+    """Delivery in steps, for sending on the pool. `prepare(row, owner)` (engine thread) returns
+    what to send, or anything that is not a job (a state name) when nothing is to be sent;
+    `send(job)` (a delivery thread: no database) returns the answer; `record(row, answer, owner)`
+    (engine thread) writes it. `timed_out(seconds)` and `crashed(error)` are the answers recorded
+    for a send past the deadline and for a step that raised."""
+
+    job: type
+    prepare: Callable[[Any, str], object]
+    send: Callable[[Any], object]
+    record: Callable[[Any, Any, str], object]
+    timed_out: Callable[[float], object]
+    crashed: Callable[[Exception], object]
+
+
+@dataclass(frozen=True)
 class Outbox:
     name: str
     model: type[models.Model]
@@ -40,6 +66,8 @@ class Outbox:
     related: tuple[str, ...] = ()
     # None: WATCHKEEPER_OUTBOX_LEASE. Longer for rows whose delivery takes long (a month's report).
     lease_seconds: float | None = None
+    # Set: the batch's sends run concurrently on the delivery pool (`deliver` is then unused).
+    steps: Steps | None = None
 
     def lease(self) -> dt.timedelta:
         seconds = self.lease_seconds or float(getattr(settings, "OUTBOX_LEASE_SECONDS", 60))
@@ -81,6 +109,9 @@ def outbox_reap(*, outbox: Outbox, now: dt.datetime) -> int:
 def outbox_run_due(*, outbox: Outbox, limit: int | None = None) -> int:
     """Claim and deliver one batch; returns how many rows were handled."""
     batch = outbox_claim(outbox=outbox, now=clock.now(), limit=limit)
+    if outbox.steps is not None:
+        _deliver_concurrently(outbox, outbox.steps, batch)
+        return len(batch)
     for row in batch:
         try:
             outbox.deliver(row, WORKER_ID)
@@ -88,3 +119,62 @@ def outbox_run_due(*, outbox: Outbox, limit: int | None = None) -> int:
             # The lease expires and the row is retried; one bad row does not stop the rest.
             log.exception("delivering %s %s failed", outbox.name, row.pk)
     return len(batch)
+
+
+_pool_lock = threading.Lock()
+_pool: futures.ThreadPoolExecutor | None = None
+
+
+def delivery_pool() -> futures.ThreadPoolExecutor:
+    """The process's delivery threads (created on first use)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            workers = int(getattr(settings, "DELIVERY_WORKERS", 8))
+            _pool = futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="delivery")
+        return _pool
+
+
+def _record(outbox: Outbox, steps: Steps, row: Any, answer: object) -> None:
+    try:
+        steps.record(row, answer, WORKER_ID)
+    except Exception:
+        log.exception("recording the delivery of %s %s failed", outbox.name, row.pk)  # lease expires
+
+
+def _deliver_concurrently(outbox: Outbox, steps: Steps, batch: list[Any]) -> None:
+    """At most WATCHKEEPER_DELIVERY_WORKERS sends of this batch are under way at once, and each
+    answer is recorded before another send starts: a crash leaves at most that many sends
+    unrecorded (each sent again after the lease: a duplicate, never a lost page)."""
+    jobs: list[tuple[Any, object]] = []
+    for row in batch:
+        try:
+            job = steps.prepare(row, WORKER_ID)
+        except Exception as exc:
+            log.exception("preparing %s %s failed", outbox.name, row.pk)
+            _record(outbox, steps, row, steps.crashed(exc))
+            continue
+        if isinstance(job, steps.job):
+            jobs.append((row, job))
+    seconds = float(getattr(settings, "DELIVERY_DEADLINE_SECONDS", 10))
+    workers = int(getattr(settings, "DELIVERY_WORKERS", 8))
+    deadline = time.monotonic() + seconds
+    sending: dict[futures.Future[object], Any] = {}
+    while jobs or sending:
+        while jobs and len(sending) < workers:
+            row, job = jobs.pop(0)
+            sending[delivery_pool().submit(steps.send, job)] = row
+        done, _ = futures.wait(
+            list(sending), timeout=max(0.0, deadline - time.monotonic()), return_when=futures.FIRST_COMPLETED
+        )
+        if not done:
+            break
+        for future in done:
+            error = future.exception()
+            answer = steps.crashed(error) if isinstance(error, Exception) else future.result()
+            _record(outbox, steps, sending.pop(future), answer)
+    for late, row in [*sending.items(), *((None, row) for row, _ in jobs)]:
+        if late is not None:
+            late.cancel()  # not started yet (the pool was busy): it never will be
+        log.warning("%s %s: no answer within %g s", outbox.name, row.pk, seconds)
+        _record(outbox, steps, row, steps.timed_out(seconds))

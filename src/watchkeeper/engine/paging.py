@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from watchkeeper.core.models import Timer
+from watchkeeper.engine.outbox import Steps
+from watchkeeper.paging.delivery import Delivery
 from watchkeeper.paging.models import OutboxMessage
+from watchkeeper.paging.services import outbox
 from watchkeeper.paging.services.escalation import escalation_reconcile, escalation_step
-from watchkeeper.paging.services.outbox import message_deliver as outbox_message_deliver
 
 
 def incident_changed(timer: Timer, now: dt.datetime) -> None:
@@ -20,4 +22,19 @@ def step(timer: Timer, now: dt.datetime) -> None:
 
 
 def message_deliver(message: OutboxMessage, owner: str) -> None:
-    outbox_message_deliver(message=message, owner=owner)
+    outbox.message_deliver(message=message, owner=owner)
+
+
+def message_prepare(message: OutboxMessage, owner: str) -> outbox.Job | str:
+    return outbox.message_prepare(message=message, owner=owner)
+
+
+def message_record(message: OutboxMessage, result: Delivery, owner: str) -> None:
+    outbox.message_record(message=message, result=result, owner=owner)
+
+
+MESSAGE_STEPS = Steps(
+    job=outbox.Job, prepare=message_prepare, send=outbox.message_send, record=message_record,
+    timed_out=lambda seconds: outbox.message_timed_out(seconds=seconds),
+    crashed=lambda error: outbox.message_crashed(error=error),
+)  # fmt: skip

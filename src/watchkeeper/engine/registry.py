@@ -39,6 +39,7 @@ TIMERS: Mapping[str, Handler] = MappingProxyType({
 PAGING_MESSAGES = Outbox(
     name="paging.messages", model=OutboxMessage, deliver=paging.message_deliver, batch=50,
     related=("user", "contact_method", "incident__client", "incident__service"),
+    steps=paging.MESSAGE_STEPS,
 )  # fmt: skip
 # Two reports per cycle: rendering one takes a while, and pages queued behind them must not wait.
 SLA_REPORTS = Outbox(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from watchkeeper.core.errors import WatchkeeperError
+from watchkeeper.core.errors import RateLimited, WatchkeeperError
 from watchkeeper.web import ops
 
 
@@ -27,6 +27,8 @@ class DomainErrorMiddleware:
             {"status": exception.status, "message": exception.message},
             status=exception.status,
         )
+        if isinstance(exception, RateLimited):
+            response["Retry-After"] = str(exception.retry_after)
         return response.render()
 
 

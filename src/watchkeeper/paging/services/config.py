@@ -33,11 +33,7 @@ def _check_address(kind: str, address: str) -> str:
         except ValidationError as exc:
             raise InvalidInput("Enter a valid e-mail address.", field="address") from exc
     else:
-        hosts = apprise_url_hosts(address)
-        if hosts is None:
-            raise InvalidInput(
-                "Enter a notification URL Apprise understands (e.g. tgram://…).", field="address"
-            )
+        hosts = apprise_url_hosts(address)  # refuses URLs Apprise does not know, and schemes
         hosts_check(hosts, field="address")  # the SSRF guard: no internal networks unless allowed
     return address
 

@@ -8,6 +8,8 @@ repeated call adds nothing.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import secrets
 from collections.abc import Callable
 
 from django.conf import settings
@@ -15,6 +17,7 @@ from django.db import transaction
 
 from watchkeeper.accounts.models import User
 from watchkeeper.core import clock
+from watchkeeper.core.errors import RateLimited
 from watchkeeper.incidents.models import Incident
 from watchkeeper.paging.models import (
     ContactMethod,
@@ -24,6 +27,10 @@ from watchkeeper.paging.models import (
     OutboxMessage,
     Urgency,
 )
+
+# "Send test": each is a send to a URL somebody typed, so a person may ask for few of them.
+TESTS_PER_WINDOW = 5
+TESTS_WINDOW = dt.timedelta(minutes=10)
 
 # Called after commit when a message became due, so an idle engine sends at once.
 _wake_hooks: list[Callable[[], None]] = []
@@ -127,11 +134,37 @@ def notification_send(
         _enqueue(rows)
 
 
+def _tests_check(by: User, now: dt.datetime) -> None:
+    """Refuse a test beyond TESTS_PER_WINDOW by `by` in TESTS_WINDOW: each one is a send the
+    engine makes to a URL a person typed. Caller holds `by`'s row lock (two at once count)."""
+    recent = OutboxMessage.objects.filter(
+        purpose=MessagePurpose.TEST, dedup_key__startswith=f"test:u{by.pk}:",
+        created_at__gt=now - TESTS_WINDOW,
+    ).order_by("created_at")  # fmt: skip
+    times = list(recent.values_list("created_at", flat=True)[:TESTS_PER_WINDOW])
+    if len(times) >= TESTS_PER_WINDOW:
+        wait = math.ceil((times[0] + TESTS_WINDOW - now).total_seconds())
+        minutes = int(TESTS_WINDOW.total_seconds() // 60)
+        raise RateLimited(
+            f"At most {TESTS_PER_WINDOW} test messages in {minutes} minutes: try again in {wait} seconds.",
+            retry_after=wait,
+        )
+
+
 def test_message_send(*, method: ContactMethod, by: User) -> OutboxMessage:
-    """Queue a test message to one contact method ("send test")."""
+    """Queue a test message to one contact method ("send test"), at most TESTS_PER_WINDOW per
+    person in TESTS_WINDOW (RateLimited beyond)."""
     now = clock.now()
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=by.pk).first()
+        _tests_check(by, now)
+        return _test_message_create(method=method, by=by, now=now)
+
+
+def _test_message_create(*, method: ContactMethod, by: User, now: dt.datetime) -> OutboxMessage:
     row = OutboxMessage.objects.create(
-        dedup_key=f"test:cm{method.pk}:{now.timestamp():.6f}", cause=f"test:cm{method.pk}",
+        dedup_key=f"test:u{by.pk}:cm{method.pk}:{now.timestamp():.6f}:{secrets.token_hex(4)}",
+        cause=f"test:cm{method.pk}",
         purpose=MessagePurpose.TEST, user=method.user, contact_method=method, urgency=Urgency.LOW,
         subject="Watchkeeper test message",
         text=f"This is a test of your contact method '{method.label}', sent at {by.email}'s request.",

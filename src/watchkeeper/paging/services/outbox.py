@@ -1,21 +1,25 @@
 """Delivering one claimed outbox message: throttle and bundle, send, record the answer, retry
 with backoff or fall back to the user's next contact method.
 
-The engine (`engine/outbox.py`) claims messages under a lease (state `sending`) and calls
-`message_deliver` for each; everything here is fenced on that lease, so a message whose lease
-was taken over by another engine is left alone.
+The engine (`engine/outbox.py`) claims messages under a lease (state `sending`), prepares each
+in its own thread (`message_prepare`: database), sends them on its delivery threads
+(`message_send`: network only) and records each answer (`message_record`), or a timeout's
+(`message_timed_out`) when a send outlives the deadline. Everything here is fenced on the lease,
+so a message whose lease was taken over by another engine is left alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Min, Q
 
 from watchkeeper.core import clock
 from watchkeeper.incidents.services import timeline_add
-from watchkeeper.paging.delivery import Delivery, Outgoing, apprise_send, email_send
+from watchkeeper.mail.selectors import MailSetup, mail_setup_current
+from watchkeeper.paging.delivery import Delivery, Outgoing, send
 from watchkeeper.paging.models import ContactKind, ContactMethod, MessagePurpose, MessageState, OutboxMessage
 from watchkeeper.paging.services.escalation import PAGE_KIND
 from watchkeeper.paging.services.notify import fallback_enqueue
@@ -35,10 +39,12 @@ def _mine(message: OutboxMessage, owner: str) -> Q:
 
 def _throttle_hold(message: OutboxMessage, method: ContactMethod, now: dt.datetime, owner: str) -> bool:
     """Hold the message back when its method used up its throttle; True when held. Caller
-    holds the contact method's row lock, so two engines count the same sends."""
+    holds the contact method's row lock, so two engines count the same sends. Sends under way
+    count (state sending with `sent_at` set by `message_prepare`): a batch is sent concurrently."""
     window = OutboxMessage.objects.filter(
-        contact_method=method, state=MessageState.SENT, sent_at__gt=now - THROTTLE_WINDOW
-    )
+        contact_method=method, state__in=[MessageState.SENT, MessageState.SENDING],
+        sent_at__gt=now - THROTTLE_WINDOW,
+    ).exclude(pk=message.pk)  # fmt: skip
     if window.count() < method.throttle_per_15_minutes:
         return False
     oldest = window.aggregate(oldest=Min("sent_at"))["oldest"] or now
@@ -90,9 +96,9 @@ def _record(message: OutboxMessage, result: Delivery, owner: str) -> None:
     if result.ok:
         fields = {"state": MessageState.SENT, "sent_at": now}
     elif result.permanent or attempts >= MAX_ATTEMPTS:
-        fields = {"state": MessageState.FAILED}
+        fields = {"state": MessageState.FAILED, "sent_at": None}
     else:
-        fields = {"state": MessageState.PENDING, "due_at": now + _backoff(attempts)}
+        fields = {"state": MessageState.PENDING, "due_at": now + _backoff(attempts), "sent_at": None}
     updated = OutboxMessage.objects.filter(_mine(message, owner)).update(
         lease_until=None, provider_response=result.response[:2000], **fields
     )
@@ -111,8 +117,17 @@ def _record(message: OutboxMessage, result: Delivery, owner: str) -> None:
         fallback_enqueue(message=message)
 
 
-def message_deliver(*, message: OutboxMessage, owner: str) -> str:
-    """Deliver one message this engine leased. Returns the state it ended in."""
+@dataclass(frozen=True)
+class Job:
+    """One send, as prepared in the engine's thread: a delivery thread needs nothing else."""
+
+    outgoing: Outgoing
+    mail: MailSetup | None  # e-mail through this server; None: Apprise
+
+
+def message_prepare(*, message: OutboxMessage, owner: str) -> Job | str:
+    """What to send for a message this engine leased, or the state it ended in without a send
+    (held by the throttle, bundled into another, its method disabled: all recorded here)."""
     now = clock.now()
     with transaction.atomic():
         current = OutboxMessage.objects.select_for_update().filter(_mine(message, owner)).first()
@@ -131,10 +146,40 @@ def message_deliver(*, message: OutboxMessage, owner: str) -> str:
         subject, text = message.subject, message.text
         if method is not None and method.throttle_per_15_minutes:
             subject, text = _bundle(message, method, now)
+            # Counted by the throttle from now on, while the send is under way (`_record` ends it).
+            OutboxMessage.objects.filter(pk=message.pk).update(sent_at=now)
         outgoing, is_email = _outgoing(message, subject, text)
-    # The send is outside any transaction: a crash here leaves the lease to expire and the
-    # message is sent again (a rare duplicate beats a missed page).
-    result = email_send(outgoing) if is_email else apprise_send(outgoing)
+    return Job(outgoing=outgoing, mail=mail_setup_current() if is_email else None)
+
+
+def message_send(job: Job) -> Delivery:
+    """The network part: no database, no lock held; never raises (`delivery.send`)."""
+    return send(job.outgoing, setup=job.mail)
+
+
+def message_record(*, message: OutboxMessage, result: Delivery, owner: str) -> str:
+    """Record a send's answer (fenced on the lease: a message taken over is left alone)."""
     with transaction.atomic():
         _record(message, result, owner)
     return MessageState.SENT if result.ok else MessageState.FAILED
+
+
+def message_timed_out(*, seconds: float) -> Delivery:
+    """The answer of a send that did not end within the deadline: temporary, retried."""
+    return Delivery(ok=False, response=f"no answer within {seconds:g} seconds (the delivery deadline)")
+
+
+def message_crashed(*, error: Exception) -> Delivery:
+    """The answer when preparing a send failed unexpectedly: permanent, so the page falls back."""
+    return Delivery(ok=False, response=f"{type(error).__name__}: {error}"[:500], permanent=True)
+
+
+def message_deliver(*, message: OutboxMessage, owner: str) -> str:
+    """Deliver one message this engine leased, start to end in this thread. Returns the state it
+    ended in. (The engine runs the same steps with the sends on its delivery threads.)"""
+    job = message_prepare(message=message, owner=owner)
+    if isinstance(job, str):
+        return job
+    # The send is outside any transaction: a crash here leaves the lease to expire and the
+    # message is sent again (a rare duplicate beats a missed page).
+    return message_record(message=message, result=message_send(job), owner=owner)

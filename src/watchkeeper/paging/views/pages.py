@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from watchkeeper.accounts.models import User
-from watchkeeper.core.errors import InvalidInput, NotFound, WatchkeeperError
+from watchkeeper.core.errors import InvalidInput, NotFound, RateLimited, WatchkeeperError
 from watchkeeper.core.pagination import paginate
 from watchkeeper.incidents.selectors import incident_access
 from watchkeeper.paging import selectors
@@ -91,7 +91,11 @@ def contact_method_test(request: AuthenticatedHttpRequest, method_id: int) -> Ht
     user = _console(request)
     method = config.method_of(user=user, pk=method_id)
     access.require(user, "paging.self")
-    test_message_send(method=method, by=user)
+    try:
+        test_message_send(method=method, by=user)
+    except RateLimited as exc:
+        messages.error(request, exc.message)
+        return _back(request)
     messages.success(request, f"A test message to {method} is on its way; see your notification log.")
     return _back(request)
 
