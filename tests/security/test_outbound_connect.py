@@ -1,4 +1,4 @@
-"""The SSRF guard at connect time (issue 12 item 10, ADR 0025): what a check of the URL cannot
+"""The SSRF guard at connect time (issue 12 item 10, ADR 0028): what a check of the URL cannot
 see. Real HTTP receivers on loopback; 127.0.0.1 stands for an allowed host, 127.0.0.2 (also
 loopback, not allowed) for the internal service a request must never reach."""
 

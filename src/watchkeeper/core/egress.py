@@ -1,4 +1,4 @@
-"""The SSRF guard at connect time (ADR 0025): every socket that code inside `outbound_guarded()`
+"""The SSRF guard at connect time (ADR 0028): every socket that code inside `outbound_guarded()`
 opens is checked against the guard (`core.netguard`) at the moment it connects, with the address
 it actually connects to. That covers what a check of the URL cannot: redirects (HTTP redirects
 are not followed at all inside the guard), DNS answers that change between the check and the
