@@ -23,7 +23,8 @@ from watchkeeper.accounts import services
 from watchkeeper.accounts.forms import SignInForm, TokenForm
 from watchkeeper.accounts.models import User
 from watchkeeper.audit.services import audit_record
-from watchkeeper.core.errors import InvalidInput, NotFound
+from watchkeeper.core.errors import Forbidden, InvalidInput, NotFound
+from watchkeeper.core.remote import client_ip
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 
@@ -33,17 +34,6 @@ _PENDING = "watchkeeper_pending_2fa_user"
 def _throttled_message() -> str:
     minutes = max(1, settings.LOGIN_THROTTLE_WINDOW_SECONDS // 60)
     return f"Too many failed sign-ins. Wait {minutes} minutes and try again, or reset your password."
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    """The client's address; behind N trusted proxies, the Nth address from the right of
-    X-Forwarded-For (addresses further left are whatever the client claimed)."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies > 0:
-        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _next_url(request: HttpRequest, user: User) -> str:
@@ -64,7 +54,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        email, ip = form.cleaned_data["email"].lower(), _client_ip(request)
+        email, ip = form.cleaned_data["email"].lower(), client_ip(request)
         if services.login_is_throttled(email=email, ip=ip):
             form.add_error(None, _throttled_message())
             status = 429
@@ -89,17 +79,29 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _verifying_user(request: HttpRequest) -> User | None:
+    """Who is asked for a code: the user between password and code at sign-in, or a signed-in
+    user whose session is not verified yet (signed in before two-factor became required, or
+    before they set up a device in another browser)."""
+    pending = request.session.get(_PENDING)
+    if pending:
+        return User.objects.filter(pk=int(pending), is_active=True).first()
+    signed_in = request.user
+    if isinstance(signed_in, User) and _confirmed_device(signed_in) is not None:
+        return signed_in
+    return None
+
+
 @require_http_methods(["GET", "POST"])
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
-    pending = request.session.get(_PENDING)
-    user = User.objects.filter(pk=int(pending), is_active=True).first() if pending else None
+    user = _verifying_user(request)
     if user is None:
         return redirect("accounts:login")
     form = TokenForm(request.POST or None)
     status = 200
     if request.method == "POST":
         status = 400
-        if services.login_is_throttled(email=user.email, ip=_client_ip(request)):
+        if services.login_is_throttled(email=user.email, ip=client_ip(request)):
             form.add_error(None, _throttled_message())
             status = 429
         elif form.is_valid():
@@ -111,7 +113,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 otp_login(request, device)
                 return redirect(target)
-            services.login_failure_record(email=user.email, ip=_client_ip(request))
+            services.login_failure_record(email=user.email, ip=client_ip(request))
             form.add_error("token", "That code is not valid. Codes change every 30 seconds.")
     return render(request, "accounts/two_factor_verify.html", {"form": form}, status=status)
 
@@ -216,10 +218,10 @@ def token_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         token, secret = services.token_create(
             user=user, name=request.POST.get("name", "").strip()[:100], scopes=request.POST.getlist("scopes"),
-            client=client, actor=user, via="console",
+            client=client, actor=user, via="console", session_verified=request.user.is_verified(),
         )  # fmt: skip
-    except InvalidInput as exc:
-        return _account_page(request, status=400, token_error=exc.message)
+    except (InvalidInput, Forbidden) as exc:
+        return _account_page(request, status=exc.status, token_error=exc.message)
     return _account_page(request, new_token=token, new_secret=secret)
 
 
