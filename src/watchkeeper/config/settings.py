@@ -160,6 +160,10 @@ OUTBOUND_ALLOW = env.csv("WATCHKEEPER_OUTBOUND_ALLOW", "")
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 
+# Secrets at rest (core/crypto.py): extra encryption keys, newest first; the key derived from
+# SECRET_KEY is always tried last. `watchkeeper secrets rotate` moves everything to the first.
+ENCRYPTION_KEYS = env.csv("WATCHKEEPER_ENCRYPTION_KEYS", "")
+
 # /metrics answers a scraper that sends `Authorization: Bearer <WATCHKEEPER_METRICS_TOKEN>` or
 # that connects from WATCHKEEPER_METRICS_ALLOW (CIDRs; behind proxies, see TRUSTED_PROXY_COUNT).
 METRICS_TOKEN = env.text("WATCHKEEPER_METRICS_TOKEN", "")
