@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from django.test import Client as HttpClient
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from tests.accounts.factories import PASSWORD
-from watchkeeper.accounts.models import ApiToken, User
+from watchkeeper.accounts.models import ApiToken, SealedTOTPDevice, User
 from watchkeeper.accounts.services import security_settings_update, token_create
 from watchkeeper.core.errors import Forbidden
 
@@ -23,11 +23,13 @@ def _password_only(user: User) -> HttpClient:
     return http
 
 
-def _device(user: User) -> TOTPDevice:
-    return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+def _device(user: User) -> SealedTOTPDevice:
+    device = SealedTOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    device.seal(random_hex(20))
+    return device
 
 
-def _code(device: TOTPDevice) -> str:
+def _code(device: SealedTOTPDevice) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 

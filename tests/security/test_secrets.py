@@ -3,6 +3,7 @@ columns; versioned encryption keys and their rotation; the SMTP password on a ne
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.test import Client as HttpClient
 
 from tests.accounts.factories import UserFactory
 from tests.alerts.factories import IntegrationFactory
-from watchkeeper.accounts.models import Role
+from watchkeeper.accounts.models import Role, SealedTOTPDevice, TotpSeed
 from watchkeeper.alerts.models import Alert, InboxEvent, Integration
 from watchkeeper.alerts.ratelimit import limiter
 from watchkeeper.alerts.services.intake import integration_cache_clear, integration_for_key
@@ -129,3 +130,60 @@ def test_smtp_password_is_cleared_when_host_or_user_changes(settings: Any) -> No
     mail_settings_save(actor=admin, password="new-Secret-2", **{**server, "host": "smtp2.example.net"})
     mail_settings_save(actor=admin, **{**server, "host": "smtp2.example.net", "port": 2587})
     assert MailSettings.objects.get().password == "new-Secret-2"
+
+
+def test_totp_seeds_are_encrypted_at_rest() -> None:
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = UserFactory(role=Role.TECHNICIAN)
+    http = HttpClient()
+    http.force_login(user)
+    page = http.get("/accounts/two-factor/").content.decode()
+    device = SealedTOTPDevice.objects.get(user=user)
+    seed = device.bin_key.hex()
+    stored = TOTPDevice.objects.get(pk=device.pk).key
+    assert stored != seed, "django-otp's column holds a decoy, not the seed"
+    assert seed not in TotpSeed.objects.get(device=device).seed_encrypted
+    assert base64.b32encode(bytes.fromhex(seed)).decode() in page  # shown once, for the app
+    # Codes of the decoy do not verify; codes of the seed do.
+    decoy = totp(bytes.fromhex(stored), step=device.step, t0=device.t0, digits=device.digits)
+    assert not device.verify_token(f"{decoy:06d}")
+    device.throttle_reset()
+    good = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    assert http.post("/accounts/two-factor/", {"token": f"{good:06d}"}).status_code == 302
+
+
+def test_secrets_rotate_moves_every_encrypted_column_to_the_newest_key(
+    world: Any, settings: Any, capsys: Any
+) -> None:
+    from watchkeeper.cli import main
+    from watchkeeper.paging.models import ContactMethod
+
+    settings.SMTP_FROM_ENVIRONMENT = False
+    mail_settings_save(
+        actor=world.owner, host="smtp.example.net", port=587, security="starttls", username="relay",
+        from_address="pager@example.net", password="relay-Secret-1",
+    )  # fmt: skip
+    method = ContactMethod(user=world.owner, kind="email", label="Work", address_hint="o…")
+    method.address = "owner@msp.example"
+    method.save()
+    key = world.a.integration.key
+    settings.ENCRYPTION_KEYS = ["newest-key-material"]
+    assert main(["secrets", "rotate"]) == 0
+    assert "Re-encrypted" in capsys.readouterr().out
+    # The secret key (and with it the derived key every secret started under) may now change.
+    settings.SECRET_KEY = "another-secret-key-" * 3
+    assert MailSettings.objects.get().password == "relay-Secret-1"
+    assert ContactMethod.objects.get(pk=method.pk).address == "owner@msp.example"
+    assert Integration.objects.get(pk=world.a.integration.pk).key == key
+    integration_cache_clear()
+    assert integration_for_key(key) == world.a.integration  # lookup does not depend on it
+
+
+def test_secrets_rotate_lists_what_no_key_can_read(world: Any, settings: Any, capsys: Any) -> None:
+    from watchkeeper.cli import main
+
+    settings.SECRET_KEY = "a-different-secret-key-" * 3  # the world's keys were sealed under the old one
+    assert main(["secrets", "rotate"]) == 1
+    assert "alerts.Integration" in capsys.readouterr().err

@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from watchkeeper.accounts import services
 from watchkeeper.accounts.forms import SignInForm, TokenForm
-from watchkeeper.accounts.models import User
+from watchkeeper.accounts.models import SealedTOTPDevice, User
 from watchkeeper.audit.services import audit_record
 from watchkeeper.core.errors import Forbidden, InvalidInput, NotFound
 from watchkeeper.core.remote import client_ip
@@ -45,8 +45,8 @@ def _next_url(request: HttpRequest, user: User) -> str:
     return reverse("tenancy:portal") if user.is_portal_user else reverse("web:home")
 
 
-def _confirmed_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+def _confirmed_device(user: User) -> SealedTOTPDevice | None:
+    return SealedTOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
 @require_http_methods(["GET", "POST"])
@@ -132,9 +132,10 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     if _confirmed_device(user) is not None:
         messages.info(request, "Two-factor authentication is already on for your account.")
         return redirect("accounts:account")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    device = SealedTOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        device = SealedTOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        device.seal(random_hex(20))  # the seed never rests in django-otp's plain column
     form = TokenForm(request.POST or None)
     status = 200
     if request.method == "POST":
