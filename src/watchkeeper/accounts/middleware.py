@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django_otp import user_has_device
 
+from watchkeeper.accounts.models import User
 from watchkeeper.accounts.services import two_factor_required
 
 # Views an unverified session may still reach: the steps to become verified, signing out, and
@@ -54,8 +55,9 @@ class TwoFactorMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and two_factor_required(user)  # type: ignore[arg-type]
-            and not user.is_verified()  # type: ignore[union-attr]
+            and isinstance(user, User)
+            and two_factor_required(user)
+            and not user.is_verified()
             and not _is_open(request)
         ):
             if user_has_device(user):

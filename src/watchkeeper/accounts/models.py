@@ -106,6 +106,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         """The user's time zone for showing times (UTC when the stored name is unknown)."""
         return clock.zone_or_utc(self.timezone)
 
+    def is_verified(self) -> bool:
+        """Whether this request's session passed two-factor. django-otp's OTPMiddleware replaces
+        this on each request's user; without it (a user loaded outside a request) it is False."""
+        return False
+
     def get_full_name(self) -> str:
         return self.full_name
 
@@ -211,7 +216,7 @@ class SealedTOTPDevice(TOTPDevice):
         proxy = True
 
     @property
-    def bin_key(self) -> bytes:  # type: ignore[override]
+    def bin_key(self) -> bytes:
         sealed = TotpSeed.objects.filter(device_id=self.pk).values_list("seed_encrypted", flat=True).first()
         if sealed is None:
             # Never fall back to the decoy in `key`: a device without its seed verifies nothing.

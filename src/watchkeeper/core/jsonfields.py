@@ -17,10 +17,11 @@ class JsonWithout(Func):
 
     def __init__(self, column: str, name: str, **extra: Any) -> None:
         super().__init__(column, Value(name), **extra)
+        self.member = name
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        column, name = self.source_expressions
-        return Func(column, Value(f"$.{name.value}"), function="json_remove").as_sql(
+        column = self.source_expressions[0]
+        return Func(column, Value(f"$.{self.member}"), function="json_remove").as_sql(
             compiler, connection, **extra
         )
 

@@ -15,7 +15,8 @@ from markdown_it.token import Token
 # Raw HTML is off in the parser and nh3 strips whatever else could script the page: the text
 # is written by owners, technicians and (in portal comments) clients, and read by technicians.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-_default_image = _MARKDOWN.renderer.rules["image"]
+_RENDERER: Any = _MARKDOWN.renderer  # the HTML renderer; its protocol type omits `rules`
+_default_image = _RENDERER.rules["image"]
 
 
 def _is_external(src: str) -> bool:

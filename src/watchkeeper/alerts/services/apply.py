@@ -80,7 +80,7 @@ def _raw(event: AlertEvent, integration: Integration) -> dict[str, Any]:
     raw = payload_redact(event.raw, keys=(integration.key, integration.previous_key))
     text = json.dumps(raw, default=str)
     if len(text) <= RAW_PAYLOAD_LIMIT:
-        return raw  # type: ignore[no-any-return]
+        return raw
     return {"truncated": True, "size": len(text), "head": text[: RAW_PAYLOAD_LIMIT - 200]}
 
 
