@@ -10,7 +10,9 @@ from django.db.migrations.executor import MigrationExecutor
 
 from watchkeeper.core.crypto import lookup_hash, secret_decrypt
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback like the other transactional tests: its teardown must not re-create content
+# types that the next serialized test restores (PostgreSQL then refuses the duplicates).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 BEFORE = [
     ("alerts", "0003_inbox_request_id"),
