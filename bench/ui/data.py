@@ -14,6 +14,7 @@ from django.db import transaction
 
 from watchkeeper.accounts.models import Role, User
 from watchkeeper.alerts.models import Alert, Integration
+from watchkeeper.alerts.models.integrations import new_key
 from watchkeeper.incidents.models import Incident, IncidentCounter, TimelineEntry
 from watchkeeper.tenancy.models import Client, Service
 
@@ -106,7 +107,11 @@ def _incidents(rng: random.Random, services: list[Service], people: dict[str, Us
     numbers: dict[int, int] = {}
     integrations = {
         service.client_id: Integration(
-            client_id=service.client_id, default_service=service, name="Bench", type="webhook"
+            client_id=service.client_id,
+            default_service=service,
+            name="Bench",
+            type="webhook",
+            key=new_key(),  # bulk_create skips save(), which would set the key's hash and copy
         )
         for service in services
     }

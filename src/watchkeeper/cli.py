@@ -295,6 +295,33 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress_bar(done: int, total: int, label: str) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    end = "\n" if done == total else ""
+    print(
+        f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label[:40]:<40}",
+        end=end,
+        file=sys.stderr,
+    )
+
+
+def cmd_secrets_rotate(args: argparse.Namespace) -> int:
+    from watchkeeper.core.rekey import secrets_rotate
+
+    result = secrets_rotate(progress=_progress_bar)
+    print(f"Re-encrypted {result.rotated} secrets under the first key of WATCHKEEPER_ENCRYPTION_KEYS.")
+    if result.unreadable:
+        print(
+            f"{len(result.unreadable)} secrets no configured key can read (left as they are):",
+            file=sys.stderr,
+        )
+        for where in result.unreadable:
+            print(f"  {where}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_integration_create(args: argparse.Namespace) -> int:
     from watchkeeper.alerts.services.integrations import integration_create
     from watchkeeper.tenancy.models import Client, Service
@@ -478,6 +505,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--name", required=True)
     p.add_argument("--service", help="Default service (name); empty: the client's first service")
+
+    secrets = add("secrets", lambda a: 2, "Manage the keys of secrets at rest.")
+    p = secrets.add_subparsers(dest="action", required=True).add_parser(
+        "rotate", help="Re-encrypt every stored secret under the newest encryption key."
+    )
+    p.set_defaults(handler=cmd_secrets_rotate)
 
     policy = add("policy", lambda a: 2, "Export or import the incident policy as YAML.")
     policy_sub = policy.add_subparsers(dest="action", required=True)

@@ -10,10 +10,9 @@ import pytest
 from django.core import mail
 from django.test import Client as HttpClient
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.accounts.factories import PASSWORD, UserFactory
-from watchkeeper.accounts.models import Role
+from watchkeeper.accounts.models import Role, SealedTOTPDevice
 from watchkeeper.accounts.services import security_settings_update
 from watchkeeper.audit.models import AuditEntry
 from watchkeeper.core import clock
@@ -26,7 +25,7 @@ def _sign_in(http: HttpClient, email: str, password: str = PASSWORD, **extra: An
     return http.post("/accounts/login/", {"email": email, "password": password, **extra}, **headers)
 
 
-def _code(device: TOTPDevice, drift: int = 0) -> str:
+def _code(device: SealedTOTPDevice, drift: int = 0) -> str:
     value = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=drift)
     return f"{value:06d}"
 
@@ -84,7 +83,7 @@ def test_two_factor_setup_and_sign_in() -> None:
     page = http.get("/accounts/two-factor/")
     assert page.status_code == 200
     assert "<svg" in page.content.decode()
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    device = SealedTOTPDevice.objects.get(user=user, confirmed=False)
     assert http.post("/accounts/two-factor/", {"token": "000000"}).status_code == 400
     device.throttle_reset()  # django-otp makes the next try wait after a failure
     assert http.post("/accounts/two-factor/", {"token": _code(device)}).status_code == 302

@@ -1,0 +1,1 @@
+"""Security regressions of issue 12: each test failed before its fix."""

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 import zoneinfo
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from watchkeeper.core import clock
+from watchkeeper.core.crypto import SecretUnreadable, secret_decrypt, secret_encrypt
 from watchkeeper.core.models import TimestampedModel
 
 
@@ -102,6 +106,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         """The user's time zone for showing times (UTC when the stored name is unknown)."""
         return clock.zone_or_utc(self.timezone)
 
+    def is_verified(self) -> bool:
+        """Whether this request's session passed two-factor. django-otp's OTPMiddleware replaces
+        this on each request's user; without it (a user loaded outside a request) it is False."""
+        return False
+
     def get_full_name(self) -> str:
         return self.full_name
 
@@ -181,3 +190,46 @@ class SecuritySettings(models.Model):
 
     def __str__(self) -> str:
         return "Security settings"
+
+
+class TotpSeed(models.Model):
+    """The seed of one authenticator (django-otp's `TOTPDevice`), encrypted at rest (ADR 0025).
+
+    django-otp keeps its seed as plain hex in `TOTPDevice.key`. Here that column holds a random
+    decoy of the same length instead, so that nothing reading it (a backup, a query, django-otp's
+    own code) learns the seed or verifies against it; `SealedTOTPDevice` reads the seed from here.
+    """
+
+    device = models.OneToOneField(
+        "otp_totp.TOTPDevice", on_delete=models.CASCADE, primary_key=True, related_name="sealed_seed"
+    )
+    seed_encrypted = models.TextField()
+
+    def __str__(self) -> str:
+        return f"seed of device {self.device_id}"
+
+
+class SealedTOTPDevice(TOTPDevice):
+    """A TOTP device whose seed comes from `TotpSeed`; every view that verifies codes uses it."""
+
+    class Meta:
+        proxy = True
+
+    @property
+    def bin_key(self) -> bytes:
+        sealed = TotpSeed.objects.filter(device_id=self.pk).values_list("seed_encrypted", flat=True).first()
+        if sealed is None:
+            # Never fall back to the decoy in `key`: a device without its seed verifies nothing.
+            return secrets.token_bytes(20)
+        try:
+            return bytes.fromhex(secret_decrypt(sealed))
+        except SecretUnreadable:
+            return secrets.token_bytes(20)
+
+    def seal(self, seed_hex: str) -> None:
+        """Store `seed_hex` encrypted and a decoy in django-otp's column. Caller saves nothing else."""
+        TotpSeed.objects.update_or_create(
+            device_id=self.pk, defaults={"seed_encrypted": secret_encrypt(seed_hex)}
+        )
+        self.key = random_hex(len(seed_hex) // 2)
+        TOTPDevice.objects.filter(pk=self.pk).update(key=self.key)

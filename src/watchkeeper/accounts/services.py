@@ -17,7 +17,7 @@ from django.db import transaction
 from watchkeeper.accounts.models import CLIENT_ROLES, ApiToken, LoginFailure, Role, SecuritySettings, User
 from watchkeeper.audit.services import audit_record, snapshot
 from watchkeeper.core import clock
-from watchkeeper.core.errors import InvalidInput
+from watchkeeper.core.errors import Forbidden, InvalidInput
 
 TOKEN_PREFIX = "wk_"  # noqa: S105  (a public prefix, not a secret)
 VALID_SCOPES = ("read", "write", "admin")
@@ -108,8 +108,15 @@ def token_create(
     expires_at: dt.datetime | None = None,
     actor: Any = "cli",
     via: str = "cli",
+    session_verified: bool | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create an API token and return it with its secret, which is never stored."""
+    """Create an API token and return it with its secret, which is never stored.
+
+    A web adapter passes `session_verified` (django-otp's `user.is_verified()`): a staff member
+    who must use two-factor cannot mint a token, which outlives the session, on a password alone.
+    None means no web session is involved (the operator's shell: `watchkeeper token create`)."""
+    if session_verified is False and two_factor_required(user):
+        raise Forbidden("Verify your sign-in with your authenticator code before creating an API token.")
     scopes = sorted(set(scopes or ["read"]))
     unknown = [scope for scope in scopes if scope not in VALID_SCOPES]
     if unknown:

@@ -17,13 +17,14 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from watchkeeper.accounts import services
 from watchkeeper.accounts.forms import SignInForm, TokenForm
-from watchkeeper.accounts.models import User
+from watchkeeper.accounts.models import SealedTOTPDevice, User
 from watchkeeper.audit.services import audit_record
-from watchkeeper.core.errors import InvalidInput, NotFound
+from watchkeeper.core.errors import Forbidden, InvalidInput, NotFound
+from watchkeeper.core.remote import client_ip
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 
@@ -35,17 +36,6 @@ def _throttled_message() -> str:
     return f"Too many failed sign-ins. Wait {minutes} minutes and try again, or reset your password."
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    """The client's address; behind N trusted proxies, the Nth address from the right of
-    X-Forwarded-For (addresses further left are whatever the client claimed)."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies > 0:
-        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def _next_url(request: HttpRequest, user: User) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
@@ -55,8 +45,8 @@ def _next_url(request: HttpRequest, user: User) -> str:
     return reverse("tenancy:portal") if user.is_portal_user else reverse("web:home")
 
 
-def _confirmed_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+def _confirmed_device(user: User) -> SealedTOTPDevice | None:
+    return SealedTOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
 @require_http_methods(["GET", "POST"])
@@ -64,7 +54,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        email, ip = form.cleaned_data["email"].lower(), _client_ip(request)
+        email, ip = form.cleaned_data["email"].lower(), client_ip(request)
         if services.login_is_throttled(email=email, ip=ip):
             form.add_error(None, _throttled_message())
             status = 429
@@ -89,17 +79,29 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _verifying_user(request: HttpRequest) -> User | None:
+    """Who is asked for a code: the user between password and code at sign-in, or a signed-in
+    user whose session is not verified yet (signed in before two-factor became required, or
+    before they set up a device in another browser)."""
+    pending = request.session.get(_PENDING)
+    if pending:
+        return User.objects.filter(pk=int(pending), is_active=True).first()
+    signed_in = request.user
+    if isinstance(signed_in, User) and _confirmed_device(signed_in) is not None:
+        return signed_in
+    return None
+
+
 @require_http_methods(["GET", "POST"])
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
-    pending = request.session.get(_PENDING)
-    user = User.objects.filter(pk=int(pending), is_active=True).first() if pending else None
+    user = _verifying_user(request)
     if user is None:
         return redirect("accounts:login")
     form = TokenForm(request.POST or None)
     status = 200
     if request.method == "POST":
         status = 400
-        if services.login_is_throttled(email=user.email, ip=_client_ip(request)):
+        if services.login_is_throttled(email=user.email, ip=client_ip(request)):
             form.add_error(None, _throttled_message())
             status = 429
         elif form.is_valid():
@@ -111,7 +113,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 otp_login(request, device)
                 return redirect(target)
-            services.login_failure_record(email=user.email, ip=_client_ip(request))
+            services.login_failure_record(email=user.email, ip=client_ip(request))
             form.add_error("token", "That code is not valid. Codes change every 30 seconds.")
     return render(request, "accounts/two_factor_verify.html", {"form": form}, status=status)
 
@@ -130,9 +132,10 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     if _confirmed_device(user) is not None:
         messages.info(request, "Two-factor authentication is already on for your account.")
         return redirect("accounts:account")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    device = SealedTOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        device = SealedTOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        device.seal(random_hex(20))  # the seed never rests in django-otp's plain column
     form = TokenForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -216,10 +219,10 @@ def token_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         token, secret = services.token_create(
             user=user, name=request.POST.get("name", "").strip()[:100], scopes=request.POST.getlist("scopes"),
-            client=client, actor=user, via="console",
+            client=client, actor=user, via="console", session_verified=request.user.is_verified(),
         )  # fmt: skip
-    except InvalidInput as exc:
-        return _account_page(request, status=400, token_error=exc.message)
+    except (InvalidInput, Forbidden) as exc:
+        return _account_page(request, status=exc.status, token_error=exc.message)
     return _account_page(request, new_token=token, new_secret=secret)
 
 

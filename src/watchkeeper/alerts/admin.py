@@ -73,6 +73,7 @@ class IntegrationAdmin(_ScopedChoices):
     list_select_related = ["client", "default_service"]
     # Keys are shown (admins copy them into senders) but changed only by rotation.
     readonly_fields = ["key", "previous_key", "previous_key_expires_at", "last_event_at"]
+    exclude = ["key_hash", "key_encrypted", "previous_key_hash", "previous_key_encrypted"]
 
 
 class EventRuleForm(forms.ModelForm):

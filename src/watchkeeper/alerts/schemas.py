@@ -10,7 +10,7 @@ from ninja import Field, Schema
 from pydantic import field_validator
 
 from watchkeeper.alerts import selectors
-from watchkeeper.alerts.models import Integration
+from watchkeeper.alerts.models import Alert, Integration
 from watchkeeper.alerts.sources.registry import KINDS
 from watchkeeper.tenancy.schemas import IntegrationRef, ServiceRef
 
@@ -143,6 +143,14 @@ class AlertDetailOut(AlertOut):
     urgency: str
     category: str
     raw: dict[str, Any]
+
+    @staticmethod
+    def resolve_raw(obj: Alert) -> Any:
+        return selectors.alert_payload_shown(alert=obj, value=obj.raw)
+
+    @staticmethod
+    def resolve_details(obj: Alert) -> Any:
+        return selectors.alert_payload_shown(alert=obj, value=obj.details)
 
 
 class EventRuleOut(Schema):

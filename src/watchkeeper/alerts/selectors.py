@@ -20,6 +20,7 @@ from watchkeeper.alerts.models import (
     Integration,
     MaintenanceWindow,
 )
+from watchkeeper.alerts.redact import payload_redact
 from watchkeeper.alerts.sources.registry import KINDS
 from watchkeeper.core import clock
 from watchkeeper.core.errors import InvalidInput
@@ -126,6 +127,13 @@ def alert_access(*, actor: access.ActorLike, pk: int) -> Alert:
         "alerts.view",
     )
     return access.object_access(actor, qs, pk=pk)
+
+
+def alert_payload_shown(*, alert: Alert, value: Any) -> Any:
+    """`value` (the alert's raw payload or details) without credentials, for the API and the
+    console. Alerts are stored without them since ADR 0025; this also covers older rows."""
+    integration = alert.integration
+    return payload_redact(value, keys=(integration.key, integration.previous_key))
 
 
 _REQUEST_ACTIONS = {

@@ -13,7 +13,9 @@ from watchkeeper.audit.models import AuditEntry
 from watchkeeper.tenancy.models import Client
 
 # Never copied into an audit entry, nor any field whose name ends in "_encrypted".
-_SECRET_FIELDS = frozenset({"password", "digest", "key", "previous_key", "secret", "token"})
+_SECRET_FIELDS = frozenset(
+    {"password", "digest", "key", "previous_key", "key_hash", "previous_key_hash", "secret", "token"}
+)
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:

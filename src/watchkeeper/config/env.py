@@ -11,6 +11,7 @@ as unset (systemd environment files and `docker run -e X=` produce them).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Sequence
@@ -104,6 +105,17 @@ def choice(name: str, default: str, choices: Sequence[str]) -> str:
 
 def csv(name: str, default: str) -> list[str]:
     return [item.strip() for item in text(name, default).split(",") if item.strip()]
+
+
+def networks(name: str, default: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Comma-separated CIDRs (`10.0.0.0/8`) or single addresses (`127.0.0.1`)."""
+    result = []
+    for item in csv(name, default):
+        try:
+            result.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(f"{name} must list networks such as 10.0.0.0/8 or ::1, not {item!r}") from None
+    return result
 
 
 def data_dir() -> Path:

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "watchkeeper.web.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "watchkeeper.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -158,6 +159,15 @@ OUTBOUND_ALLOW = env.csv("WATCHKEEPER_OUTBOUND_ALLOW", "")
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# Secrets at rest (core/crypto.py): extra encryption keys, newest first; the key derived from
+# SECRET_KEY is always tried last. `watchkeeper secrets rotate` moves everything to the first.
+ENCRYPTION_KEYS = env.csv("WATCHKEEPER_ENCRYPTION_KEYS", "")
+
+# /metrics answers a scraper that sends `Authorization: Bearer <WATCHKEEPER_METRICS_TOKEN>` or
+# that connects from WATCHKEEPER_METRICS_ALLOW (CIDRs; behind proxies, see TRUSTED_PROXY_COUNT).
+METRICS_TOKEN = env.text("WATCHKEEPER_METRICS_TOKEN", "")
+METRICS_ALLOW = env.networks("WATCHKEEPER_METRICS_ALLOW", "127.0.0.0/8,::1")
 
 # Readiness: the engine counts as stalled when it has not finished a cycle for this long.
 ENGINE_STALL_SECONDS = env.integer("WATCHKEEPER_ENGINE_STALL_SECONDS", 60, minimum=1)

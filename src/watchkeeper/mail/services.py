@@ -114,14 +114,19 @@ def mail_settings_save(
     password_clear: bool = False,
 ) -> MailSettings:
     """Save the console's server. `password` None (or empty) keeps the stored one, unless
-    `password_clear`; an empty `host` turns console mail off. Nothing is saved on any error."""
+    `password_clear` or the host or user name changes; an empty `host` turns console mail off.
+    Nothing is saved on any error."""
     access.require(actor, "mail.manage")
     if settings.SMTP_FROM_ENVIRONMENT:
         raise Conflict(ENVIRONMENT_DECIDES)
     username = username.strip()
     with transaction.atomic():
         row, _ = MailSettings.objects.select_for_update().get_or_create(pk=SINGLETON_PK)
-        kept = "" if password_clear else row.password
+        # The stored password belongs to one account on one server: a new host or user name must
+        # come with its own password, or a "send test" would hand the old one to the new host.
+        target_host = _host_clean(host) if host.strip() else ""
+        elsewhere = target_host != row.host or username != row.username
+        kept = "" if password_clear or elsewhere else row.password
         new_password = password if password else kept
         host, from_address = _check(
             host=host, port=port, security=security, username=username, password=new_password,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import ipaddress
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -18,6 +20,7 @@ from prometheus_client.registry import Collector
 import watchkeeper
 from watchkeeper.accounts.models import User
 from watchkeeper.core import clock
+from watchkeeper.core.remote import client_ip
 from watchkeeper.engine.metrics import engine_metrics, outbox_lag_seconds, timer_lag_seconds
 from watchkeeper.engine.models import EngineProcess, PeriodicJob
 from watchkeeper.tenancy.models import Client
@@ -111,9 +114,31 @@ class _DatabaseCollector(Collector):
         )
 
 
+def _metrics_allowed(request: HttpRequest) -> bool:
+    """A scraper with the metrics token, or one on an allowed network (default: this machine).
+    The numbers are not secret, but client and user counts and engine health are nobody
+    else's business, and every scrape queries the database."""
+    token = settings.METRICS_TOKEN
+    if token:
+        sent = request.headers.get("Authorization", "")
+        if hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+            return True
+    address = client_ip(request)
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(ip in network for network in settings.METRICS_ALLOW)
+
+
 @require_GET
 @never_cache
 def metrics(request: HttpRequest) -> HttpResponse:
+    if not _metrics_allowed(request):
+        response = HttpResponse("Send the metrics token or scrape from an allowed network.\n", status=401)
+        response["Content-Type"] = "text/plain; charset=utf-8"
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
     registry = CollectorRegistry()
     registry.register(_DatabaseCollector())
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import secrets
 import string
+from typing import Any
 
 from django.db import models
 
+from watchkeeper.core.crypto import SecretUnreadable, lookup_hash, secret_decrypt, secret_encrypt
 from watchkeeper.tenancy.models import ClientOwned
 
 KEY_ALPHABET = string.ascii_lowercase + string.digits
@@ -31,12 +33,17 @@ class Integration(ClientOwned):
 
     `key` is the 32-character secret in URLs, routing keys and e-mail addresses. After a
     rotation the previous key keeps working until `previous_key_expires_at`.
+
+    Neither key is stored in plain text (ADR 0025): intake finds an integration by the key's
+    `lookup_hash`, and the key itself is kept encrypted so managers can see it again.
     """
 
     name = models.CharField(max_length=150)
     type = models.CharField(max_length=20, choices=IntegrationType.choices)
-    key = models.CharField(max_length=KEY_LENGTH, unique=True, default=new_key)
-    previous_key = models.CharField(max_length=KEY_LENGTH, null=True, blank=True, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    key_encrypted = models.TextField()
+    previous_key_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    previous_key_encrypted = models.TextField(blank=True)
     previous_key_expires_at = models.DateTimeField(null=True, blank=True)
     default_service = models.ForeignKey(
         "tenancy.Service", on_delete=models.PROTECT, related_name="integrations"
@@ -61,3 +68,51 @@ class Integration(ClientOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.key_hash:
+            self.key = new_key()
+        super().save(*args, **kwargs)
+
+    @property
+    def key(self) -> str:
+        # Decrypted once per instance: intake keeps instances in a short cache and reads the
+        # key for rate limiting on every event.
+        plain = self.__dict__.get("_key_plain")
+        if plain is None:
+            plain = _readable(self.key_encrypted)
+            self.__dict__["_key_plain"] = plain
+        return plain
+
+    @key.setter
+    def key(self, value: str) -> None:
+        self.key_hash, self.key_encrypted = lookup_hash(value), secret_encrypt(value)
+        self.__dict__["_key_plain"] = value
+
+    @property
+    def previous_key(self) -> str | None:
+        plain = self.__dict__.get("_previous_key_plain")
+        if plain is None:
+            plain = _readable(self.previous_key_encrypted)
+            self.__dict__["_previous_key_plain"] = plain
+        return plain or None
+
+    @previous_key.setter
+    def previous_key(self, value: str | None) -> None:
+        self.previous_key_hash = lookup_hash(value) if value else None
+        self.previous_key_encrypted = secret_encrypt(value) if value else ""
+        self.__dict__["_previous_key_plain"] = value or ""
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        self.__dict__.pop("_key_plain", None)
+        self.__dict__.pop("_previous_key_plain", None)
+        super().refresh_from_db(*args, **kwargs)
+
+
+def _readable(token: str) -> str:
+    if not token:
+        return ""
+    try:
+        return secret_decrypt(token)
+    except SecretUnreadable:
+        return ""

@@ -15,6 +15,7 @@ from django.db.models import F
 from watchkeeper.alerts.events import AlertEvent
 from watchkeeper.alerts.models import Alert, AlertStatus, EventRule, Integration
 from watchkeeper.alerts.models.alerts import OPEN_STATUSES, RAW_PAYLOAD_LIMIT
+from watchkeeper.alerts.redact import payload_redact
 from watchkeeper.alerts.rules import Decision, rules_decide
 from watchkeeper.alerts.services.batch import ApplyCache
 from watchkeeper.alerts.services.incident_end import alert_resolve_with_incident, ended_incident
@@ -59,7 +60,7 @@ def event_apply(
             cache.note_resolved(open_alert)
             open_alert = None
         if open_alert is not None:
-            return _repeat(open_alert, event, now)
+            return _repeat(open_alert, event, now, integration)
         alert = _new_alert(integration, event, decision or Decision(), now, cache)
         cache.note_open(alert)
         return alert
@@ -84,10 +85,11 @@ def _open_alert(integration: Integration, dedup_key: str, cache: ApplyCache) -> 
     )
 
 
-def _raw(event: AlertEvent) -> dict[str, Any]:
-    text = json.dumps(event.raw, default=str)
+def _raw(event: AlertEvent, integration: Integration) -> dict[str, Any]:
+    raw = payload_redact(event.raw, keys=(integration.key, integration.previous_key))
+    text = json.dumps(raw, default=str)
     if len(text) <= RAW_PAYLOAD_LIMIT:
-        return event.raw
+        return raw
     return {"truncated": True, "size": len(text), "head": text[: RAW_PAYLOAD_LIMIT - 200]}
 
 
@@ -124,7 +126,7 @@ def _new_alert(
         severity=decision.severity or event.severity, component=event.component[:255],
         group=event.group[:255],
         alert_class=event.alert_class[:255], group_key=event.group_key[:1024], labels=event.labels,
-        details=event.details, links=event.links, images=event.images, raw=_raw(event),
+        details=event.details, links=event.links, images=event.images, raw=_raw(event, integration),
         impact=decision.impact, urgency=decision.urgency, category=decision.category, tags=decision.tags,
         suppressed=bool(decision.suppress_reason), suppressed_reason=decision.suppress_reason[:200],
         first_seen_at=now, last_seen_at=now,
@@ -145,12 +147,12 @@ def _new_alert(
     return alert
 
 
-def _repeat(alert: Alert, event: AlertEvent, now: dt.datetime) -> Alert:
+def _repeat(alert: Alert, event: AlertEvent, now: dt.datetime, integration: Integration) -> Alert:
     alert.occurrence_count += 1
     alert.last_seen_at = now
     alert.summary = event.summary[:1024] or alert.summary
     alert.details = event.details or alert.details
-    alert.raw = _raw(event)
+    alert.raw = _raw(event, integration)
     row_update(alert, alert.touch_fields("occurrence_count", "last_seen_at", "summary", "details", "raw"))
     return alert
 

@@ -18,6 +18,7 @@ Two things make intake fast without weakening that promise:
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import json
 import logging
 import os
@@ -34,6 +35,7 @@ from django.db.models.signals import post_delete, post_save
 
 from watchkeeper.alerts.models import InboxEvent, Integration
 from watchkeeper.core import clock
+from watchkeeper.core.crypto import lookup_hash
 from watchkeeper.core.wake import NOTIFY, engines_wake
 from watchkeeper.core.writelock import checkpoints_offload, writer_turn
 from watchkeeper.tenancy.models import Client, Service
@@ -58,8 +60,9 @@ def integration_for_key(key: str, *, type: str | None = None) -> Integration | N
     if cached is not None and cached[0] > time.monotonic() and _key_valid(cached[1], key):
         return cached[1]
     now = clock.now()
+    digest = lookup_hash(key)
     qs = Integration.objects.select_related("client", "default_service").filter(
-        Q(key=key) | Q(previous_key=key, previous_key_expires_at__gt=now),
+        Q(key_hash=digest) | Q(previous_key_hash=digest, previous_key_expires_at__gt=now),
         is_enabled=True,
         client__is_active=True,
     )
@@ -75,7 +78,7 @@ def integration_for_key(key: str, *, type: str | None = None) -> Integration | N
 
 def _key_valid(integration: Integration, key: str) -> bool:
     """A previous key stops working at its expiry even while its integration is cached."""
-    if integration.key == key:
+    if hmac.compare_digest(integration.key, key):
         return True
     expires = integration.previous_key_expires_at
     return expires is not None and expires > clock.now()

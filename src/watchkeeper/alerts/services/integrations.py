@@ -73,9 +73,8 @@ def integration_rotate_key(
         integration.previous_key = integration.key
         integration.previous_key_expires_at = clock.now() + grace
         integration.key = new_key()
-        integration.save(
-            update_fields=integration.touch_fields("key", "previous_key", "previous_key_expires_at")
-        )
+        fields = ("key_hash", "key_encrypted", "previous_key_hash", "previous_key_encrypted")
+        integration.save(update_fields=integration.touch_fields(*fields, "previous_key_expires_at"))
         audit_record(actor=actor, action="integration.rotate_key", obj=integration, via=via)
     return integration
 

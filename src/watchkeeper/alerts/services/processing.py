@@ -26,10 +26,12 @@ from django.db.models import F
 
 from watchkeeper.alerts.events import AlertEvent, EventError
 from watchkeeper.alerts.models import InboxEvent, InboxStatus, Integration
+from watchkeeper.alerts.redact import ROUTING_KEY, payload_redact
 from watchkeeper.alerts.services.apply import event_apply, flapping_settings
 from watchkeeper.alerts.services.batch import ApplyCache
 from watchkeeper.alerts.sources.registry import PARSERS
 from watchkeeper.core import clock
+from watchkeeper.core.jsonfields import JsonWithout
 from watchkeeper.core.writelock import writer_turn, writers_waiting
 from watchkeeper.policy.selectors import policy_lookups_cached
 
@@ -172,8 +174,9 @@ def _batch_apply(ids: list[int], integrations: dict[int, Integration]) -> int:
         if _row_apply(row, parsed[row_id], integrations[row.integration_id], cache, waiting):
             done.append(row_id)
     InboxEvent.objects.filter(pk__in=done).update(
-        status=InboxStatus.DONE, processed_at=clock.now(), attempts=F("attempts") + 1
-    )
+        status=InboxStatus.DONE, processed_at=clock.now(), attempts=F("attempts") + 1,
+        payload=JsonWithout("payload", ROUTING_KEY),
+    )  # fmt: skip
     return handled
 
 
@@ -252,7 +255,8 @@ def _process_one(row_id: int, integrations: dict[int, Integration]) -> None:
             for event in parse_row(row):
                 event_apply(integration=integrations[row.integration_id], event=event)
             row.status, row.processed_at, row.attempts = InboxStatus.DONE, clock.now(), row.attempts + 1
-            row.save(update_fields=["status", "processed_at", "attempts"])
+            row.payload = payload_redact(row.payload)
+            row.save(update_fields=["status", "processed_at", "attempts", "payload"])
     except Exception as exc:
         log.exception("inbox event %s failed", row_id)
         with writer_turn(), transaction.atomic():

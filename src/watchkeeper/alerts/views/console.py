@@ -300,8 +300,10 @@ def alert_page(request: AuthenticatedHttpRequest, alert_id: int) -> HttpResponse
     access.require(user, "console.use")
     context = {
         "alert": alert,
-        "details": _pretty(alert.details) if alert.details else "",
-        "raw": _pretty(alert.raw),
+        "details": _pretty(selectors.alert_payload_shown(alert=alert, value=alert.details))
+        if alert.details
+        else "",
+        "raw": _pretty(selectors.alert_payload_shown(alert=alert, value=alert.raw)),
         "links": _safe_links(alert.links) + _safe_links(alert.images),
         "tz": user.zone,
         "can_see_integration": access.can(user, "integrations.view", client=alert.client),

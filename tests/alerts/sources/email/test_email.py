@@ -16,6 +16,7 @@ from django.db import DatabaseError
 from tests.alerts.factories import IntegrationFactory
 from watchkeeper.alerts.models import Alert, InboxEvent, Integration
 from watchkeeper.alerts.ratelimit import limiter
+from watchkeeper.alerts.redact import address_mask
 from watchkeeper.alerts.services.processing import inbox_process
 from watchkeeper.alerts.sources.email import smtp
 from watchkeeper.alerts.sources.email.parse import (
@@ -91,7 +92,7 @@ def test_problem_mail_opens_an_incident_and_recovery_resolves_it(smtp_port: int)
     assert (row.kind, row.integration_id, row.status) == ("email", integration.pk, "pending")
     assert row.payload["subject"] == "** PROBLEM Service Alert: web01/HTTP is CRITICAL **"
     assert row.payload["body"] == "Check output: connection refused"
-    assert row.payload["to"] == address
+    assert row.payload["to"] == address_mask(address)  # the key stays out of the stored event (ADR 0025)
     assert row.payload["message_id"] == "<1@monitor.example>"
     assert inbox_process() == 1
     alert = Alert.objects.get()
@@ -121,7 +122,7 @@ def test_one_message_to_two_integrations_makes_two_rows(smtp_port: int) -> None:
     assert _send(smtp_port, recipients, _message("Problem: backup failed on srv01")) == {}
     rows = list(InboxEvent.objects.order_by("integration_id"))
     assert [row.integration_id for row in rows] == sorted([first.pk, second.pk])
-    assert {row.payload["to"] for row in rows} == set(recipients)
+    assert {row.payload["to"] for row in rows} == {address_mask(address) for address in recipients}
     inbox_process()
     assert Alert.objects.count() == 2
     assert set(Alert.objects.values_list("client_id", flat=True)) == {first.client_id, second.client_id}

@@ -25,6 +25,7 @@ from django.db import close_old_connections, connections, transaction
 
 from watchkeeper.alerts.models import InboxEvent, Integration, IntegrationType
 from watchkeeper.alerts.ratelimit import default_rate, limiter
+from watchkeeper.alerts.redact import address_mask
 from watchkeeper.alerts.services.intake import inbox_add, integration_for_key
 from watchkeeper.alerts.sources.email.parse import email_payload
 from watchkeeper.core.errors import WatchkeeperError
@@ -68,7 +69,11 @@ def email_accept(*, message: bytes, routes: Sequence[Route]) -> list[InboxEvent]
     payload = {name: _clean(value) for name, value in email_payload(message, to="").items()}
     with transaction.atomic():
         return [
-            inbox_add(integration=integration, kind="email", payload={**payload, "to": _clean(address)})
+            inbox_add(
+                integration=integration,
+                kind="email",
+                payload={**payload, "to": address_mask(_clean(address))},
+            )
             for address, integration in routes
         ]
 
