@@ -6,11 +6,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from tests.smoke.conftest import sinks, smtp_settings, story
 from watchkeeper.alerts.models import InboxEvent, InboxStatus, Integration
 from watchkeeper.alerts.services.intake import inbox_accept_many
 from watchkeeper.alerts.services.processing import inbox_process
-
-from tests.smoke.conftest import sinks, smtp_settings, story
 
 __all__ = ["sinks", "smtp_settings", "story"]
 
