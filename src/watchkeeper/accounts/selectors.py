@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 
 from watchkeeper.accounts.models import CLIENT_ROLES, MSP_ROLES, Role, Team, TeamMembership, User
-from watchkeeper.core.errors import NotFound
+from watchkeeper.core.errors import InvalidInput, NotFound
 from watchkeeper.tenancy import access
 
 
@@ -26,6 +26,8 @@ def user_list(*, actor: access.ActorLike, query: str = "", role: str = "") -> Qu
     if query:
         qs = qs.filter(Q(full_name__icontains=query) | Q(email__icontains=query))
     if role:
+        if role not in Role.values:
+            raise InvalidInput(f"Unknown role '{role}'. Use one of: {', '.join(Role.values)}.", field="role")
         qs = qs.filter(role=role)
     return qs.order_by("full_name", "email")
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
 
 from watchkeeper.alerts import selectors
 from watchkeeper.alerts.api_rules import router as rules_router
@@ -20,6 +19,8 @@ from watchkeeper.alerts.schemas import (
     IntegrationUpdateIn,
 )
 from watchkeeper.alerts.services import integrations
+from watchkeeper.core.pagination import paginated
+from watchkeeper.core.schemas import Id
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.http import ApiRequest
 from watchkeeper.tenancy.models import Client, Service
@@ -45,7 +46,7 @@ def _service(request: ApiRequest, service_id: int | None) -> Service | None:
 
 
 @router.get("/integrations", response=list[IntegrationOut], tags=["integrations"])
-@paginate(LimitOffsetPagination)
+@paginated()
 def list_integrations(
     request: ApiRequest, client: str | None = None, type: str = ""
 ) -> QuerySet[Integration]:
@@ -65,13 +66,13 @@ def create_integration(request: ApiRequest, body: IntegrationCreateIn) -> Status
 
 
 @router.get("/integrations/{integration_id}", response=IntegrationDetailOut, tags=["integrations"])
-def get_integration(request: ApiRequest, integration_id: int) -> Integration:
+def get_integration(request: ApiRequest, integration_id: Id) -> Integration:
     """The secret key is included only for those who may manage the integration."""
     return selectors.integration_access(actor=request.auth, pk=integration_id)
 
 
 @router.patch("/integrations/{integration_id}", response=IntegrationDetailOut, tags=["integrations"])
-def update_integration(request: ApiRequest, integration_id: int, body: IntegrationUpdateIn) -> Integration:
+def update_integration(request: ApiRequest, integration_id: Id, body: IntegrationUpdateIn) -> Integration:
     actor = request.auth
     integration = selectors.integration_access(actor=actor, pk=integration_id)
     changes: dict[str, Any] = body.dict(exclude_unset=True)
@@ -84,7 +85,7 @@ def update_integration(request: ApiRequest, integration_id: int, body: Integrati
 @router.post(
     "/integrations/{integration_id}/rotate-key", response=IntegrationDetailOut, tags=["integrations"]
 )
-def rotate_integration_key(request: ApiRequest, integration_id: int) -> Integration:
+def rotate_integration_key(request: ApiRequest, integration_id: Id) -> Integration:
     """A new key; the old one keeps working for 24 hours so senders can be updated."""
     actor = request.auth
     integration = selectors.integration_access(actor=actor, pk=integration_id)
@@ -94,15 +95,15 @@ def rotate_integration_key(request: ApiRequest, integration_id: int) -> Integrat
 
 
 @router.get("/alerts", response=list[AlertOut], tags=["alerts"])
-@paginate(LimitOffsetPagination)
+@paginated()
 def list_alerts(
     request: ApiRequest,
     client: str | None = None,
     status: list[str] = _STATUS,
     dedup_key: str = "",
-    integration: int | None = None,
-    service: int | None = None,
-    incident: int | None = None,
+    integration: Id | None = None,
+    service: Id | None = None,
+    incident: Id | None = None,
 ) -> QuerySet[Alert]:
     return selectors.alert_list(
         actor=request.auth, client=_filter_client(request, client), status=status, dedup_key=dedup_key,
@@ -111,5 +112,5 @@ def list_alerts(
 
 
 @router.get("/alerts/{alert_id}", response=AlertDetailOut, tags=["alerts"])
-def get_alert(request: ApiRequest, alert_id: int) -> Alert:
+def get_alert(request: ApiRequest, alert_id: Id) -> Alert:
     return selectors.alert_access(actor=request.auth, pk=alert_id)

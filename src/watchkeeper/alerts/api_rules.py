@@ -7,7 +7,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
 
 from watchkeeper.alerts import selectors
 from watchkeeper.alerts.models import EventRule, Integration, MaintenanceWindow
@@ -24,6 +23,8 @@ from watchkeeper.alerts.schemas import (
 )
 from watchkeeper.alerts.services import rules
 from watchkeeper.alerts.services.rule_trial import event_rules_try
+from watchkeeper.core.pagination import paginated
+from watchkeeper.core.schemas import Id
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.http import ApiRequest
 from watchkeeper.tenancy.models import Client
@@ -45,7 +46,7 @@ def _integration(request: ApiRequest, client: Client, integration_id: int | None
 
 
 @router.get("/event-rules", response=list[EventRuleOut])
-@paginate(LimitOffsetPagination)
+@paginated()
 def list_event_rules(request: ApiRequest, client: str | None = None) -> QuerySet[EventRule]:
     """Rules per client in the order they apply."""
     return selectors.event_rule_list(actor=request.auth, client=_client(request, client))
@@ -84,12 +85,12 @@ def try_event_rules(request: ApiRequest, body: EventRuleTryIn) -> dict[str, Any]
 
 
 @router.get("/event-rules/{rule_id}", response=EventRuleOut)
-def get_event_rule(request: ApiRequest, rule_id: int) -> EventRule:
+def get_event_rule(request: ApiRequest, rule_id: Id) -> EventRule:
     return selectors.event_rule_access(actor=request.auth, pk=rule_id)
 
 
 @router.patch("/event-rules/{rule_id}", response=EventRuleOut)
-def update_event_rule(request: ApiRequest, rule_id: int, body: EventRuleUpdateIn) -> EventRule:
+def update_event_rule(request: ApiRequest, rule_id: Id, body: EventRuleUpdateIn) -> EventRule:
     actor = request.auth
     rule = selectors.event_rule_access(actor=actor, pk=rule_id)
     changes: dict[str, Any] = body.dict(exclude_unset=True)
@@ -101,14 +102,14 @@ def update_event_rule(request: ApiRequest, rule_id: int, body: EventRuleUpdateIn
 
 
 @router.delete("/event-rules/{rule_id}", response={204: None})
-def delete_event_rule(request: ApiRequest, rule_id: int) -> Status[None]:
+def delete_event_rule(request: ApiRequest, rule_id: Id) -> Status[None]:
     actor = request.auth
     rules.event_rule_delete(actor=actor, rule=selectors.event_rule_access(actor=actor, pk=rule_id), via="api")
     return Status(204, None)
 
 
 @router.get("/maintenance-windows", response=list[MaintenanceWindowOut], tags=["maintenance windows"])
-@paginate(LimitOffsetPagination)
+@paginated()
 def list_maintenance_windows(request: ApiRequest, client: str | None = None) -> QuerySet[MaintenanceWindow]:
     return selectors.maintenance_window_list(actor=request.auth, client=_client(request, client))
 
@@ -128,13 +129,13 @@ def create_maintenance_window(
 
 
 @router.get("/maintenance-windows/{window_id}", response=MaintenanceWindowOut, tags=["maintenance windows"])
-def get_maintenance_window(request: ApiRequest, window_id: int) -> MaintenanceWindow:
+def get_maintenance_window(request: ApiRequest, window_id: Id) -> MaintenanceWindow:
     return selectors.maintenance_window_access(actor=request.auth, pk=window_id)
 
 
 @router.patch("/maintenance-windows/{window_id}", response=MaintenanceWindowOut, tags=["maintenance windows"])
 def update_maintenance_window(
-    request: ApiRequest, window_id: int, body: MaintenanceWindowUpdateIn
+    request: ApiRequest, window_id: Id, body: MaintenanceWindowUpdateIn
 ) -> MaintenanceWindow:
     actor = request.auth
     window = selectors.maintenance_window_access(actor=actor, pk=window_id)
@@ -149,7 +150,7 @@ def update_maintenance_window(
 
 
 @router.delete("/maintenance-windows/{window_id}", response={204: None}, tags=["maintenance windows"])
-def delete_maintenance_window(request: ApiRequest, window_id: int) -> Status[None]:
+def delete_maintenance_window(request: ApiRequest, window_id: Id) -> Status[None]:
     actor = request.auth
     window = selectors.maintenance_window_access(actor=actor, pk=window_id)
     rules.maintenance_window_delete(actor=actor, window=window, via="api")

@@ -12,6 +12,7 @@ from pydantic import field_validator
 from watchkeeper.alerts import selectors
 from watchkeeper.alerts.models import Alert, Integration
 from watchkeeper.alerts.sources.registry import KINDS
+from watchkeeper.core.schemas import Count, DateTime, Id, InputSchema
 from watchkeeper.tenancy.schemas import IntegrationRef, ServiceRef
 
 CONFIG_LIMIT = 32 * 1024  # characters of JSON: templates and rules, not payloads
@@ -80,11 +81,11 @@ def config_check(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return value
 
 
-class IntegrationCreateIn(Schema):
+class IntegrationCreateIn(InputSchema):
     client: str = Field(description="Slug of the client the integration feeds")
     type: str = Field(description=f"{', '.join(KINDS[:-1])} or {KINDS[-1]}")
     name: str = Field(min_length=1, max_length=150)
-    service_id: int | None = Field(None, description="Default service; empty: the client's first service")
+    service_id: Id | None = Field(None, description="Default service; empty: the client's first service")
     config: dict[str, Any] | None = None
 
     @field_validator("config")
@@ -93,10 +94,10 @@ class IntegrationCreateIn(Schema):
         return config_check(value)
 
 
-class IntegrationUpdateIn(Schema):
+class IntegrationUpdateIn(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=150)
     is_enabled: bool | None = None
-    default_service_id: int | None = None
+    default_service_id: Id | None = None
     group_window_minutes: int | None = Field(None, ge=0, le=7 * 24 * 60)
     rate_limit_per_second: int | None = Field(None, ge=0, le=100_000)
     heartbeat_interval_seconds: int | None = Field(None, ge=10, le=31 * 24 * 3600)
@@ -167,34 +168,34 @@ class EventRuleOut(Schema):
     updated_at: dt.datetime
 
 
-class EventRuleCreateIn(Schema):
+class EventRuleCreateIn(InputSchema):
     client: str = Field(description="Slug of the client whose events the rule shapes")
     name: str = Field(min_length=1, max_length=150)
     conditions: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
     actions: dict[str, Any]
-    integration_id: int | None = None
-    position: int | None = Field(None, ge=0, description="Empty: after the client's last rule")
+    integration_id: Id | None = None
+    position: Count | None = Field(None, description="Empty: after the client's last rule")
     is_enabled: bool = True
 
 
-class EventRuleUpdateIn(Schema):
+class EventRuleUpdateIn(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=150)
     conditions: list[dict[str, Any]] | None = Field(None, max_length=50)
     actions: dict[str, Any] | None = None
-    integration_id: int | None = None
+    integration_id: Id | None = None
     is_enabled: bool | None = None
 
 
-class EventRuleOrderIn(Schema):
+class EventRuleOrderIn(InputSchema):
     client: str
-    rule_ids: list[int] = Field(
+    rule_ids: list[Id] = Field(
         max_length=1000, description="Every rule of the client, once, in the new order"
     )
 
 
-class EventRuleTryIn(Schema):
+class EventRuleTryIn(InputSchema):
     client: str
-    integration_id: int | None = None
+    integration_id: Id | None = None
     event: dict[str, Any] = Field(
         description="Alert fields: summary, source, severity, component, group, class, labels, details, "
         "service_name"
@@ -226,22 +227,22 @@ class MaintenanceWindowOut(Schema):
     reason: str
 
 
-class MaintenanceWindowCreateIn(Schema):
+class MaintenanceWindowCreateIn(InputSchema):
     client: str
     name: str = Field(min_length=1, max_length=150)
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: DateTime
+    ends_at: DateTime
     timezone: str | None = Field(None, description="Empty: the client's time zone")
     recurrence: str = ""
-    service_id: int | None = None
+    service_id: Id | None = None
     reason: str = ""
 
 
-class MaintenanceWindowUpdateIn(Schema):
+class MaintenanceWindowUpdateIn(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=150)
-    starts_at: dt.datetime | None = None
-    ends_at: dt.datetime | None = None
+    starts_at: DateTime | None = None
+    ends_at: DateTime | None = None
     timezone: str | None = None
     recurrence: str | None = None
-    service_id: int | None = None
+    service_id: Id | None = None
     reason: str | None = None

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 import watchkeeper
 from watchkeeper.accounts.api import router as accounts_router
 from watchkeeper.accounts.auth import BearerToken
 from watchkeeper.alerts.api import router as alerts_router
+from watchkeeper.config.openapi import errors_documented
 from watchkeeper.core.errors import RateLimited, WatchkeeperError
 from watchkeeper.incidents.api import router as incidents_router
 from watchkeeper.oncall.api import router as oncall_router
@@ -18,7 +24,19 @@ from watchkeeper.policy.api import router as policy_router
 from watchkeeper.sla.api import router as sla_router
 from watchkeeper.tenancy.api import router as tenancy_router
 
-api = NinjaAPI(
+
+class WatchkeeperApi(NinjaAPI):
+    """The document also names the error answers of every operation (`config/openapi.py`)."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        errors_documented(schema)
+        return schema
+
+
+api = WatchkeeperApi(
     title="Watchkeeper API",
     version=watchkeeper.__version__,
     description="Incident management for MSPs. Authenticate with `Authorization: Bearer <token>` "
@@ -80,3 +98,12 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """JSON in the API's shape, where Django would answer its HTML 400 page."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    return api.create_response(
+        request, {"detail": f"The body is larger than {limit // 1024} KB."}, status=413
+    )

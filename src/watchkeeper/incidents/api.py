@@ -10,11 +10,12 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
 
 from watchkeeper.accounts import selectors as accounts
 from watchkeeper.accounts.models import User
 from watchkeeper.core.errors import InvalidInput, NotFound
+from watchkeeper.core.pagination import ApiPagination, paginated
+from watchkeeper.core.schemas import Id
 from watchkeeper.incidents import coordination, selectors, services
 from watchkeeper.incidents.models import Incident
 from watchkeeper.incidents.schemas import (
@@ -41,7 +42,7 @@ from watchkeeper.tenancy.models import Service
 router = Router(tags=["incidents"])
 
 
-class IncidentPagination(LimitOffsetPagination):
+class IncidentPagination(ApiPagination):
     """Limit/offset in two steps (ids, then those rows: `selectors.incident_rows`), with each
     page's `alert_count` read in one query for that page only."""
 
@@ -86,13 +87,13 @@ def _detail(request: ApiRequest, incident_id: int) -> Incident:
 
 
 @router.get("/incidents", response=list[IncidentOut])
-@paginate(IncidentPagination)
+@paginated(IncidentPagination)
 def list_incidents(
     request: ApiRequest,
     client: str | None = None,
     status: list[str] = _STATUS,
     priority: list[str] = _PRIORITY,
-    service: int | None = None,
+    service: Id | None = None,
     owner: str = _OWNER,
     q: str = _SEARCH,
 ) -> QuerySet[Incident]:
@@ -132,40 +133,38 @@ def bulk_incidents(request: ApiRequest, body: BulkIn) -> coordination.BulkResult
 
 
 @router.get("/incidents/{incident_id}", response=IncidentDetailOut)
-def get_incident(request: ApiRequest, incident_id: int) -> Incident:
+def get_incident(request: ApiRequest, incident_id: Id) -> Incident:
     return _detail(request, incident_id)
 
 
 @router.post("/incidents/{incident_id}/acknowledge", response=IncidentDetailOut)
-def acknowledge_incident(request: ApiRequest, incident_id: int) -> Incident:
+def acknowledge_incident(request: ApiRequest, incident_id: Id) -> Incident:
     services.incident_acknowledge(incident=_respondable(request, incident_id), by=request.auth)
     return _detail(request, incident_id)
 
 
 @router.post("/incidents/{incident_id}/resolve", response=IncidentDetailOut)
-def resolve_incident(
-    request: ApiRequest, incident_id: int, body: IncidentResolveIn | None = None
-) -> Incident:
+def resolve_incident(request: ApiRequest, incident_id: Id, body: IncidentResolveIn | None = None) -> Incident:
     note = body.note if body else ""
     services.incident_resolve(incident=_respondable(request, incident_id), by=request.auth, note=note)
     return _detail(request, incident_id)
 
 
 @router.post("/incidents/{incident_id}/reopen", response=IncidentDetailOut)
-def reopen_incident(request: ApiRequest, incident_id: int, body: IncidentReopenIn | None = None) -> Incident:
+def reopen_incident(request: ApiRequest, incident_id: Id, body: IncidentReopenIn | None = None) -> Incident:
     reason = body.reason if body else ""
     services.incident_reopen(incident=_respondable(request, incident_id), by=request.auth, reason=reason)
     return _detail(request, incident_id)
 
 
 @router.post("/incidents/{incident_id}/close", response=IncidentDetailOut)
-def close_incident(request: ApiRequest, incident_id: int) -> Incident:
+def close_incident(request: ApiRequest, incident_id: Id) -> Incident:
     services.incident_close(incident=_respondable(request, incident_id), by=request.auth)
     return _detail(request, incident_id)
 
 
 @router.post("/incidents/{incident_id}/notes", response=IncidentDetailOut)
-def add_incident_note(request: ApiRequest, incident_id: int, body: IncidentNoteIn) -> Incident:
+def add_incident_note(request: ApiRequest, incident_id: Id, body: IncidentNoteIn) -> Incident:
     services.incident_note(
         incident=_respondable(request, incident_id), by=request.auth, text=body.text,
         client_visible=body.client_visible,
@@ -174,7 +173,7 @@ def add_incident_note(request: ApiRequest, incident_id: int, body: IncidentNoteI
 
 
 @router.post("/incidents/{incident_id}/priority", response=IncidentDetailOut)
-def set_incident_priority(request: ApiRequest, incident_id: int, body: IncidentPriorityIn) -> Incident:
+def set_incident_priority(request: ApiRequest, incident_id: Id, body: IncidentPriorityIn) -> Incident:
     services.incident_set_priority(
         incident=_respondable(request, incident_id),
         by=request.auth,
@@ -185,14 +184,14 @@ def set_incident_priority(request: ApiRequest, incident_id: int, body: IncidentP
 
 
 @router.post("/incidents/{incident_id}/assign", response=IncidentDetailOut)
-def assign_incident(request: ApiRequest, incident_id: int, body: IncidentAssignIn) -> Incident:
+def assign_incident(request: ApiRequest, incident_id: Id, body: IncidentAssignIn) -> Incident:
     incident = _respondable(request, incident_id)
     services.incident_assign(incident=incident, by=request.auth, owner=_new_owner(request, body.owner))
     return _detail(request, incident_id)
 
 
 @router.post("/incidents/{incident_id}/hand-off", response=IncidentDetailOut)
-def hand_off_incident(request: ApiRequest, incident_id: int, body: IncidentHandOffIn) -> Incident:
+def hand_off_incident(request: ApiRequest, incident_id: Id, body: IncidentHandOffIn) -> Incident:
     """Give the incident to another person with a hand-off note."""
     incident, to = _respondable(request, incident_id), _person(request, body.owner, field="owner")
     services.incident_hand_off(incident=incident, by=request.auth, to=to, note=body.note)
@@ -200,14 +199,14 @@ def hand_off_incident(request: ApiRequest, incident_id: int, body: IncidentHandO
 
 
 @router.post("/incidents/{incident_id}/category", response=IncidentDetailOut)
-def set_incident_category(request: ApiRequest, incident_id: int, body: IncidentCategoryIn) -> Incident:
+def set_incident_category(request: ApiRequest, incident_id: Id, body: IncidentCategoryIn) -> Incident:
     incident = _respondable(request, incident_id)
     services.incident_set_category(incident=incident, by=request.auth, category=body.category)
     return _detail(request, incident_id)
 
 
 @router.post("/incidents/{incident_id}/responders", response=IncidentDetailOut)
-def add_incident_responder(request: ApiRequest, incident_id: int, body: IncidentResponderIn) -> Incident:
+def add_incident_responder(request: ApiRequest, incident_id: Id, body: IncidentResponderIn) -> Incident:
     """Add a responder in a role, or change their role."""
     incident, user = _respondable(request, incident_id), _person(request, body.user, field="user")
     coordination.responder_add(incident=incident, by=request.auth, user=user, role=body.role)
@@ -215,14 +214,14 @@ def add_incident_responder(request: ApiRequest, incident_id: int, body: Incident
 
 
 @router.delete("/incidents/{incident_id}/responders/{user_id}", response=IncidentDetailOut)
-def remove_incident_responder(request: ApiRequest, incident_id: int, user_id: int) -> Incident:
+def remove_incident_responder(request: ApiRequest, incident_id: Id, user_id: Id) -> Incident:
     incident, user = _respondable(request, incident_id), _person(request, user_id, field="user")
     coordination.responder_remove(incident=incident, by=request.auth, user=user)
     return _detail(request, incident_id)
 
 
 @router.post("/incidents/{incident_id}/merge", response=IncidentDetailOut)
-def merge_incident(request: ApiRequest, incident_id: int, body: IncidentMergeIn) -> Incident:
+def merge_incident(request: ApiRequest, incident_id: Id, body: IncidentMergeIn) -> Incident:
     """Merge this incident into `into`: its alerts move there and it is resolved with a pointer.
     Answers with the incident that remains."""
     source = _respondable(request, incident_id)
@@ -253,7 +252,7 @@ def _new_owner(request: ApiRequest, owner_id: int | None, *, field: str = "owner
 
 
 @router.post("/incidents/{incident_id}/wait", response=IncidentDetailOut)
-def wait_incident(request: ApiRequest, incident_id: int, body: IncidentWaitIn) -> Incident:
+def wait_incident(request: ApiRequest, incident_id: Id, body: IncidentWaitIn) -> Incident:
     """Waiting on the client or a vendor: pauses the SLA resolution clock."""
     incident = _respondable(request, incident_id)
     services.incident_set_waiting(incident=incident, by=request.auth, status=body.status, note=body.note)
@@ -261,6 +260,6 @@ def wait_incident(request: ApiRequest, incident_id: int, body: IncidentWaitIn) -
 
 
 @router.post("/incidents/{incident_id}/resume", response=IncidentDetailOut)
-def resume_incident(request: ApiRequest, incident_id: int) -> Incident:
+def resume_incident(request: ApiRequest, incident_id: Id) -> Incident:
     services.incident_resume(incident=_respondable(request, incident_id), by=request.auth)
     return _detail(request, incident_id)

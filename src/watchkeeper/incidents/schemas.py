@@ -7,6 +7,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from watchkeeper.core.schemas import Id, InputSchema
 from watchkeeper.incidents import selectors
 from watchkeeper.incidents.models import Incident
 from watchkeeper.tenancy.schemas import IntegrationRef, ServiceRef
@@ -81,9 +82,9 @@ class IncidentDetailOut(IncidentOut):
         return list(selectors.incident_alerts(incident=obj))
 
 
-class IncidentOpenIn(Schema):
+class IncidentOpenIn(InputSchema):
     client: str = Field(description="Slug of the client")
-    service_id: int
+    service_id: Id
     title: str = Field(min_length=1, max_length=1024)
     description: str = Field("", max_length=20_000)
     impact: str = Field(description="An impact level of the policy, e.g. high")
@@ -91,41 +92,41 @@ class IncidentOpenIn(Schema):
     category: str = Field("", max_length=40)
 
 
-class IncidentResolveIn(Schema):
+class IncidentResolveIn(InputSchema):
     note: str = Field("", max_length=2000)
 
 
-class IncidentReopenIn(Schema):
+class IncidentReopenIn(InputSchema):
     reason: str = Field("", max_length=2000)
 
 
-class IncidentNoteIn(Schema):
+class IncidentNoteIn(InputSchema):
     text: str = Field(min_length=1, max_length=20_000, description="Markdown")
     client_visible: bool = Field(False, description="A client-visible update rather than an internal note")
 
 
-class IncidentHandOffIn(Schema):
-    owner: int = Field(description="The user id of the new owner")
+class IncidentHandOffIn(InputSchema):
+    owner: Id = Field(description="The user id of the new owner")
     note: str = Field(min_length=1, max_length=20_000, description="What is known and what is next")
 
 
-class IncidentCategoryIn(Schema):
+class IncidentCategoryIn(InputSchema):
     category: str = Field(max_length=40, description="A policy category key; empty: none")
 
 
-class IncidentResponderIn(Schema):
-    user: int = Field(description="The responder's user id")
+class IncidentResponderIn(InputSchema):
+    user: Id = Field(description="The responder's user id")
     role: str = Field("technician", description="commander, communications or technician")
 
 
-class IncidentMergeIn(Schema):
-    into: int = Field(description="The id of the incident that remains (same client, open)")
+class IncidentMergeIn(InputSchema):
+    into: Id = Field(description="The id of the incident that remains (same client, open)")
 
 
-class BulkIn(Schema):
-    incidents: list[int] = Field(min_length=1, max_length=200)
+class BulkIn(InputSchema):
+    incidents: list[Id] = Field(min_length=1, max_length=200)
     action: str = Field(description="acknowledge or assign")
-    owner: int | None = Field(None, description="For assign: the new owner's user id; null: nobody")
+    owner: Id | None = Field(None, description="For assign: the new owner's user id; null: nobody")
 
 
 class BulkOut(Schema):
@@ -134,15 +135,15 @@ class BulkOut(Schema):
     refused: list[str]
 
 
-class IncidentPriorityIn(Schema):
+class IncidentPriorityIn(InputSchema):
     impact: str
     urgency: str
 
 
-class IncidentAssignIn(Schema):
-    owner: int | None = Field(description="The new owner's user id; null: nobody")
+class IncidentAssignIn(InputSchema):
+    owner: Id | None = Field(description="The new owner's user id; null: nobody")
 
 
-class IncidentWaitIn(Schema):
+class IncidentWaitIn(InputSchema):
     status: str = Field(description="waiting_client or waiting_vendor")
     note: str = Field("", max_length=2000)

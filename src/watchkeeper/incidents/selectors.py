@@ -24,6 +24,7 @@ from watchkeeper.incidents.models import (
     TimelineEntry,
     TimelineKind,
 )
+from watchkeeper.policy.selectors import priority_keys
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Client
 
@@ -57,6 +58,20 @@ def incident_statuses(values: Sequence[str]) -> list[str]:
 
 def _split(values: Sequence[str]) -> list[str]:
     return [part.strip() for raw in values for part in raw.split(",") if part.strip()]
+
+
+def incident_priorities(values: Sequence[str]) -> list[str]:
+    """Priority filter values ("P1,P2" or repeated), each one of the policy's priorities: an
+    unknown one (a typo, `false`) would match nothing and look like an empty queue."""
+    wanted = _split(values)
+    if wanted:
+        known = priority_keys()
+        for value in wanted:
+            if value not in known:
+                raise InvalidInput(
+                    f"Unknown priority '{value}'. Use one of: {', '.join(known)}.", field="priority"
+                )
+    return wanted
 
 
 def _listed(actor: access.ActorLike) -> QuerySet[Incident]:
@@ -153,7 +168,7 @@ def incident_list(
         qs = qs.filter(client=client)
     if statuses := incident_statuses(status):
         qs = qs.filter(status__in=statuses)
-    if priorities := _split(priority):
+    if priorities := incident_priorities(priority):
         qs = qs.filter(priority__in=priorities)
     if service is not None:
         qs = qs.filter(service_id=service)  # another tenant's service matches nothing

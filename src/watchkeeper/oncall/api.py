@@ -11,12 +11,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
 
 from watchkeeper.accounts import selectors as accounts
 from watchkeeper.accounts.models import Team, User
 from watchkeeper.core import clock
 from watchkeeper.core.errors import InvalidInput, NotFound
+from watchkeeper.core.pagination import paginated
+from watchkeeper.core.schemas import Id
 from watchkeeper.oncall import selectors, services
 from watchkeeper.oncall.models import Override, Schedule
 from watchkeeper.oncall.schemas import (
@@ -83,7 +84,7 @@ def _detail(request: ApiRequest, schedule_id: int) -> Schedule:
 
 
 @router.get("/schedules", response=list[ScheduleOut])
-@paginate(LimitOffsetPagination)
+@paginated()
 def list_schedules(request: ApiRequest, client: str | None = None) -> QuerySet[Schedule]:
     """Every schedule you may see; with `client`, those covering that client (its own and the
     MSP-wide ones)."""
@@ -115,12 +116,12 @@ def create_schedule(request: ApiRequest, body: ScheduleIn) -> Status[Schedule]:
 
 
 @router.get("/schedules/{schedule_id}", response=ScheduleDetailOut)
-def get_schedule(request: ApiRequest, schedule_id: int) -> Schedule:
+def get_schedule(request: ApiRequest, schedule_id: Id) -> Schedule:
     return _detail(request, schedule_id)
 
 
 @router.patch("/schedules/{schedule_id}", response=ScheduleDetailOut)
-def update_schedule(request: ApiRequest, schedule_id: int, body: ScheduleUpdateIn) -> Schedule:
+def update_schedule(request: ApiRequest, schedule_id: Id, body: ScheduleUpdateIn) -> Schedule:
     """Change the schedule; `layers`, when given, replaces every layer."""
     actor = request.auth
     schedule = _detail(request, schedule_id)
@@ -137,13 +138,13 @@ def update_schedule(request: ApiRequest, schedule_id: int, body: ScheduleUpdateI
 
 
 @router.post("/schedules/{schedule_id}/overrides", response={201: OverrideOut})
-def create_override(request: ApiRequest, schedule_id: int, body: OverrideIn) -> Status[Override]:
+def create_override(request: ApiRequest, schedule_id: Id, body: OverrideIn) -> Status[Override]:
     """Someone covers someone else (or whoever is on call) from `starts_at` to `ends_at`."""
     return Status(201, _override(request, _detail(request, schedule_id), body))
 
 
 @router.delete("/schedules/{schedule_id}/overrides/{override_id}", response={204: None})
-def delete_override(request: ApiRequest, schedule_id: int, override_id: int) -> Status[None]:
+def delete_override(request: ApiRequest, schedule_id: Id, override_id: Id) -> Status[None]:
     schedule = _detail(request, schedule_id)
     override = next((o for o in schedule.overrides.all() if o.pk == override_id), None)
     if override is None:
@@ -157,7 +158,7 @@ def _oncall(status: selectors.OncallStatus, at: dt.datetime) -> dict[str, Any]:
 
 
 @router.get("/schedules/{schedule_id}/oncall", response=OncallOut)
-def schedule_oncall(request: ApiRequest, schedule_id: int, at: str = _AT) -> dict[str, Any]:
+def schedule_oncall(request: ApiRequest, schedule_id: Id, at: str = _AT) -> dict[str, Any]:
     """Who is on call at `at` (now by default) in the final schedule, and who is next."""
     when = _time(at, "at")
     (status,) = selectors.oncall_status(schedules=[_detail(request, schedule_id)], at=when)
@@ -165,7 +166,7 @@ def schedule_oncall(request: ApiRequest, schedule_id: int, at: str = _AT) -> dic
 
 
 @router.get("/schedules/{schedule_id}/shifts", response=list[ShiftOut])
-def schedule_shifts(request: ApiRequest, schedule_id: int, start: str = "now", end: str = "") -> Any:
+def schedule_shifts(request: ApiRequest, schedule_id: Id, start: str = "now", end: str = "") -> Any:
     """The final shifts (overrides applied) between `start` and `end` (default: 14 days later;
     at most 92 days)."""
     lo = _time(start, "start")

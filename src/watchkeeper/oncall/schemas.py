@@ -8,6 +8,7 @@ from ninja import Field, Schema
 
 from watchkeeper.accounts.models import User
 from watchkeeper.core import clock
+from watchkeeper.core.schemas import Date, DateTime, Id, InputSchema, LocalTime
 from watchkeeper.oncall.models import Layer, Override, Schedule
 
 
@@ -22,7 +23,7 @@ class ClientRef(Schema):
     name: str
 
 
-class WindowIn(Schema):
+class WindowIn(InputSchema):
     start: str = Field(description="Local time HH:MM")
     end: str = Field(description="Local time HH:MM; at or before start: the next day (week)")
     start_day: int | None = Field(
@@ -31,17 +32,17 @@ class WindowIn(Schema):
     end_day: int | None = Field(None, ge=1, le=7)
 
 
-class LayerIn(Schema):
+class LayerIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
     priority: int = Field(0, ge=0, le=100, description="Higher layers win where they have someone")
     time_zone: str = Field("", max_length=64, description="Empty: the schedule's time zone")
-    starts_on: dt.date = Field(description="Local date of the first hand-off")
-    handoff_time: dt.time = Field(description="Local wall-clock time of every hand-off")
+    starts_on: Date = Field(description="Local date of the first hand-off")
+    handoff_time: LocalTime = Field(description="Local wall-clock time of every hand-off")
     shift_length: int = Field(1, ge=1, le=1000)
     shift_unit: str = Field("weeks", description="hours, days or weeks")
     restriction: str = Field("none", description="none, daily or weekly")
     restrictions: list[WindowIn] = Field(default_factory=list, max_length=14)
-    members: list[int] = Field(description="User ids in rotation order", max_length=100)
+    members: list[Id] = Field(description="User ids in rotation order", max_length=100)
 
 
 class LayerOut(Schema):
@@ -50,7 +51,7 @@ class LayerOut(Schema):
     priority: int
     time_zone: str
     starts_on: dt.date
-    handoff_time: dt.time
+    handoff_time: LocalTime
     shift_length: int
     shift_unit: str
     restriction: str
@@ -62,11 +63,11 @@ class LayerOut(Schema):
         return [member.user for member in obj.members.all()]
 
 
-class OverrideIn(Schema):
-    user_id: int = Field(description="Who covers")
-    replaces_id: int | None = Field(None, description="Whom they cover; empty: whoever is on call")
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+class OverrideIn(InputSchema):
+    user_id: Id = Field(description="Who covers")
+    replaces_id: Id | None = Field(None, description="Whom they cover; empty: whoever is on call")
+    starts_at: DateTime
+    ends_at: DateTime
     note: str = Field("", max_length=200)
 
 
@@ -98,7 +99,7 @@ class ScheduleDetailOut(ScheduleOut):
         return sorted((o for o in obj.overrides.all() if o.ends_at > now), key=lambda o: o.starts_at)
 
 
-class ScheduleIn(Schema):
+class ScheduleIn(InputSchema):
     name: str = Field(min_length=1, max_length=150)
     description: str = Field("", max_length=5000)
     time_zone: str = Field("UTC", max_length=64)
@@ -108,7 +109,7 @@ class ScheduleIn(Schema):
     overrides: list[OverrideIn] = Field(default_factory=list, max_length=100)
 
 
-class ScheduleUpdateIn(Schema):
+class ScheduleUpdateIn(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=150)
     description: str | None = Field(None, max_length=5000)
     time_zone: str | None = Field(None, max_length=64)

@@ -7,10 +7,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
 
 from watchkeeper.accounts.models import User
 from watchkeeper.core.errors import InvalidInput
+from watchkeeper.core.pagination import paginated
+from watchkeeper.core.schemas import Id
 from watchkeeper.incidents.models import Incident
 from watchkeeper.incidents.selectors import incident_access
 from watchkeeper.paging import selectors
@@ -27,9 +28,9 @@ from watchkeeper.paging.schemas import (
     ContactMethodOut,
     EscalateIn,
     EscalationOut,
+    EscalationPolicyIn,
+    EscalationPolicyOut,
     MessageOut,
-    PolicyIn,
-    PolicyOut,
     PolicyWriteOut,
     ReassignIn,
     RuleIn,
@@ -47,14 +48,14 @@ from watchkeeper.tenancy.models import Service
 router = Router(tags=["paging"])
 
 
-def _levels(body: PolicyIn) -> list[policies.LevelSpec]:
+def _levels(body: EscalationPolicyIn) -> list[policies.LevelSpec]:
     return [
         policies.LevelSpec(level.delay_minutes, [policies.TargetSpec(t.kind, t.id) for t in level.targets])
         for level in body.levels
     ]
 
 
-def _save(request: ApiRequest, body: PolicyIn, policy: EscalationPolicy | None) -> PolicyWriteOut:
+def _save(request: ApiRequest, body: EscalationPolicyIn, policy: EscalationPolicy | None) -> PolicyWriteOut:
     actor = request.auth
     client = access.client_reference(actor, body.client) if body.client else None
     saved = policies.policy_save(
@@ -66,29 +67,29 @@ def _save(request: ApiRequest, body: PolicyIn, policy: EscalationPolicy | None) 
     return out
 
 
-@router.get("/escalation-policies", response=list[PolicyOut])
-@paginate(LimitOffsetPagination)
+@router.get("/escalation-policies", response=list[EscalationPolicyOut])
+@paginated()
 def list_policies(request: ApiRequest) -> QuerySet[EscalationPolicy]:
     return selectors.policy_list(actor=request.auth).prefetch_related("levels__targets")
 
 
 @router.post("/escalation-policies", response={201: PolicyWriteOut})
-def create_policy(request: ApiRequest, body: PolicyIn) -> Status[PolicyWriteOut]:
+def create_policy(request: ApiRequest, body: EscalationPolicyIn) -> Status[PolicyWriteOut]:
     return Status(201, _save(request, body, None))
 
 
-@router.get("/escalation-policies/{policy_id}", response=PolicyOut)
-def get_policy(request: ApiRequest, policy_id: int) -> EscalationPolicy:
+@router.get("/escalation-policies/{policy_id}", response=EscalationPolicyOut)
+def get_policy(request: ApiRequest, policy_id: Id) -> EscalationPolicy:
     return selectors.policy_access(actor=request.auth, pk=policy_id)
 
 
 @router.put("/escalation-policies/{policy_id}", response=PolicyWriteOut)
-def replace_policy(request: ApiRequest, policy_id: int, body: PolicyIn) -> PolicyWriteOut:
+def replace_policy(request: ApiRequest, policy_id: Id, body: EscalationPolicyIn) -> PolicyWriteOut:
     return _save(request, body, selectors.policy_access(actor=request.auth, pk=policy_id))
 
 
 @router.delete("/escalation-policies/{policy_id}", response={204: None})
-def delete_policy(request: ApiRequest, policy_id: int) -> Status[None]:
+def delete_policy(request: ApiRequest, policy_id: Id) -> Status[None]:
     policy = selectors.policy_access(actor=request.auth, pk=policy_id)
     policies.policy_delete(actor=request.auth, policy=policy)
     return Status(204, None)
@@ -112,14 +113,14 @@ def _service_policy(service: Service) -> ServicePolicyOut:
 
 
 @router.get("/services/{service_id}/escalation-policy", response=ServicePolicyOut)
-def get_service_policy(request: ApiRequest, service_id: int) -> ServicePolicyOut:
+def get_service_policy(request: ApiRequest, service_id: Id) -> ServicePolicyOut:
     service = access.object_access(request.auth, Service.objects.all(), pk=service_id)
     access.require(request.auth, "escalation.view")
     return _service_policy(service)
 
 
 @router.put("/services/{service_id}/escalation-policy", response=ServicePolicyOut)
-def set_service_policy(request: ApiRequest, service_id: int, body: ServicePolicyIn) -> ServicePolicyOut:
+def set_service_policy(request: ApiRequest, service_id: Id, body: ServicePolicyIn) -> ServicePolicyOut:
     actor = request.auth
     service = access.object_access(actor, Service.objects.all(), pk=service_id)
     policy = None
@@ -136,13 +137,13 @@ def _person(request: ApiRequest, user_id: int) -> User:
 
 
 @router.get("/users/{user_id}/contact-methods", response=list[ContactMethodOut])
-@paginate(LimitOffsetPagination)
-def list_contact_methods(request: ApiRequest, user_id: int) -> QuerySet[ContactMethod]:
+@paginated()
+def list_contact_methods(request: ApiRequest, user_id: Id) -> QuerySet[ContactMethod]:
     return selectors.contact_methods(user=_person(request, user_id))
 
 
 @router.post("/users/{user_id}/contact-methods", response={201: ContactMethodOut})
-def create_contact_method(request: ApiRequest, user_id: int, body: ContactMethodIn) -> Status[ContactMethod]:
+def create_contact_method(request: ApiRequest, user_id: Id, body: ContactMethodIn) -> Status[ContactMethod]:
     method = config.contact_method_create(
         actor=request.auth, user=_person(request, user_id), kind=body.kind, label=body.label,
         address=body.address, throttle=body.throttle_per_15_minutes,
@@ -151,14 +152,14 @@ def create_contact_method(request: ApiRequest, user_id: int, body: ContactMethod
 
 
 @router.delete("/users/{user_id}/contact-methods/{method_id}", response={204: None})
-def delete_contact_method(request: ApiRequest, user_id: int, method_id: int) -> Status[None]:
+def delete_contact_method(request: ApiRequest, user_id: Id, method_id: Id) -> Status[None]:
     method = config.method_of(user=_person(request, user_id), pk=method_id)
     config.contact_method_delete(actor=request.auth, method=method)
     return Status(204, None)
 
 
 @router.post("/users/{user_id}/contact-methods/{method_id}/test", response={202: MessageOut})
-def test_contact_method(request: ApiRequest, user_id: int, method_id: int) -> Status[OutboxMessage]:
+def test_contact_method(request: ApiRequest, user_id: Id, method_id: Id) -> Status[OutboxMessage]:
     person = _person(request, user_id)
     method = config.method_of(user=person, pk=method_id)
     access.require(request.auth, "paging.self" if person.pk == request.auth.user.pk else "users.manage")
@@ -166,13 +167,13 @@ def test_contact_method(request: ApiRequest, user_id: int, method_id: int) -> St
 
 
 @router.get("/users/{user_id}/notification-rules", response=list[RuleOut])
-@paginate(LimitOffsetPagination)
-def list_rules(request: ApiRequest, user_id: int) -> QuerySet[NotificationRule]:
+@paginated()
+def list_rules(request: ApiRequest, user_id: Id) -> QuerySet[NotificationRule]:
     return selectors.notification_rules(user=_person(request, user_id))
 
 
 @router.post("/users/{user_id}/notification-rules", response={201: RuleOut})
-def create_rule(request: ApiRequest, user_id: int, body: RuleIn) -> Status[NotificationRule]:
+def create_rule(request: ApiRequest, user_id: Id, body: RuleIn) -> Status[NotificationRule]:
     rule = config.rule_create(
         actor=request.auth, user=_person(request, user_id), contact_method_id=body.contact_method,
         delay_minutes=body.delay_minutes, urgency=body.urgency,
@@ -181,15 +182,15 @@ def create_rule(request: ApiRequest, user_id: int, body: RuleIn) -> Status[Notif
 
 
 @router.delete("/users/{user_id}/notification-rules/{rule_id}", response={204: None})
-def delete_rule(request: ApiRequest, user_id: int, rule_id: int) -> Status[None]:
+def delete_rule(request: ApiRequest, user_id: Id, rule_id: Id) -> Status[None]:
     rule = config.rule_of(user=_person(request, user_id), pk=rule_id)
     config.rule_delete(actor=request.auth, rule=rule)
     return Status(204, None)
 
 
 @router.get("/users/{user_id}/notifications", response=list[MessageOut])
-@paginate(LimitOffsetPagination)
-def list_notifications(request: ApiRequest, user_id: int) -> QuerySet[OutboxMessage]:
+@paginated()
+def list_notifications(request: ApiRequest, user_id: Id) -> QuerySet[OutboxMessage]:
     return selectors.message_log(user=_person(request, user_id))
 
 
@@ -219,19 +220,19 @@ def _escalation(incident: Incident) -> EscalationOut:
 
 
 @router.get("/incidents/{incident_id}/escalation", response=EscalationOut)
-def get_escalation(request: ApiRequest, incident_id: int) -> EscalationOut:
+def get_escalation(request: ApiRequest, incident_id: Id) -> EscalationOut:
     return _escalation(incident_access(actor=request.auth, pk=incident_id))
 
 
 @router.post("/incidents/{incident_id}/escalate", response=EscalationOut)
-def escalate_incident(request: ApiRequest, incident_id: int, body: EscalateIn) -> EscalationOut:
+def escalate_incident(request: ApiRequest, incident_id: Id, body: EscalateIn) -> EscalationOut:
     incident = _respondable(request, incident_id)
     incident_escalate(incident=incident, level=body.level, by=request.auth)
     return _escalation(incident)
 
 
 @router.post("/incidents/{incident_id}/reassign", response=EscalationOut)
-def reassign_incident(request: ApiRequest, incident_id: int, body: ReassignIn) -> EscalationOut:
+def reassign_incident(request: ApiRequest, incident_id: Id, body: ReassignIn) -> EscalationOut:
     incident = _respondable(request, incident_id)
     to = selectors.reassign_candidate(incident=incident, user_id=body.user)
     incident_reassign(incident=incident, to=to, by=request.auth)

@@ -6,20 +6,22 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from watchkeeper.core.schemas import INT_MAX, Id, InputSchema
 
-class TargetIn(Schema):
+
+class TargetIn(InputSchema):
     kind: str = Field(description="user, schedule, team (everyone) or team_round_robin")
-    id: int = Field(description="The user's, schedule's or team's id")
+    id: Id = Field(description="The user's, schedule's or team's id")
 
 
-class LevelIn(Schema):
+class LevelIn(InputSchema):
     delay_minutes: int = Field(
         15, ge=0, le=1440, description="Minutes without acknowledgement before the next level"
     )
     targets: list[TargetIn]
 
 
-class PolicyIn(Schema):
+class EscalationPolicyIn(InputSchema):
     name: str = Field(max_length=150)
     description: str = ""
     client: str | None = Field(None, description="A client's slug; empty: an MSP-wide policy")
@@ -45,7 +47,7 @@ class LevelOut(Schema):
         return list(obj.targets.all())  # type: ignore[attr-defined]
 
 
-class PolicyOut(Schema):
+class EscalationPolicyOut(Schema):
     id: int
     name: str
     description: str
@@ -59,7 +61,7 @@ class PolicyOut(Schema):
         return list(obj.levels.all())  # type: ignore[attr-defined]
 
 
-class PolicyWriteOut(PolicyOut):
+class PolicyWriteOut(EscalationPolicyOut):
     warnings: list[str] = Field(
         default_factory=list,
         description="Targets naming people who cannot work on the policy's client (MSP-wide: on "
@@ -67,8 +69,8 @@ class PolicyWriteOut(PolicyOut):
     )
 
 
-class ServicePolicyIn(Schema):
-    policy: int | None = Field(None, description="A policy id; null: use the client's or the MSP default")
+class ServicePolicyIn(InputSchema):
+    policy: Id | None = Field(None, description="A policy id; null: use the client's or the MSP default")
 
 
 class ServicePolicyOut(Schema):
@@ -78,7 +80,7 @@ class ServicePolicyOut(Schema):
     source: str = Field(description="service, client default, MSP default or none")
 
 
-class ContactMethodIn(Schema):
+class ContactMethodIn(InputSchema):
     kind: str = Field(description="email, sms, voice, push, slack, teams, telegram, webhook or other")
     label: str = Field("", max_length=100)
     address: str = Field(
@@ -98,8 +100,8 @@ class ContactMethodOut(Schema):
     is_enabled: bool
 
 
-class RuleIn(Schema):
-    contact_method: int
+class RuleIn(InputSchema):
+    contact_method: Id
     delay_minutes: int = Field(0, ge=0, le=1440)
     urgency: str = Field("high", description="high or low")
 
@@ -125,12 +127,12 @@ class MessageOut(Schema):
     provider_response: str
 
 
-class EscalateIn(Schema):
-    level: int = Field(ge=1, description="1 is the first level")
+class EscalateIn(InputSchema):
+    level: int = Field(ge=1, le=INT_MAX, description="1 is the first level")
 
 
-class ReassignIn(Schema):
-    user: int
+class ReassignIn(InputSchema):
+    user: Id
 
 
 class EscalationOut(Schema):

@@ -7,14 +7,14 @@ from typing import Any
 from ninja import Router
 
 from watchkeeper.policy import selectors
-from watchkeeper.policy.schemas import PolicyOut, PriorityOut
+from watchkeeper.policy.schemas import IncidentPolicyOut, PriorityOut
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.http import ApiRequest
 
 router = Router(tags=["policy"])
 
 
-@router.get("/policy", response=PolicyOut)
+@router.get("/policy", response=IncidentPolicyOut)
 def get_policy(request: ApiRequest) -> dict[str, Any]:
     access.require(request.auth, "policy.view")
     view = selectors.policy_get()

@@ -27,7 +27,7 @@ class SeverityOut(Schema):
     default_urgency: str
 
 
-class PolicyOut(Schema):
+class IncidentPolicyOut(Schema):
     title: str
     owner: str
     version: str

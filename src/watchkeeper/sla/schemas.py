@@ -7,6 +7,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from watchkeeper.core.schemas import Date, InputSchema, Int
+
 
 class ClosureOut(Schema):
     date: dt.date
@@ -30,7 +32,7 @@ class CalendarOut(Schema):
         return list(obj.closures.all())
 
 
-class CalendarIn(Schema):
+class CalendarIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
     time_zone: str = Field("", max_length=64)
     hours: dict[str, list[list[str]]] = Field(default_factory=dict)
@@ -40,7 +42,7 @@ class CalendarIn(Schema):
     is_default: bool = False
 
 
-class CalendarUpdateIn(Schema):
+class CalendarUpdateIn(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=100)
     time_zone: str | None = Field(None, max_length=64)
     hours: dict[str, list[list[str]]] | None = None
@@ -50,12 +52,12 @@ class CalendarUpdateIn(Schema):
     is_default: bool | None = None
 
 
-class ClosuresIn(Schema):
-    days: list[dt.date] = Field(min_length=1, max_length=1000)
+class ClosuresIn(InputSchema):
+    days: list[Date] = Field(min_length=1, max_length=1000)
     name: str = Field("", max_length=200)
 
 
-class IcalIn(Schema):
+class IcalIn(InputSchema):
     ical: str = Field(min_length=1, max_length=1_000_000, description="The text of an .ics file")
 
 
@@ -63,11 +65,11 @@ class ClosuresAddedOut(Schema):
     added: int
 
 
-class CalendarAssignIn(Schema):
+class CalendarAssignIn(InputSchema):
     client: str = Field(description="The client's slug")
 
 
-class TargetIO(Schema):
+class SlaTargetIn(InputSchema):
     priority: str = Field(max_length=10)
     response_minutes: int = Field(ge=1, le=525_600)
     update_minutes: int | None = Field(None, ge=1, le=525_600)
@@ -75,7 +77,15 @@ class TargetIO(Schema):
     around_the_clock: bool = False
 
 
-class PolicyOut(Schema):
+class SlaTargetOut(Schema):
+    priority: str
+    response_minutes: int
+    update_minutes: int | None
+    resolution_minutes: int
+    around_the_clock: bool
+
+
+class SlaPolicyOut(Schema):
     id: int
     name: str
     tier: str
@@ -84,7 +94,7 @@ class PolicyOut(Schema):
     warning_thresholds: list[int]
     pause_statuses: list[str]
     response_by_reply: bool
-    targets: list[TargetIO]
+    targets: list[SlaTargetOut]
 
     @staticmethod
     def resolve_client(obj: Any) -> str | None:
@@ -99,22 +109,22 @@ class PolicyOut(Schema):
         return list(obj.targets.all())
 
 
-class PolicyIn(Schema):
+class SlaPolicyIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
     tier: str | None = Field(None, description="essential, standard or premium: the tier's default")
     client: str | None = Field(None, description="A client's slug: an override for that client")
-    warning_thresholds: list[int] = Field(default_factory=lambda: [50, 75, 90])
+    warning_thresholds: list[Int] = Field(default_factory=lambda: [50, 75, 90])
     pause_statuses: list[str] = Field(default_factory=lambda: ["waiting_client", "waiting_vendor"])
     response_by_reply: bool = True
-    targets: list[TargetIO] = Field(default_factory=list, max_length=20)
+    targets: list[SlaTargetIn] = Field(default_factory=list, max_length=20)
 
 
-class PolicyUpdateIn(Schema):
+class SlaPolicyUpdateIn(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=100)
-    warning_thresholds: list[int] | None = None
+    warning_thresholds: list[Int] | None = None
     pause_statuses: list[str] | None = None
     response_by_reply: bool | None = None
-    targets: list[TargetIO] | None = Field(None, max_length=20)
+    targets: list[SlaTargetIn] | None = Field(None, max_length=20)
 
 
 class ClockOut(Schema):
@@ -147,5 +157,5 @@ class BreachOut(Schema):
         return str(obj.incident.reference)
 
 
-class BreachReasonIn(Schema):
+class BreachReasonIn(InputSchema):
     reason: str = Field(min_length=1, max_length=5000)

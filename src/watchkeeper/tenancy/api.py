@@ -6,8 +6,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
 
+from watchkeeper.core.pagination import paginated
+from watchkeeper.core.schemas import Id
 from watchkeeper.tenancy import access, selectors, services
 from watchkeeper.tenancy.http import ApiRequest
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
@@ -32,7 +33,7 @@ def _filter_client(request: ApiRequest, client: str | None) -> Client | None:
 
 
 @router.get("/clients", response=list[ClientOut])
-@paginate(LimitOffsetPagination)
+@paginated()
 def list_clients(request: ApiRequest, q: str = "", active: bool | None = None) -> QuerySet[Client]:
     return selectors.client_list(actor=request.auth, query=q, active=active)
 
@@ -56,18 +57,18 @@ def update_client(request: ApiRequest, slug: str, body: ClientUpdateIn) -> Clien
 
 
 @router.get("/sites", response=list[SiteOut], tags=["sites"])
-@paginate(LimitOffsetPagination)
+@paginated()
 def list_sites(request: ApiRequest, client: str | None = None) -> QuerySet[Site]:
     return selectors.site_list(actor=request.auth, client=_filter_client(request, client))
 
 
 @router.get("/sites/{site_id}", response=SiteOut, tags=["sites"])
-def get_site(request: ApiRequest, site_id: int) -> Site:
+def get_site(request: ApiRequest, site_id: Id) -> Site:
     return selectors.site_access(actor=request.auth, pk=site_id)
 
 
 @router.get("/services", response=list[ServiceOut], tags=["services"])
-@paginate(LimitOffsetPagination)
+@paginated()
 def list_services(request: ApiRequest, client: str | None = None, q: str = "") -> QuerySet[Service]:
     return selectors.service_list(actor=request.auth, client=_filter_client(request, client), query=q)
 
@@ -80,12 +81,12 @@ def create_service(request: ApiRequest, body: ServiceCreateIn) -> Status[Service
 
 
 @router.get("/services/{service_id}", response=ServiceOut, tags=["services"])
-def get_service(request: ApiRequest, service_id: int) -> Service:
+def get_service(request: ApiRequest, service_id: Id) -> Service:
     return selectors.service_access(actor=request.auth, pk=service_id)
 
 
 @router.patch("/services/{service_id}", response=ServiceOut, tags=["services"])
-def update_service(request: ApiRequest, service_id: int, body: ServiceUpdateIn) -> Service:
+def update_service(request: ApiRequest, service_id: Id, body: ServiceUpdateIn) -> Service:
     service = selectors.service_access(actor=request.auth, pk=service_id)
     return services.service_update(
         actor=request.auth, service=service, via="api", **body.dict(exclude_unset=True)
@@ -93,7 +94,7 @@ def update_service(request: ApiRequest, service_id: int, body: ServiceUpdateIn) 
 
 
 @router.get("/contacts", response=list[ContactOut], tags=["contacts"])
-@paginate(LimitOffsetPagination)
+@paginated()
 def list_contacts(request: ApiRequest, client: str | None = None, q: str = "") -> QuerySet[Contact]:
     return selectors.contact_list(actor=request.auth, client=_filter_client(request, client), query=q)
 
@@ -106,12 +107,12 @@ def create_contact(request: ApiRequest, body: ContactCreateIn) -> Status[Contact
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut, tags=["contacts"])
-def get_contact(request: ApiRequest, contact_id: int) -> Contact:
+def get_contact(request: ApiRequest, contact_id: Id) -> Contact:
     return selectors.contact_access(actor=request.auth, pk=contact_id)
 
 
 @router.patch("/contacts/{contact_id}", response=ContactOut, tags=["contacts"])
-def update_contact(request: ApiRequest, contact_id: int, body: ContactUpdateIn) -> Contact:
+def update_contact(request: ApiRequest, contact_id: Id, body: ContactUpdateIn) -> Contact:
     contact = selectors.contact_access(actor=request.auth, pk=contact_id)
     return services.contact_update(
         actor=request.auth, contact=contact, via="api", **body.dict(exclude_unset=True)

@@ -6,6 +6,8 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from watchkeeper.core.schemas import Count, Id, InputSchema
+
 
 # References that several apps' schemas embed (alerts, incidents): they live here, at the bottom
 # of the domain, so an app lower in the layers never imports a higher app's schemas (ADR 0022).
@@ -33,24 +35,24 @@ class ClientOut(Schema):
     created_at: dt.datetime
 
 
-class ClientCreateIn(Schema):
+class ClientCreateIn(InputSchema):
     name: str = Field(min_length=1, max_length=150)
     slug: str = Field(min_length=3, max_length=40)
     timezone: str = "UTC"
     country: str = Field("", max_length=2)
     region: str = Field("", max_length=10)
     contract_tier: str = "standard"
-    seats: int = Field(0, ge=0)
+    seats: Count = 0
     notes: str = ""
 
 
-class ClientUpdateIn(Schema):
+class ClientUpdateIn(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=150)
     timezone: str | None = None
     country: str | None = Field(None, max_length=2)
     region: str | None = Field(None, max_length=10)
     contract_tier: str | None = None
-    seats: int | None = Field(None, ge=0)
+    seats: Count | None = None
     is_active: bool | None = None
     notes: str | None = None
 
@@ -75,21 +77,21 @@ class ServiceOut(Schema):
     is_active: bool
 
 
-class ServiceCreateIn(Schema):
+class ServiceCreateIn(InputSchema):
     client: str = Field(description="Slug of the client the service belongs to")
     name: str = Field(min_length=1, max_length=150)
     kind: str = "application"
     criticality: str = "medium"
-    site_id: int | None = None
+    site_id: Id | None = None
     owner_team: str | None = Field(None, description="Team slug")
     description: str = ""
 
 
-class ServiceUpdateIn(Schema):
+class ServiceUpdateIn(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=150)
     kind: str | None = None
     criticality: str | None = None
-    site_id: int | None = None
+    site_id: Id | None = None
     owner_team: str | None = None
     description: str | None = None
     is_active: bool | None = None
@@ -109,7 +111,7 @@ class ContactOut(Schema):
     receives_reports: bool
 
 
-class ContactCreateIn(Schema):
+class ContactCreateIn(InputSchema):
     client: str
     name: str = Field(min_length=1, max_length=150)
     email: str = Field("", max_length=254)
@@ -122,7 +124,7 @@ class ContactCreateIn(Schema):
     receives_reports: bool = False
 
 
-class ContactUpdateIn(Schema):
+class ContactUpdateIn(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=150)
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=40)

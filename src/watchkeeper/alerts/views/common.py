@@ -165,7 +165,10 @@ def ingest_fast_path(app: WSGIHandler) -> WSGIApp:
         raw = raw_routes.get(environ.get("PATH_INFO", ""))
         if raw is not None and environ.get("REQUEST_METHOD") == "POST" and _plain(environ):
             return _raw_respond(raw, environ, start_response)
-        request = WSGIRequest(environ)
+        # On a copy: WSGIRequest writes the decoded path back into the environ it is given (as
+        # META), and the full stack, handed that environ, would read it again as PEP 3333 text
+        # and fail on any path outside Latin-1 (`/%E2%82%AC`: a 500 with an empty body).
+        request = WSGIRequest(dict(environ))
         try:
             match = resolver.resolve(request.path_info)
             request.get_host()
