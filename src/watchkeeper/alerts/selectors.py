@@ -20,6 +20,7 @@ from watchkeeper.alerts.models import (
     Integration,
     MaintenanceWindow,
 )
+from watchkeeper.alerts.models.alerts import OPEN_STATUSES
 from watchkeeper.alerts.sources.registry import KINDS
 from watchkeeper.core import clock
 from watchkeeper.core.errors import InvalidInput
@@ -132,6 +133,13 @@ _REQUEST_ACTIONS = {
     "opsgenie": ("Create", "Created alert"),
     "opsgenie_ack": ("Acknowledge", "Acknowledged"),
     "opsgenie_close": ("Close", "Closed"),
+    "opsgenie_note": ("AddNote", "Added note"),
+    "opsgenie_tags_add": ("AddTags", "Added tags"),
+    "opsgenie_tags_remove": ("RemoveTags", "Removed tags"),
+    "opsgenie_details_add": ("AddDetails", "Added details"),
+    "opsgenie_details_remove": ("RemoveDetails", "Removed details"),
+    "opsgenie_priority": ("UpdatePriority", "Updated priority"),
+    "opsgenie_assign": ("Assign", "Assigned"),
 }
 
 
@@ -211,3 +219,22 @@ def maintenance_window_access(*, actor: access.ActorLike, pk: int) -> Maintenanc
         MaintenanceWindow.objects.select_related("client", "service"), actor, "integrations.view"
     )
     return access.object_access(actor, qs, pk=pk)
+
+
+def alert_for_identifier(*, integration: Integration, identifier: str, identifier_type: str) -> Alert | None:
+    """The alert an Opsgenie identifier names among the alerts of `integration`'s client (a key
+    never reaches another client's alerts): by id ("tiny" ids are the same number), or by alias:
+    the open alert of the alias from this integration, else the latest alert with that alias."""
+    alerts = Alert.objects.filter(client_id=integration.client_id).select_related(
+        "integration", "incident__owner"
+    )
+    if identifier_type in ("id", "tiny"):
+        if not (identifier.isascii() and identifier.isdigit() and len(identifier) < 19):
+            return None
+        return alerts.filter(pk=int(identifier)).first()
+    if identifier_type != "alias":
+        return None
+    return (
+        alerts.filter(integration=integration, dedup_key=identifier, status__in=OPEN_STATUSES).first()
+        or alerts.filter(dedup_key=identifier).order_by("-first_seen_at", "-id").first()
+    )

@@ -16,7 +16,7 @@ from watchkeeper.alerts.models.alerts import OPEN_STATUSES
 from watchkeeper.alerts.sources.alertmanager.parse import MAX_ERRORS
 
 PRIORITIES = {"P1": "critical", "P2": "error", "P3": "warning", "P4": "info", "P5": "info"}
-IDENTIFIER_TYPES = ("id", "alias")
+IDENTIFIER_TYPES = ("id", "alias", "tiny")  # a tiny id is our alert id, as is an id
 ACTIONS: dict[str, Action] = {"acknowledge": "acknowledge", "close": "resolve"}
 # Opsgenie's own limits for the text fields we read (characters).
 LIMITS = {"message": 130, "alias": 512, "description": 15000, "entity": 512, "source": 100, "note": 25000,
@@ -102,7 +102,7 @@ def parse_create(body: Any, *, alias: str = "") -> AlertEvent:
     extra = {name: value for name, value in fields.items() if value and name != "source"}
     return AlertEvent(
         action="trigger", dedup_key=key, summary=message, source=fields["source"] or "opsgenie",
-        severity=PRIORITIES[priority], component=fields["entity"], labels=tag_labels(tags),
+        severity=PRIORITIES[priority], component=fields["entity"], labels=tag_labels(tags), tags=tags,
         details={**details, **extra, "priority": priority, **({"tags": tags} if tags else {})}, raw=body,
     )  # fmt: skip
 
@@ -113,7 +113,7 @@ def parse_action_request(*, identifier: str, identifier_type: str, body: Any) ->
     if not identifier or len(identifier) > LIMITS["alias"]:
         errors.append(f"the alert identifier must be 1 to {LIMITS['alias']} characters")
     if identifier_type not in IDENTIFIER_TYPES:
-        errors.append("'identifierType' must be 'id' or 'alias' (tiny ids are not supported)")
+        errors.append("'identifierType' must be 'id', 'tiny' or 'alias'")
     if body is None:
         body = {}
     if not isinstance(body, dict):
@@ -137,7 +137,7 @@ def action_events(payload: Any, *, action: str, integration_id: int) -> list[Ale
         body=payload.get("body") if isinstance(payload, dict) else None,
     )
     key = request["identifier"]
-    if request["identifierType"] == "id" and key.isascii() and key.isdigit() and len(key) < 19:
+    if request["identifierType"] in ("id", "tiny") and key.isascii() and key.isdigit() and len(key) < 19:
         alert = Alert.objects.filter(pk=int(key), integration_id=integration_id).first()
         if alert is not None:
             if alert.status not in OPEN_STATUSES:
