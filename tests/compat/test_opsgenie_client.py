@@ -82,7 +82,12 @@ def test_create_get_list_and_update(stack: Stack) -> None:
         api, message="Backup failed on fs01", alias="fs01/backup", tags=["backup", "env:prod"],
         details={"job": "nightly"}, entity="fs01", source="veeam", priority="P2", description="Exit 2",
     ).data  # fmt: skip
-    assert (alert.alias, alert.message, alert.status, alert.priority) == ("fs01/backup", "Backup failed on fs01", "open", "P2")
+    assert (alert.alias, alert.message, alert.status, alert.priority) == (
+        "fs01/backup",
+        "Backup failed on fs01",
+        "open",
+        "P2",
+    )
     assert alert.tags == ["backup", "env:prod"] and alert.details["job"] == "nightly"
     assert (alert.entity, alert.source, alert.description, alert.count) == ("fs01", "veeam", "Exit 2", 1)
     by_alias = api.get_alert("fs01/backup", identifier_type="alias").data
@@ -94,15 +99,26 @@ def test_create_get_list_and_update(stack: Stack) -> None:
     assert {item.alias for item in api.list_alerts(query="status:open").data} == {"fs01/backup", "printer"}
     assert api.count_alerts(query="priority: P4").data.count == 1
 
-    _done(api, lambda: api.add_note(alert.id, opsgenie_sdk.AddNoteToAlertPayload(note="Restarted the job", user="rmm")))
+    _done(
+        api,
+        lambda: api.add_note(
+            alert.id, opsgenie_sdk.AddNoteToAlertPayload(note="Restarted the job", user="rmm")
+        ),
+    )
     notes = api.list_notes(alert.id).data
     assert [(note.note, note.owner) for note in notes] == [("Restarted the job", "rmm via opsgenie")]
 
     _done(api, lambda: api.add_tags(alert.id, opsgenie_sdk.AddTagsToAlertPayload(tags=["db", "backup"])))
     _done(api, lambda: api.remove_tags(alert.id, tags=["env:prod"]))
-    _done(api, lambda: api.add_details(alert.id, opsgenie_sdk.AddDetailsToAlertPayload(details={"ticket": "T-42"})))
+    _done(
+        api,
+        lambda: api.add_details(alert.id, opsgenie_sdk.AddDetailsToAlertPayload(details={"ticket": "T-42"})),
+    )
     _done(api, lambda: api.remove_details(alert.id, keys=["job"]))
-    _done(api, lambda: api.update_alert_priority(alert.id, opsgenie_sdk.UpdateAlertPriorityPayload(priority="P1")))
+    _done(
+        api,
+        lambda: api.update_alert_priority(alert.id, opsgenie_sdk.UpdateAlertPriorityPayload(priority="P1")),
+    )
     changed = api.get_alert(alert.id).data
     assert changed.tags == ["backup", "db"]
     assert changed.details["ticket"] == "T-42" and "job" not in changed.details
@@ -151,7 +167,10 @@ def test_a_key_reaches_only_its_own_clients_alerts(stack: Stack) -> None:
     ):
         with pytest.raises(ApiException) as refused:
             attempt()
-        assert refused.value.status == 404 and json.loads(refused.value.body)["message"] == "Alert does not exist"
+        assert (
+            refused.value.status == 404
+            and json.loads(refused.value.body)["message"] == "Alert does not exist"
+        )
     assert "mailq" not in {item.alias for item in mine.list_alerts(limit=100).data}
     assert mine.count_alerts(query="alias: mailq").data.count == 0
     # By alias a write is stored, and the engine finds no alert of that alias for this client.

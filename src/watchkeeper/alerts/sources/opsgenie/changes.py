@@ -11,7 +11,7 @@ from typing import Any
 
 from watchkeeper.alerts.events import AlertChange, AlertEvent, EventError
 from watchkeeper.alerts.models import Alert, Integration
-from watchkeeper.alerts.sources.opsgenie.parse import LIMITS, PRIORITIES, _details, _tags, _text
+from watchkeeper.alerts.sources.opsgenie.parse import LIMITS, PRIORITIES, detail_map, tag_list, text_value
 
 # Operation → inbox kind. The operation's name is what the endpoint and the payload carry.
 KINDS = {
@@ -46,15 +46,15 @@ def _owner(value: Any, errors: list[str]) -> str:
 def _operation_fields(operation: str, body: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     """The fields of `operation` in `body`, checked; what the payload stores besides the body."""
     if operation == "note":
-        _text(body, "note", errors, required=True)
+        text_value(body, "note", errors, required=True)
         return {}
     if operation == "tags_add":
-        tags = _tags(body.get("tags"), errors)
+        tags = tag_list(body.get("tags"), errors)
         if not tags and not errors:
             errors.append("'tags' is missing: name at least one tag")
         return {"tags": tags}
     if operation == "details_add":
-        details = _details(body.get("details"), errors)
+        details = detail_map(body.get("details"), errors)
         if not details and not errors:
             errors.append("'details' is missing: give at least one key and value")
         return {"details": details}
@@ -87,7 +87,7 @@ def parse_change_request(
     if not isinstance(body, dict):
         raise EventError(["the body must be a JSON object"])
     for name in ("user", "source") + (() if operation == "note" else ("note",)):
-        _text(body, name, errors)
+        text_value(body, name, errors)
     fields = _operation_fields(operation, body, errors)
     if errors:
         raise EventError(errors)
@@ -109,7 +109,9 @@ def change_events(payload: Any, *, operation: str, integration_id: int) -> list[
     if request["identifierType"] != "alias":
         change.alert_id = int(key) if key.isascii() and key.isdigit() and len(key) < 19 else 0
         client = Integration.objects.filter(pk=integration_id).values("client_id")
-        found = Alert.objects.filter(pk=change.alert_id, client_id__in=client).values_list("dedup_key", flat=True)
+        found = Alert.objects.filter(pk=change.alert_id, client_id__in=client).values_list(
+            "dedup_key", flat=True
+        )
         key = found.first() or f"#{key}"
     change.tags_add = body.get("tags", []) if operation == "tags_add" else []
     change.tags_remove = body.get("tags", []) if operation == "tags_remove" else []

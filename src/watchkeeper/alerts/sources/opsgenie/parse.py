@@ -27,7 +27,7 @@ def new_alias() -> str:
     return uuid.uuid4().hex
 
 
-def _text(body: dict[str, Any], name: str, errors: list[str], *, required: bool = False) -> str:
+def text_value(body: dict[str, Any], name: str, errors: list[str], *, required: bool = False) -> str:
     value = body.get(name)
     if value is None or value == "":
         if required:
@@ -41,7 +41,7 @@ def _text(body: dict[str, Any], name: str, errors: list[str], *, required: bool 
     return value
 
 
-def _tags(value: Any, errors: list[str]) -> list[str]:
+def tag_list(value: Any, errors: list[str]) -> list[str]:
     if value in (None, ""):
         return []
     if not isinstance(value, list) or not all(isinstance(tag, str) and len(tag) <= 50 for tag in value):
@@ -52,7 +52,7 @@ def _tags(value: Any, errors: list[str]) -> list[str]:
     return value[:20]
 
 
-def _details(value: Any, errors: list[str]) -> dict[str, str]:
+def detail_map(value: Any, errors: list[str]) -> dict[str, str]:
     if value in (None, ""):
         return {}
     if not isinstance(value, dict):
@@ -81,15 +81,16 @@ def parse_create(body: Any, *, alias: str = "") -> AlertEvent:
     if not isinstance(body, dict):
         raise EventError(["the body must be a JSON object with at least a 'message'"])
     errors: list[str] = []
-    message = _text(body, "message", errors, required=True)
-    key = _text(body, "alias", errors) or alias
-    fields = {name: _text(body, name, errors) for name in ("description", "entity", "source", "note", "user")}
+    message = text_value(body, "message", errors, required=True)
+    key = text_value(body, "alias", errors) or alias
+    names = ("description", "entity", "source", "note", "user")
+    fields = {name: text_value(body, name, errors) for name in names}
     priority = body.get("priority") or "P3"
     if not isinstance(priority, str) or priority not in PRIORITIES:
         errors.append("'priority' must be one of P1, P2, P3, P4, P5")
         priority = "P3"
-    tags = _tags(body.get("tags"), errors)
-    details = _details(body.get("details"), errors)
+    tags = tag_list(body.get("tags"), errors)
+    details = detail_map(body.get("details"), errors)
     errors.extend(
         f"'{name}' must be a list"
         for name in ("responders", "visibleTo", "actions")
@@ -120,7 +121,7 @@ def parse_action_request(*, identifier: str, identifier_type: str, body: Any) ->
         errors.append("the body must be a JSON object (or empty)")
         body = {}
     for name in ("note", "user", "source"):
-        _text(body, name, errors)
+        text_value(body, name, errors)
     if errors:
         raise EventError(errors)
     return {"identifier": identifier, "identifierType": identifier_type, "body": body}

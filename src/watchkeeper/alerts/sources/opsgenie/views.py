@@ -320,11 +320,15 @@ def _change(request: HttpRequest, identifier: str, operation: str, started: floa
     return _answer(202, started, request_id, result="Request will be processed")
 
 
+def _write(identifier: str, operation: str) -> Handler:
+    def handler(request: HttpRequest, started: float) -> HttpResponse:
+        return _change(request, identifier, operation, started)
+
+    return handler
+
+
 def _writes(identifier: str, **operations: str) -> dict[str, Handler]:
-    return {
-        method: (lambda request, started, op=operation: _change(request, identifier, op, started))
-        for method, operation in operations.items()
-    }
+    return {method: _write(identifier, operation) for method, operation in operations.items()}
 
 
 @csrf_exempt
