@@ -37,6 +37,8 @@ def _names(value: Any, what: str, errors: list[str]) -> list[str]:
 
 
 def _owner(value: Any, errors: list[str]) -> str:
+    if isinstance(value, str) and value:  # as the stored payload keeps it
+        return value[: LIMITS["user"]]
     if not isinstance(value, dict) or not isinstance(value.get("username"), str) or not value["username"]:
         errors.append("'owner' must name the user by 'username' (their e-mail address in Watchkeeper)")
         return ""
