@@ -143,6 +143,9 @@ _REQUEST_ACTIONS = {
 }
 
 
+_STATE_KINDS = ("opsgenie_ack", "opsgenie_close")
+
+
 def inbox_request_status(*, integration: Integration, request_id: str) -> dict[str, Any] | None:
     """How an accepted request went, in Opsgenie's request-status shape; None while it is still
     waiting in the inbox or when `integration` (the caller's key) did not send it."""
@@ -162,12 +165,16 @@ def inbox_request_status(*, integration: Integration, request_id: str) -> dict[s
     alias, alert_id = row.dedup_key or str(payload.get("alias") or ""), None
     if row.kind != "opsgenie":
         alias = str(payload.get("identifier") or "")
-        if payload.get("identifierType") == "id" and alias.isdigit() and len(alias) < 19:
-            alert_id = (
-                Alert.objects.filter(integration=integration, pk=int(alias))
-                .values_list("pk", flat=True)
-                .first()
+        if payload.get("identifierType") in ("id", "tiny") and alias.isdigit() and len(alias) < 19:
+            # Updates reach any alert of the key's client; acknowledge and close, the integration's.
+            scope = (
+                {"integration": integration}
+                if row.kind in _STATE_KINDS
+                else {"client": integration.client_id}
             )
+            found = Alert.objects.filter(pk=int(alias), **scope).values_list("pk", "dedup_key").first()
+            if found is not None:
+                alert_id, alias = found
     if alert_id is None and alias:
         alert_id = (
             Alert.objects.filter(
