@@ -239,7 +239,9 @@ URLS: dict[str, Spec] = {
     "ingest:opsgenie_priority": Spec(PUBLIC, lambda v: {"identifier": str(v.alert.pk)}, method="PUT"),
     "ingest:opsgenie_assign": Spec(PUBLIC, lambda v: {"identifier": str(v.alert.pk)}, method="POST"),
     "ingest:opsgenie_escalate": Spec(PUBLIC, lambda v: {"identifier": str(v.alert.pk)}, method="POST"),
-    "ingest:opsgenie_unsupported": Spec(PUBLIC, lambda v: {"rest": str(v.alert.pk)}, method="POST"),
+    "ingest:opsgenie_unsupported": Spec(
+        PUBLIC, lambda v: {"rest": str(v.alert.pk), "operation": "snooze"}, method="POST"
+    ),
     "ingest:opsgenie_saved_searches": Spec(PUBLIC),
     "ingest:opsgenie_unknown": Spec(PUBLIC, lambda v: {"rest": "users"}),
     # Console pages of alert intake and incidents (MSP-only: the DETAIL control is the technician).

@@ -219,6 +219,8 @@ def test_other_operations_and_paths_answer_in_opsgenie_shape(integration: Integr
     wrong = _call("GET", f"{path}/acknowledge", integration.key)
     assert _ok(wrong, 405)["message"] == "Use POST on this path" and wrong["Allow"] == "POST"
     assert _ok(_call("PUT", "/v2/alerts", integration.key, {}), 405)
+    for method, needs_key in (("POST", f"{path}/escalate"), ("POST", f"{path}/snooze"), ("DELETE", path)):
+        assert _ok(_call(method, needs_key, None, {}), 401)
 
 
 def test_a_key_reaches_only_its_own_clients_alerts(integration: Integration) -> None:
@@ -233,6 +235,9 @@ def test_a_key_reaches_only_its_own_clients_alerts(integration: Integration) -> 
         ("DELETE", "/details?keys=a", None),
         ("PUT", "/priority", {"priority": "P1"}),
         ("POST", "/assign", {"owner": {"username": "a@b.example"}}),
+        ("POST", "/escalate", {"escalation": {"name": "Ops"}}),
+        ("POST", "/snooze", {"endTime": "2030-01-01T00:00:00Z"}),
+        ("DELETE", "", None),
     ):
         assert (
             _ok(_call(method, path + suffix, integration.key, body), 404)["message"] == "Alert does not exist"

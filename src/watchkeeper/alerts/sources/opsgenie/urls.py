@@ -27,7 +27,11 @@ urlpatterns = [
     path("v2/alerts/<path:identifier>/priority", views.priority, name="opsgenie_priority"),
     path("v2/alerts/<path:identifier>/assign", views.assign, name="opsgenie_assign"),
     path("v2/alerts/<path:identifier>/escalate", views.escalate, name="opsgenie_escalate"),
-    re_path(rf"^v2/alerts/(?P<rest>.+)/(?:{_UNSUPPORTED})$", views.unsupported, name="opsgenie_unsupported"),
+    re_path(
+        rf"^v2/alerts/(?P<rest>.+)/(?P<operation>{_UNSUPPORTED})$",
+        views.unsupported,
+        name="opsgenie_unsupported",
+    ),
     path("v2/alerts/<path:identifier>", views.alert, name="opsgenie_alert"),
     # Last, and after PagerDuty's /v2/enqueue (the registry includes PagerDuty first).
     re_path(r"^v2/(?P<rest>.*)$", views.unknown, name="opsgenie_unknown"),

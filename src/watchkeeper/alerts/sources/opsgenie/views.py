@@ -255,7 +255,7 @@ def alert(request: HttpRequest, identifier: str) -> HttpResponse:
         request,
         {
             "GET": lambda request, started: _alert_get(request, identifier, started),
-            "DELETE": lambda request, started: _answer(422, started, message=UNSUPPORTED),
+            "DELETE": lambda request, started: _refuse(request, UNSUPPORTED, identifier),
         },
     )
 
@@ -358,16 +358,30 @@ def assign(request: HttpRequest, identifier: str) -> HttpResponse:
     return _by_method(request, _writes(identifier, POST="assign"))
 
 
+def _refuse(request: HttpRequest, message: str, identifier: str | None) -> HttpResponse:
+    """422 for an operation this server does not offer, after the checks every call gets: the
+    key (401), and the alert, when the path names one (404)."""
+    started = time.monotonic()
+    try:
+        if identifier is None:
+            _integration(request)
+        else:
+            _alert_named(request, identifier)
+    except IngestError as exc:
+        return _refused(exc, started)
+    return _answer(422, started, message=message)
+
+
 @csrf_exempt
 def escalate(request: HttpRequest, identifier: str) -> HttpResponse:
-    return _by_method(request, {"POST": lambda request, started: _answer(422, started, message=ESCALATE)})
+    return _by_method(request, {"POST": lambda request, started: _refuse(request, ESCALATE, identifier)})
 
 
 @csrf_exempt
-def unsupported(request: HttpRequest, rest: str = "") -> HttpResponse:
+def unsupported(request: HttpRequest, rest: str | None = None, operation: str = "") -> HttpResponse:
     """The rest of Opsgenie's alert API (snooze, attachments, saved searches …): 422 naming what
     is supported, so a client reports it instead of failing to read an HTML page."""
-    return _answer(422, time.monotonic(), message=UNSUPPORTED)
+    return _refuse(request, UNSUPPORTED, rest)
 
 
 @csrf_exempt
