@@ -231,6 +231,19 @@ URLS: dict[str, Spec] = {
     "ingest:opsgenie_acknowledge": Spec(PUBLIC, lambda v: {"identifier": str(v.alert.pk)}, method="POST"),
     "ingest:opsgenie_close": Spec(PUBLIC, lambda v: {"identifier": str(v.alert.pk)}, method="POST"),
     "ingest:opsgenie_request": Spec(PUBLIC, lambda v: {"request_id": "0" * 36}),
+    "ingest:opsgenie_count": Spec(PUBLIC),
+    "ingest:opsgenie_alert": Spec(PUBLIC, lambda v: {"identifier": str(v.alert.pk)}),
+    "ingest:opsgenie_notes": Spec(PUBLIC, lambda v: {"identifier": str(v.alert.pk)}),
+    "ingest:opsgenie_tags": Spec(PUBLIC, lambda v: {"identifier": str(v.alert.pk)}, method="POST"),
+    "ingest:opsgenie_details": Spec(PUBLIC, lambda v: {"identifier": str(v.alert.pk)}, method="POST"),
+    "ingest:opsgenie_priority": Spec(PUBLIC, lambda v: {"identifier": str(v.alert.pk)}, method="PUT"),
+    "ingest:opsgenie_assign": Spec(PUBLIC, lambda v: {"identifier": str(v.alert.pk)}, method="POST"),
+    "ingest:opsgenie_escalate": Spec(PUBLIC, lambda v: {"identifier": str(v.alert.pk)}, method="POST"),
+    "ingest:opsgenie_unsupported": Spec(
+        PUBLIC, lambda v: {"rest": str(v.alert.pk), "operation": "snooze"}, method="POST"
+    ),
+    "ingest:opsgenie_saved_searches": Spec(PUBLIC),
+    "ingest:opsgenie_unknown": Spec(PUBLIC, lambda v: {"rest": "users"}),
     # Console pages of alert intake and incidents (MSP-only: the DETAIL control is the technician).
     "alerts:integrations": Spec(LIST),
     "alerts:integration_new": Spec(

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Action = Literal["trigger", "acknowledge", "resolve", "annotate"]
+Action = Literal["trigger", "acknowledge", "resolve", "annotate", "update"]
 SEVERITIES = ("critical", "error", "warning", "info")
 
 
@@ -16,6 +16,22 @@ class EventError(ValueError):
     def __init__(self, errors: list[str]) -> None:
         super().__init__("; ".join(errors))
         self.errors = errors
+
+
+@dataclass
+class AlertChange:
+    """What an `update` event changes on one stored alert, open or not (Opsgenie's notes, tags,
+    details, priority and owner). The alert is `alert_id` when the sender named it by id (of the
+    integration's client), otherwise the latest alert of the event's dedup key."""
+
+    alert_id: int | None = None
+    tags_add: list[str] = field(default_factory=list)
+    tags_remove: list[str] = field(default_factory=list)
+    details_add: dict[str, str] = field(default_factory=dict)
+    details_remove: list[str] = field(default_factory=list)
+    severity: str = ""
+    priority: str = ""  # the sender's own priority name (Opsgenie's P1…P5), kept in details
+    owner_email: str = ""  # the incident's new owner, a user of the MSP who may work on the client
 
 
 @dataclass
@@ -35,6 +51,8 @@ class AlertEvent:
     details: dict[str, Any] = field(default_factory=dict)
     links: list[dict[str, str]] = field(default_factory=list)
     images: list[dict[str, str]] = field(default_factory=list)
+    # The sender's tags (Opsgenie's), kept on the alert beside those event rules add.
+    tags: list[str] = field(default_factory=list)
     # A service name of the integration's client to route to (rules may also set it).
     service_name: str = ""
     occurred_at: dt.datetime | None = None
@@ -43,6 +61,7 @@ class AlertEvent:
     # says wrote it: recorded on the alert's incident timeline.
     note: str = ""
     note_by: str = ""
+    change: AlertChange | None = None  # for `update`
 
     def field_value(self, name: str) -> Any:
         """A value by rule-field name: "summary", "severity", "labels.env", "details.host" …"""

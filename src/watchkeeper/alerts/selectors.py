@@ -20,6 +20,7 @@ from watchkeeper.alerts.models import (
     Integration,
     MaintenanceWindow,
 )
+from watchkeeper.alerts.models.alerts import OPEN_STATUSES
 from watchkeeper.alerts.redact import payload_redact
 from watchkeeper.alerts.sources.registry import KINDS
 from watchkeeper.core import clock
@@ -140,7 +141,17 @@ _REQUEST_ACTIONS = {
     "opsgenie": ("Create", "Created alert"),
     "opsgenie_ack": ("Acknowledge", "Acknowledged"),
     "opsgenie_close": ("Close", "Closed"),
+    "opsgenie_note": ("AddNote", "Added note"),
+    "opsgenie_tags_add": ("AddTags", "Added tags"),
+    "opsgenie_tags_remove": ("RemoveTags", "Removed tags"),
+    "opsgenie_details_add": ("AddDetails", "Added details"),
+    "opsgenie_details_remove": ("RemoveDetails", "Removed details"),
+    "opsgenie_priority": ("UpdatePriority", "Updated priority"),
+    "opsgenie_assign": ("Assign", "Assigned"),
 }
+
+
+_STATE_KINDS = ("opsgenie_ack", "opsgenie_close")
 
 
 def inbox_request_status(*, integration: Integration, request_id: str) -> dict[str, Any] | None:
@@ -162,12 +173,16 @@ def inbox_request_status(*, integration: Integration, request_id: str) -> dict[s
     alias, alert_id = row.dedup_key or str(payload.get("alias") or ""), None
     if row.kind != "opsgenie":
         alias = str(payload.get("identifier") or "")
-        if payload.get("identifierType") == "id" and alias.isdigit() and len(alias) < 19:
-            alert_id = (
-                Alert.objects.filter(integration=integration, pk=int(alias))
-                .values_list("pk", flat=True)
-                .first()
+        if payload.get("identifierType") in ("id", "tiny") and alias.isdigit() and len(alias) < 19:
+            # Updates reach any alert of the key's client; acknowledge and close, the integration's.
+            scope = (
+                {"integration": integration}
+                if row.kind in _STATE_KINDS
+                else {"client": integration.client_id}
             )
+            found = Alert.objects.filter(pk=int(alias), **scope).values_list("pk", "dedup_key").first()
+            if found is not None:
+                alert_id, alias = found
     if alert_id is None and alias:
         alert_id = (
             Alert.objects.filter(
@@ -219,3 +234,22 @@ def maintenance_window_access(*, actor: access.ActorLike, pk: int) -> Maintenanc
         MaintenanceWindow.objects.select_related("client", "service"), actor, "integrations.view"
     )
     return access.object_access(actor, qs, pk=pk)
+
+
+def alert_for_identifier(*, integration: Integration, identifier: str, identifier_type: str) -> Alert | None:
+    """The alert an Opsgenie identifier names among the alerts of `integration`'s client (a key
+    never reaches another client's alerts): by id ("tiny" ids are the same number), or by alias:
+    the open alert of the alias from this integration, else the latest alert with that alias."""
+    alerts = Alert.objects.filter(client_id=integration.client_id).select_related(
+        "integration", "incident__owner"
+    )
+    if identifier_type in ("id", "tiny"):
+        if not (identifier.isascii() and identifier.isdigit() and len(identifier) < 19):
+            return None
+        return alerts.filter(pk=int(identifier)).first()
+    if identifier_type != "alias":
+        return None
+    return (
+        alerts.filter(integration=integration, dedup_key=identifier, status__in=OPEN_STATUSES).first()
+        or alerts.filter(dedup_key=identifier).order_by("-first_seen_at", "-id").first()
+    )

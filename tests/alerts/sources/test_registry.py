@@ -84,6 +84,19 @@ def _opsgenie(integration: Integration) -> None:
     _post_json("/v2/alerts", {"message": "Backup failed", "alias": "nas01"}, **genie)
     _post_json("/v2/alerts/nas01/acknowledge?identifierType=alias", {}, **genie)
     _post_json("/v2/alerts/nas01/close?identifierType=alias", {}, **genie)
+    # The updates (by alias: stored without looking the alert up), one inbox kind each.
+    path = "/v2/alerts/nas01/{}?identifierType=alias"
+    _post_json(path.format("notes"), {"note": "Restarted"}, **genie)
+    _post_json(path.format("tags"), {"tags": ["nas"]}, **genie)
+    _post_json(path.format("details"), {"details": {"job": "nightly"}}, **genie)
+    _post_json(path.format("assign"), {"owner": {"username": "tech@msp.example"}}, **genie)
+    for method, url, body in (
+        ("delete", path.format("tags") + "&tags=nas", ""),
+        ("delete", path.format("details") + "&keys=job", ""),
+        ("put", path.format("priority"), json.dumps({"priority": "P1"})),
+    ):
+        response = getattr(HTTP, method)(url, body, content_type="application/json", headers=genie)
+        assert response.status_code == 202, response.content
 
 
 def _webhook(integration: Integration) -> None:

@@ -18,6 +18,7 @@ from watchkeeper.alerts.models.alerts import OPEN_STATUSES, RAW_PAYLOAD_LIMIT
 from watchkeeper.alerts.redact import payload_redact
 from watchkeeper.alerts.rules import Decision, rules_decide
 from watchkeeper.alerts.services.batch import ApplyCache
+from watchkeeper.alerts.services.changes import alert_change
 from watchkeeper.alerts.services.incident_end import alert_resolve_with_incident, ended_incident
 from watchkeeper.core import clock
 from watchkeeper.core.rows import row_insert, row_update
@@ -41,6 +42,8 @@ def event_apply(
     if event.action == "annotate":
         _annotate(integration, event, cache)
         return None
+    if event.action == "update":
+        return alert_change(integration=integration, event=event, cache=cache)
     # Rules shape new alerts; acknowledge/resolve always reach the alert they name, so a rule
     # can never leave an alert open by dropping its resolve.
     decision = None
@@ -127,7 +130,8 @@ def _new_alert(
         group=event.group[:255],
         alert_class=event.alert_class[:255], group_key=event.group_key[:1024], labels=event.labels,
         details=event.details, links=event.links, images=event.images, raw=_raw(event, integration),
-        impact=decision.impact, urgency=decision.urgency, category=decision.category, tags=decision.tags,
+        impact=decision.impact, urgency=decision.urgency, category=decision.category,
+        tags=_tags(event.tags, decision.tags),
         suppressed=bool(decision.suppress_reason), suppressed_reason=decision.suppress_reason[:200],
         first_seen_at=now, last_seen_at=now,
     )  # fmt: skip
@@ -145,6 +149,11 @@ def _new_alert(
         data={"alert": alert.pk, "dedup_key": alert.dedup_key, "event": "triggered"},
     )  # fmt: skip
     return alert
+
+
+def _tags(sent: list[str], added: list[str]) -> list[str]:
+    """The sender's tags, then those the rules add, each once."""
+    return list(dict.fromkeys([*sent, *added]))
 
 
 def _repeat(alert: Alert, event: AlertEvent, now: dt.datetime, integration: Integration) -> Alert:

@@ -180,7 +180,7 @@ def test_invalid_fields_are_422_in_opsgenie_shape(integration: Integration, body
 
 
 def test_bad_identifier_type_not_json_and_too_big(integration: Integration) -> None:
-    response = _post("/v2/alerts/x/close?identifierType=tiny", {}, integration.key)
+    response = _post("/v2/alerts/x/close?identifierType=number", {}, integration.key)
     assert "identifierType" in _assert_opsgenie_shape(response, 422)["message"]
     _assert_opsgenie_shape(_post("/v2/alerts", "{nope", integration.key), 400)
     _assert_opsgenie_shape(_post("/v2/alerts/x/close", "{nope", integration.key), 400)

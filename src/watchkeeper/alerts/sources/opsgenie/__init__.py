@@ -1,11 +1,11 @@
-"""Opsgenie Alert API subset: create, acknowledge, close and request status."""
+"""Opsgenie Alert API subset: create, acknowledge, close, alert updates, reads and request status."""
 
 from __future__ import annotations
 
 from watchkeeper.alerts.events import AlertEvent
 from watchkeeper.alerts.models import InboxEvent
-from watchkeeper.alerts.sources.base import Source, config_unchecked
-from watchkeeper.alerts.sources.opsgenie import parse, setup
+from watchkeeper.alerts.sources.base import Parser, Source, config_unchecked
+from watchkeeper.alerts.sources.opsgenie import changes, parse, setup
 
 
 def _create(row: InboxEvent) -> list[AlertEvent]:
@@ -20,10 +20,22 @@ def _close(row: InboxEvent) -> list[AlertEvent]:
     return parse.action_events(row.payload, action="close", integration_id=row.integration_id)
 
 
+def _change_parser(operation: str) -> Parser:
+    def _parse(row: InboxEvent) -> list[AlertEvent]:
+        return changes.change_events(row.payload, operation=operation, integration_id=row.integration_id)
+
+    return _parse
+
+
 SOURCE = Source(
     kind="opsgenie",
     label="Opsgenie Alert API",
-    parsers={"opsgenie": _create, "opsgenie_ack": _acknowledge, "opsgenie_close": _close},
+    parsers={
+        "opsgenie": _create,
+        "opsgenie_ack": _acknowledge,
+        "opsgenie_close": _close,
+        **{kind: _change_parser(operation) for operation, kind in changes.KINDS.items()},
+    },
     config_check=config_unchecked,
     setup_text=setup.setup_text,
     urls="watchkeeper.alerts.sources.opsgenie.urls",

@@ -16,7 +16,7 @@ from watchkeeper.alerts.models.alerts import OPEN_STATUSES
 from watchkeeper.alerts.sources.alertmanager.parse import MAX_ERRORS
 
 PRIORITIES = {"P1": "critical", "P2": "error", "P3": "warning", "P4": "info", "P5": "info"}
-IDENTIFIER_TYPES = ("id", "alias")
+IDENTIFIER_TYPES = ("id", "alias", "tiny")  # a tiny id is our alert id, as is an id
 ACTIONS: dict[str, Action] = {"acknowledge": "acknowledge", "close": "resolve"}
 # Opsgenie's own limits for the text fields we read (characters).
 LIMITS = {"message": 130, "alias": 512, "description": 15000, "entity": 512, "source": 100, "note": 25000,
@@ -27,7 +27,7 @@ def new_alias() -> str:
     return uuid.uuid4().hex
 
 
-def _text(body: dict[str, Any], name: str, errors: list[str], *, required: bool = False) -> str:
+def text_value(body: dict[str, Any], name: str, errors: list[str], *, required: bool = False) -> str:
     value = body.get(name)
     if value is None or value == "":
         if required:
@@ -41,7 +41,7 @@ def _text(body: dict[str, Any], name: str, errors: list[str], *, required: bool 
     return value
 
 
-def _tags(value: Any, errors: list[str]) -> list[str]:
+def tag_list(value: Any, errors: list[str]) -> list[str]:
     if value in (None, ""):
         return []
     if not isinstance(value, list) or not all(isinstance(tag, str) and len(tag) <= 50 for tag in value):
@@ -52,7 +52,7 @@ def _tags(value: Any, errors: list[str]) -> list[str]:
     return value[:20]
 
 
-def _details(value: Any, errors: list[str]) -> dict[str, str]:
+def detail_map(value: Any, errors: list[str]) -> dict[str, str]:
     if value in (None, ""):
         return {}
     if not isinstance(value, dict):
@@ -81,15 +81,16 @@ def parse_create(body: Any, *, alias: str = "") -> AlertEvent:
     if not isinstance(body, dict):
         raise EventError(["the body must be a JSON object with at least a 'message'"])
     errors: list[str] = []
-    message = _text(body, "message", errors, required=True)
-    key = _text(body, "alias", errors) or alias
-    fields = {name: _text(body, name, errors) for name in ("description", "entity", "source", "note", "user")}
+    message = text_value(body, "message", errors, required=True)
+    key = text_value(body, "alias", errors) or alias
+    names = ("description", "entity", "source", "note", "user")
+    fields = {name: text_value(body, name, errors) for name in names}
     priority = body.get("priority") or "P3"
     if not isinstance(priority, str) or priority not in PRIORITIES:
         errors.append("'priority' must be one of P1, P2, P3, P4, P5")
         priority = "P3"
-    tags = _tags(body.get("tags"), errors)
-    details = _details(body.get("details"), errors)
+    tags = tag_list(body.get("tags"), errors)
+    details = detail_map(body.get("details"), errors)
     errors.extend(
         f"'{name}' must be a list"
         for name in ("responders", "visibleTo", "actions")
@@ -102,7 +103,7 @@ def parse_create(body: Any, *, alias: str = "") -> AlertEvent:
     extra = {name: value for name, value in fields.items() if value and name != "source"}
     return AlertEvent(
         action="trigger", dedup_key=key, summary=message, source=fields["source"] or "opsgenie",
-        severity=PRIORITIES[priority], component=fields["entity"], labels=tag_labels(tags),
+        severity=PRIORITIES[priority], component=fields["entity"], labels=tag_labels(tags), tags=tags,
         details={**details, **extra, "priority": priority, **({"tags": tags} if tags else {})}, raw=body,
     )  # fmt: skip
 
@@ -113,14 +114,14 @@ def parse_action_request(*, identifier: str, identifier_type: str, body: Any) ->
     if not identifier or len(identifier) > LIMITS["alias"]:
         errors.append(f"the alert identifier must be 1 to {LIMITS['alias']} characters")
     if identifier_type not in IDENTIFIER_TYPES:
-        errors.append("'identifierType' must be 'id' or 'alias' (tiny ids are not supported)")
+        errors.append("'identifierType' must be 'id', 'tiny' or 'alias'")
     if body is None:
         body = {}
     if not isinstance(body, dict):
         errors.append("the body must be a JSON object (or empty)")
         body = {}
     for name in ("note", "user", "source"):
-        _text(body, name, errors)
+        text_value(body, name, errors)
     if errors:
         raise EventError(errors)
     return {"identifier": identifier, "identifierType": identifier_type, "body": body}
@@ -137,7 +138,7 @@ def action_events(payload: Any, *, action: str, integration_id: int) -> list[Ale
         body=payload.get("body") if isinstance(payload, dict) else None,
     )
     key = request["identifier"]
-    if request["identifierType"] == "id" and key.isascii() and key.isdigit() and len(key) < 19:
+    if request["identifierType"] in ("id", "tiny") and key.isascii() and key.isdigit() and len(key) < 19:
         alert = Alert.objects.filter(pk=int(key), integration_id=integration_id).first()
         if alert is not None:
             if alert.status not in OPEN_STATUSES:
