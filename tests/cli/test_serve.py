@@ -103,7 +103,7 @@ def test_a_crashed_smtp_role_is_restarted_while_web_keeps_serving(tmp_path: Path
         output.wait_for(f"Inbound e-mail on 127.0.0.1:{smtp_port}")
         smtp_pid = next(
             int(pid)
-            for pid in subprocess.run(
+            for pid in subprocess.run(  # noqa: S603
                 ["pgrep", "-f", f"watchkeeper smtp --host 127.0.0.1 --port {smtp_port}"],  # noqa: S607
                 capture_output=True, text=True, check=False,
             ).stdout.split()
