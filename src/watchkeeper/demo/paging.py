@@ -1,4 +1,4 @@
-"""Demo paging: an MSP-wide NOC default policy, a premium client's own policy, and e-mail
+"""Demo paging: an MSP-wide NOC default policy, Harbourview Dental's own policy, and e-mail
 contact methods with rules for every MSP technician. Idempotent: keyed on names.
 
 The demo's history was played before this step; its incidents are marked as already handled
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from watchkeeper.accounts.models import Team, User
+from watchkeeper.accounts.models import Team
 from watchkeeper.demo import data
 from watchkeeper.incidents.models import Incident
+from watchkeeper.oncall.models import Schedule
 from watchkeeper.paging.models import (
     ContactKind,
     ContactMethod,
@@ -27,7 +28,8 @@ from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Client
 
 NOC_POLICY = "NOC default"
-PREMIUM_CLIENT = "hvdental"
+DESK_CLIENT = "hvdental"  # a standard-tier client with its own business-hours desk
+DESK_SCHEDULE = "Harbourview Dental business hours"
 
 
 Levels = list[tuple[int, list[EscalationTarget]]]
@@ -91,17 +93,13 @@ def paging_load(*, created: Counter[str]) -> None:
             levels=[(10, [EscalationTarget(kind=TargetKind.TEAM_ROUND_ROBIN, team=desk)]),
                     (15, [EscalationTarget(kind=TargetKind.TEAM, team=infra)])],
         )  # fmt: skip
-    premium = Client.objects.filter(slug=PREMIUM_CLIENT).first()
-    lead = (
-        User.objects.filter(teammembership__team=infra, teammembership__is_lead=True).first()
-        if infra
-        else None
-    )
-    if premium is not None and lead is not None and desk is not None:
+    client = Client.objects.filter(slug=DESK_CLIENT).first()
+    schedule = Schedule.objects.filter(name=DESK_SCHEDULE, client=client).first() if client else None
+    if client is not None and schedule is not None and desk is not None:
         _policy(
-            f"{premium.name} premium cover", client=premium, repeat=2, created=created,
-            description="Premium contract: the infrastructure lead first, then the whole service desk.",
-            levels=[(5, [EscalationTarget(kind=TargetKind.USER, user=lead)]),
+            f"{client.name} desk", client=client, repeat=2, created=created,
+            description="Their dedicated business-hours desk first, then the whole service desk.",
+            levels=[(5, [EscalationTarget(kind=TargetKind.SCHEDULE, schedule=schedule)]),
                     (10, [EscalationTarget(kind=TargetKind.TEAM, team=desk)])],
         )  # fmt: skip
     _contact_methods(created)
