@@ -8,10 +8,8 @@ import getpass
 import os
 import secrets
 import signal
-import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
@@ -103,12 +101,14 @@ def cmd_web(args: argparse.Namespace) -> int:
 
 
 def cmd_engine(args: argparse.Namespace) -> int:
+    from watchkeeper.engine import wakeup
     from watchkeeper.engine.loop import run_forever
 
     stop = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:
         stop.set()
+        wakeup.EVENT.set()  # end the idle wait now rather than after the poll interval
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
@@ -158,21 +158,27 @@ def _login_hint() -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Migrate, then run web, engine and smtp as child processes until Ctrl-C or SIGTERM."""
+    """Migrate, then supervise web, engine and smtp (watchkeeper.serve) until Ctrl-C or SIGTERM."""
     from django.core.management import call_command
 
+    from watchkeeper.serve import Child, Supervisor, port_in_use, role_command, smtp_off_message
+
     call_command("migrate", interactive=False, verbosity=0)
-    base = [sys.executable, "-m", "watchkeeper"]
-    children = {
-        "web": subprocess.Popen([*base, "web", "--host", args.host, "--port", str(args.port)]),  # noqa: S603
-        "engine": subprocess.Popen([*base, "engine"]),  # noqa: S603
-        "smtp": subprocess.Popen(  # noqa: S603
-            [*base, "smtp", "--host", args.smtp_host, "--port", str(args.smtp_port)]
-        ),
-    }
+    children = [
+        Child("web", role_command("web", "--host", args.host, "--port", str(args.port)), essential=True),
+        Child("engine", role_command("engine"), essential=True),
+    ]
+    # Inbound e-mail is optional: a port taken by another program turns it off, loudly. The
+    # port is not moved elsewhere, since mail servers are configured to send to this one.
+    if port_in_use(args.smtp_host, args.smtp_port):
+        mail_line = f"Warning: {smtp_off_message(args.smtp_host, args.smtp_port)}."
+    else:
+        smtp = role_command("smtp", "--host", args.smtp_host, "--port", str(args.smtp_port))
+        children.append(Child("smtp", smtp, essential=False))
+        mail_line = f"Alerts by e-mail: SMTP on {args.smtp_host}:{args.smtp_port}"
     shown_host = "localhost" if args.host in {"127.0.0.1", "0.0.0.0", "::"} else args.host  # noqa: S104
     print(f"\n  Watchkeeper is running at http://{shown_host}:{args.port}/", flush=True)
-    print(f"  Alerts by e-mail: SMTP on {args.smtp_host}:{args.smtp_port}\n  {_login_hint()}\n", flush=True)
+    print(f"  {mail_line}\n  {_login_hint()}\n", flush=True)
     stopping = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:
@@ -180,25 +186,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    exit_code = 0
-    while not stopping.is_set():
-        for name, child in children.items():
-            if child.poll() is not None:
-                print(f"error: the {name} process exited with status {child.returncode}", file=sys.stderr)
-                exit_code = child.returncode or 1
-                stopping.set()
-        stopping.wait(0.5)
-    for child in children.values():
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for child in children.values():
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
-    print("Watchkeeper stopped.")
+    exit_code = Supervisor(children, say=_say, stop=stopping).run()
+    print("Watchkeeper stopped.", flush=True)
     return exit_code
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr if line.startswith("error") else sys.stdout, flush=True)
 
 
 # --- people, clients, tokens ---------------------------------------------------------------

@@ -36,8 +36,9 @@ def test_sign_in_and_out() -> None:
     assert http.get("/").status_code == 302
     response = _sign_in(http, user.email.upper())
     assert response.status_code == 302
-    assert response["Location"] == "/"
-    assert http.get("/").status_code == 200
+    assert response["Location"] == "/incidents/"  # staff start from the queue
+    assert http.get("/incidents/").status_code == 200
+    assert http.get("/")["Location"] == "/incidents/"
     http.post("/accounts/logout/")
     assert http.get("/").status_code == 302
 
@@ -46,6 +47,7 @@ def test_portal_user_lands_on_portal(world: Any) -> None:
     http = HttpClient()
     response = _sign_in(http, world.a.client_user.email)
     assert response["Location"] == "/portal/"
+    assert http.get("/")["Location"] == "/portal/"
     page = http.get("/portal/").content.decode()
     assert world.a.service.name in page
     assert world.b.client.name not in page
@@ -61,7 +63,7 @@ def test_wrong_password_is_a_clear_400() -> None:
 def test_unsafe_next_is_ignored() -> None:
     user = UserFactory(role=Role.OWNER)
     response = _sign_in(HttpClient(), user.email, next="https://evil.example/")
-    assert response["Location"] == "/"
+    assert response["Location"] == "/incidents/"
 
 
 def test_throttling_after_repeated_failures_even_with_right_password() -> None:
@@ -103,7 +105,8 @@ def test_two_factor_setup_and_sign_in() -> None:
     device.throttle_reset()
     response = fresh.post("/accounts/login/verify/", {"token": _code(device, drift=1)})
     assert response.status_code == 302
-    assert fresh.get("/").status_code == 200
+    assert response["Location"] == "/incidents/"
+    assert fresh.get("/incidents/").status_code == 200
 
 
 def test_required_two_factor_sends_staff_to_setup(world: Any) -> None:

@@ -165,7 +165,7 @@ def test_serve_migrates_runs_web_and_engine_and_stops_on_sigterm(tmp_path: Path)
     try:
         base = f"http://127.0.0.1:{port}"
         assert _wait_for(f"{base}/healthz", time.monotonic() + 60).status_code == 200
-        assert httpx.get(f"{base}/accounts/login/").status_code == 200
+        assert httpx.get(f"{base}/accounts/login/", timeout=30).status_code == 200
         deadline = time.monotonic() + 30
         while "watchkeeper_engine_processes 1.0" not in httpx.get(f"{base}/metrics").text:
             assert time.monotonic() < deadline, "engine never reported a cycle"

@@ -191,7 +191,8 @@ def _person(v: Any) -> dict[str, Any]:
 
 # HTML URL names (namespace:name). Django admin URLs are covered by test_admin_isolation.
 URLS: dict[str, Spec] = {
-    "web:home": Spec(LIST),
+    "web:home": Spec(PAGE),
+    "tenancy:clients": Spec(LIST),
     "web:healthz": Spec(PUBLIC),
     "web:readyz": Spec(PUBLIC),
     "web:metrics": Spec(PUBLIC),

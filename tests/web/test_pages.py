@@ -23,7 +23,7 @@ def _signed_in(user: Any) -> HttpClient:
 
 
 def test_home_lists_clients_with_services(world: Any) -> None:
-    page = _signed_in(world.owner).get("/").content.decode()
+    page = _signed_in(world.owner).get("/clients/").content.decode()
     for tenant in (world.a, world.b):
         assert tenant.client.name in page
         assert tenant.service.name in page
@@ -31,27 +31,27 @@ def test_home_lists_clients_with_services(world: Any) -> None:
 
 def test_home_queries_do_not_grow_with_clients(world: Any) -> None:
     http = _signed_in(world.owner)
-    http.get("/")  # warm the session and content types
+    http.get("/clients/")  # warm the session and content types
     with CaptureQueriesContext(connection) as few:
-        http.get("/")
+        http.get("/clients/")
     for n in range(20):
         client = ClientFactory(name=f"Extra {n}")
         ServiceFactory(client=client)
         ServiceFactory(client=client, name=f"Extra {n} web site")
     with CaptureQueriesContext(connection) as many:
-        response = http.get("/")
+        response = http.get("/clients/")
     assert "Extra 19 web site" in response.content.decode()
     assert len(many) == len(few)
 
 
 def test_home_empty_state_teaches() -> None:
-    page = _signed_in(UserFactory(role=Role.OWNER)).get("/").content.decode()
+    page = _signed_in(UserFactory(role=Role.OWNER)).get("/clients/").content.decode()
     assert "No clients yet" in page
     assert "watchkeeper client create" in page
 
 
 def test_home_search(world: Any) -> None:
-    page = _signed_in(world.owner).get("/", {"q": "bravo"}).content.decode()
+    page = _signed_in(world.owner).get("/clients/", {"q": "bravo"}).content.decode()
     assert world.b.client.name in page
     assert world.a.client.name not in page
 
@@ -64,15 +64,15 @@ def test_client_page(world: Any) -> None:
 
 
 def test_navigation_shows_areas_by_role(world: Any) -> None:
-    owner_page = _signed_in(world.owner).get("/").content.decode()
+    owner_page = _signed_in(world.owner).get("/clients/").content.decode()
     assert "Audit log" in owner_page
     assert "Incidents" in owner_page
-    tech_page = _signed_in(world.a.technician).get("/").content.decode()
+    tech_page = _signed_in(world.a.technician).get("/clients/").content.decode()
     assert "Audit log" not in tech_page
 
 
 def test_pages_use_only_local_assets(world: Any) -> None:
-    page = _signed_in(world.owner).get("/").content.decode()
+    page = _signed_in(world.owner).get("/clients/").content.decode()
     assert "/static/vendor/pico.min.css" in page
     assert "/static/vendor/htmx.min.js" in page
     assert "https://" not in page

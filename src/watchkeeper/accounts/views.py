@@ -42,7 +42,7 @@ def _next_url(request: HttpRequest, user: User) -> str:
         target, {request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return reverse("tenancy:portal") if user.is_portal_user else reverse("web:home")
+    return reverse("tenancy:portal") if user.is_portal_user else reverse("incidents:list")
 
 
 def _confirmed_device(user: User) -> SealedTOTPDevice | None:

@@ -118,6 +118,9 @@ OWNER = StaffData(
     _msp("alex.morgan"), "Alex Morgan", "owner", "Europe/London", "+44 20 7946 0101", all_clients=True
 )
 
+# The MSP-wide teams and rotations answer for every client, so their members see every client
+# (pages must reach only people who may work on the client). Jordan and Tomás are the dedicated
+# desk of two clients: assigned to those only, and on those clients' schedules only.
 STAFF = (
     OWNER,
     StaffData(
@@ -135,19 +138,19 @@ STAFF = (
     ),
     StaffData(
         _msp("jordan.blake"), "Jordan Blake", "technician", "America/New_York", "+1 212 555 0141",
-        team=SERVICE_DESK, clients=("hvdental", "cobalt"),
+        clients=("hvdental", "cobalt"),  # the Harbourview and Cobalt desk; in no MSP-wide team
     ),
     StaffData(
         _msp("mia.tran"), "Mia Tran", "technician", "Australia/Sydney", "+61 2 5550 1101",
-        team=SERVICE_DESK, clients=("paws",),
+        team=SERVICE_DESK, all_clients=True,
     ),
     StaffData(
         _msp("lena.hoffmann"), "Lena Hoffmann", "technician", "Europe/Berlin", "+49 30 23125 101",
-        team=SERVICE_DESK, clients=("kestrel", "fjordbean"),
+        team=SERVICE_DESK, all_clients=True,
     ),
     StaffData(
         _msp("ruby.ellis"), "Ruby Ellis", "technician", "Europe/London", "+44 20 7946 0111",
-        team=SERVICE_DESK, clients=("bwst", "saltmarsh"),
+        team=SERVICE_DESK, all_clients=True,
     ),
     # Infrastructure
     StaffData(
@@ -160,15 +163,15 @@ STAFF = (
     ),
     StaffData(
         _msp("tomas.herrera"), "Tomás Herrera", "technician", "America/Denver", "+1 303 555 0121",
-        team=INFRASTRUCTURE, clients=("cobalt", "hvdental"),
+        clients=("cobalt", "hvdental"),
     ),
     StaffData(
         _msp("noah.fischer"), "Noah Fischer", "technician", "Europe/Berlin", "+49 30 23125 102",
-        team=INFRASTRUCTURE, clients=("kestrel", "bwst"),
+        team=INFRASTRUCTURE, all_clients=True,
     ),
     StaffData(
         _msp("chloe.bennett"), "Chloe Bennett", "technician", "Australia/Sydney", "+61 2 5550 1102",
-        team=INFRASTRUCTURE, clients=("paws", "fjordbean"),
+        team=INFRASTRUCTURE, all_clients=True,
     ),
 )  # fmt: skip
 

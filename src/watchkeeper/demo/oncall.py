@@ -18,6 +18,7 @@ from watchkeeper.accounts.models import Team, User
 from watchkeeper.core import clock
 from watchkeeper.demo.data import MSP_DOMAIN
 from watchkeeper.oncall.models import Schedule
+from watchkeeper.oncall.selectors import schedule_oncall_users
 from watchkeeper.oncall.services import layer_save, override_create, schedule_create
 from watchkeeper.tenancy.models import Client
 
@@ -60,7 +61,7 @@ SCHEDULES = (
         "the Sydney technicians take the London night.",
         time_zone="Europe/London", team="service-desk",
         layers=(
-            LayerData("Weekly London", ("sam.okafor", "ruby.ellis", "lena.hoffmann", "jordan.blake")),
+            LayerData("Weekly London", ("sam.okafor", "ruby.ellis", "lena.hoffmann")),
             LayerData(
                 "Follow the sun: Sydney days", ("mia.tran", "chloe.bennett"), unit="days", priority=1,
                 handoff=dt.time(22), restriction="daily", windows=({"start": "22:00", "end": "07:00"},),
@@ -71,7 +72,7 @@ SCHEDULES = (
         name="Infrastructure escalation",
         description="Second line for servers, networks and backups. Weekly hand-off on Monday 09:00 Oslo.",
         time_zone="Europe/Oslo", team="infrastructure",
-        layers=(LayerData("Weekly", ("erik.lund", "aisha.rahman", "noah.fischer", "tomas.herrera")),),
+        layers=(LayerData("Weekly", ("erik.lund", "aisha.rahman", "noah.fischer")),),
     ),
     ScheduleData(
         name="Harbourview Dental business hours",
@@ -116,13 +117,20 @@ def oncall_load(*, created: Counter[str]) -> None:
 
 
 def _next_week_override(schedule: Schedule) -> None:
-    """Ruby covers whoever is on call next Tuesday's working day (a dentist appointment)."""
+    """Next Tuesday's working day, the weekly rotation's next person covers whoever is on call
+    then (a dentist appointment): never someone covering her own week."""
     zone = zoneinfo.ZoneInfo(schedule.time_zone)
     today = clock.now().astimezone(zone).date()
     tuesday = today + dt.timedelta(days=(1 - today.weekday()) % 7 + 7)
+    starts_at = dt.datetime.combine(tuesday, dt.time(9), tzinfo=zone)
+    weekly = [m.user for m in schedule.layers.get(priority=0).members.order_by("position")]
+    on_call = schedule_oncall_users(schedule=schedule, at=starts_at + dt.timedelta(hours=4))
+    covered = next((user for user in on_call if user in weekly), None)
+    if covered is None:
+        return
+    cover = weekly[(weekly.index(covered) + 1) % len(weekly)]
     override_create(
-        actor=ACTOR, via=ACTOR, schedule=schedule, user=_user("ruby.ellis"),
-        starts_at=dt.datetime.combine(tuesday, dt.time(9), tzinfo=zone),
+        actor=ACTOR, via=ACTOR, schedule=schedule, user=cover, replaces=covered, starts_at=starts_at,
         ends_at=dt.datetime.combine(tuesday, dt.time(17), tzinfo=zone),
-        note="Covering while the on-call technician is at the dentist",
+        note=f"Covering while {covered.full_name} is at the dentist",
     )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Demo paging: an MSP-wide NOC default policy, a premium client's own policy, and e-mail
+"""Demo paging: an MSP-wide NOC default policy, Harbourview Dental's own policy, and e-mail
 contact methods with rules for every MSP technician. Idempotent: keyed on names. Every policy
 pages only people who may work on the clients it pages for (no warnings, nobody skipped).
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from watchkeeper.accounts.models import User
+from watchkeeper.accounts.models import Team, User
 from watchkeeper.demo import data
 from watchkeeper.incidents.models import Incident
 from watchkeeper.oncall.models import Schedule
@@ -29,7 +29,8 @@ from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Client
 
 NOC_POLICY = "NOC default"
-PREMIUM_CLIENT = "hvdental"
+DESK_CLIENT = "hvdental"  # a standard-tier client with its own business-hours desk
+DESK_SCHEDULE = "Harbourview Dental business hours"
 
 
 Levels = list[tuple[int, list[EscalationTarget]]]
@@ -101,19 +102,15 @@ def paging_load(*, created: Counter[str]) -> None:
             levels=[(10, [EscalationTarget(kind=TargetKind.USER, user=user) for user in desk_lead]),
                     (15, [EscalationTarget(kind=TargetKind.USER, user=user) for user in infra])],
         )  # fmt: skip
-    premium = Client.objects.filter(slug=PREMIUM_CLIENT).first()
-    lead = User.objects.filter(
-        teammembership__team__slug=data.INFRASTRUCTURE, teammembership__is_lead=True
-    ).first()
-    hours = Schedule.objects.filter(client=premium).first() if premium is not None else None
-    if premium is not None and lead is not None and hours is not None and desk_lead:
+    desk = Team.objects.filter(slug=data.SERVICE_DESK).first()
+    client = Client.objects.filter(slug=DESK_CLIENT).first()
+    schedule = Schedule.objects.filter(name=DESK_SCHEDULE, client=client).first() if client else None
+    if client is not None and schedule is not None and desk is not None:
         _policy(
-            f"{premium.name} premium cover", client=premium, repeat=2, created=created,
-            description="Premium contract: the infrastructure lead first, then Harbourview's own "
-            "business-hours desk and the service desk lead.",
-            levels=[(5, [EscalationTarget(kind=TargetKind.USER, user=lead)]),
-                    (10, [EscalationTarget(kind=TargetKind.SCHEDULE, schedule=hours),
-                          EscalationTarget(kind=TargetKind.USER, user=desk_lead[0])])],
+            f"{client.name} desk", client=client, repeat=2, created=created,
+            description="Their dedicated business-hours desk first, then the whole service desk.",
+            levels=[(5, [EscalationTarget(kind=TargetKind.SCHEDULE, schedule=schedule)]),
+                    (10, [EscalationTarget(kind=TargetKind.TEAM, team=desk)])],
         )  # fmt: skip
     _contact_methods(created)
     _history_handled()

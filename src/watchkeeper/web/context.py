@@ -11,8 +11,8 @@ from watchkeeper.tenancy import access
 
 # Areas of the console; those without a URL yet are shown as coming (greyed out).
 _AREAS: tuple[tuple[str, str | None, str], ...] = (
-    ("Clients", "web:home", "console.use"),
     ("Incidents", "incidents:list", "console.use"),
+    ("Clients", "tenancy:clients", "console.use"),
     ("Alerts", "alerts:list", "console.use"),
     ("Integrations", "alerts:integrations", "console.use"),
     ("On-call", "oncall:list", "schedules.view"),

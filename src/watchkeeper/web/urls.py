@@ -1,12 +1,12 @@
 from django.urls import path
 
-from watchkeeper.tenancy import views as tenancy_views
 from watchkeeper.web import ops
+from watchkeeper.web.console import queue
 
 app_name = "web"
 
 urlpatterns = [
-    path("", tenancy_views.home, name="home"),
+    path("", queue.start, name="home"),  # staff: the queue; portal users: the portal
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
     path("metrics", ops.metrics, name="metrics"),

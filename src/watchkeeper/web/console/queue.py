@@ -80,6 +80,13 @@ def _rows(page: Page) -> list[tuple[Incident, list[sla.ClockView]]]:
 
 @login_required
 @require_safe
+def start(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """`/`: what each user works from, the open incidents for staff and the portal for clients."""
+    return redirect("tenancy:portal" if request.user.is_portal_user else "incidents:list")
+
+
+@login_required
+@require_safe
 def incident_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The queue. The page polls itself every 10 s with htmx targeting `#queue`; that request
     gets only the results, so the queue stays live without a reload."""
