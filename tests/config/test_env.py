@@ -18,7 +18,7 @@ from watchkeeper.config import env
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "watchkeeper"
 DOCS = ROOT / "docs" / "configuration.md"
-READERS = {"text", "flag", "integer", "decimal", "choice", "csv", "_raw"}
+READERS = {"text", "flag", "integer", "decimal", "choice", "csv", "networks", "_raw"}
 
 
 @pytest.mark.parametrize(
