@@ -24,6 +24,7 @@ from watchkeeper.accounts.forms import SignInForm, TokenForm
 from watchkeeper.accounts.models import SealedTOTPDevice, User
 from watchkeeper.audit.services import audit_record
 from watchkeeper.core.errors import Forbidden, InvalidInput, NotFound
+from watchkeeper.core.panels import panels
 from watchkeeper.core.remote import client_ip
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.http import AuthenticatedHttpRequest
@@ -180,6 +181,7 @@ def _account_page(request: AuthenticatedHttpRequest, *, status: int = 200, **ext
         "time_zones": sorted(zoneinfo.available_timezones()),
         "scopes": services.VALID_SCOPES,
         "token_clients": access.visible_clients(user).order_by("name") if user.is_msp else [],
+        "panels": panels("account", request),
         **extra,
     }
     return render(request, "accounts/account.html", context, status=status)

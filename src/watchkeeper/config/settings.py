@@ -56,6 +56,11 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "watchkeeper.config.urls"
+# Sections of a lower app's page that belong to an app above it (core/panels.py, ADR 0022).
+WATCHKEEPER_PANELS = {
+    "account": ["watchkeeper.paging.panels.account"],
+    "client": ["watchkeeper.sla.panels.client_standing"],
+}
 WSGI_APPLICATION = "watchkeeper.config.wsgi.application"
 
 TEMPLATES = [

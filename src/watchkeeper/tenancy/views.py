@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 
 from watchkeeper.core.errors import NotFound
 from watchkeeper.core.pagination import paginate
+from watchkeeper.core.panels import panels
 from watchkeeper.tenancy import access, selectors
 from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 
@@ -36,6 +37,7 @@ def client_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "sites": selectors.site_list(actor=user, client=client),
         "contacts": selectors.contact_list(actor=user, client=client),
         "can_edit": access.can(user, "client.edit", client=client),
+        "panels": panels("client", request, client=client),
     }
     return render(request, "tenancy/client_detail.html", context)
 

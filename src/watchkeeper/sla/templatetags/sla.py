@@ -1,5 +1,5 @@
-"""Template tags for SLA on other apps' pages: the client page's standing, and filters for durations.
-(The queue's and the incident page's clocks are computed by the console views.)"""
+"""Template filters for SLA durations. (The queue's and the incident page's clocks are computed by
+the console views; the client page's standing is a panel: sla/panels.py.)"""
 
 from __future__ import annotations
 
@@ -8,25 +8,10 @@ from typing import Any
 
 from django import template
 
-from watchkeeper.core import clock
-from watchkeeper.sla import selectors
 from watchkeeper.sla.notify import duration
 from watchkeeper.sla.reports import hours
 
 register = template.Library()
-
-
-@register.inclusion_tag("sla/partials/client_standing.html", takes_context=True)
-def sla_client_standing(context: template.Context, client: Any) -> dict[str, Any]:
-    month = clock.now().strftime("%Y-%m")
-    policy = selectors.policy_for_client(client)
-    return {
-        "client": client,
-        "standing": selectors.client_standing(client),
-        "policy": policy,
-        "month": month,
-        "user": context.get("user"),
-    }
 
 
 @register.filter
