@@ -76,7 +76,7 @@ def login_path() -> Path:
 
 
 def _steps() -> list[tuple[str, Step]]:
-    steps: list[tuple[str, Step]] = [("Teams", _load_teams)]
+    steps: list[tuple[str, Step]] = [("Teams", _load_teams), ("Branding", _load_branding)]
     steps += [(_label(spec.name), functools.partial(_load_client, spec)) for spec in data.CLIENTS]
     steps += [("MSP staff", _load_staff), ("Portal users", _load_portal_users)]
     steps += [("Alerts and incidents", _load_intake)]
