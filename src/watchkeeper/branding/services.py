@@ -1,8 +1,9 @@
 """Writing the brand: its texts, and the logo (set from checked bytes, or removed).
 
 Only MSP owners and admins (`branding.manage`, admin scope for tokens; or the installation
-itself, named: "demo", "cli"), and never through a token restricted to one client: the brand is shown to every client (ADR 0027's rule for shared
-rows). Every change is audited; the audit keeps the logo's hash and size, not its bytes.
+itself, named: "demo", "cli"), and never through a token restricted to one client: the brand is
+shown to every client (ADR 0027's rule for shared rows). Every change is audited; the audit
+keeps the logo's hash and size, not its bytes.
 """
 
 from __future__ import annotations
