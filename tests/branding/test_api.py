@@ -29,7 +29,7 @@ def _put(api: Any, body: Any) -> Any:
 
 def _upload(api: Any, data: bytes, name: str = "logo.png", content_type: str = "image/png") -> Any:
     return api.http.post(
-        LOGO, {"file": SimpleUploadedFile(name, data, content_type=content_type)}, headers=api.headers
+        LOGO, {"logo": SimpleUploadedFile(name, data, content_type=content_type)}, headers=api.headers
     )
 
 

@@ -168,3 +168,17 @@ def test_the_pdf_without_a_logo_has_the_name_and_no_image(branded: Any) -> None:
     report = report_build(client=branded.a.client, start=dt.date(2026, 11, 1), end=dt.date(2026, 12, 1))
     pdf = report_pdf(report)
     assert f"({NAME})".encode() in _pdf_text(pdf) and b"/Subtype /Image" not in pdf
+
+
+def test_a_page_renders_unbranded_when_the_brand_cannot_be_read(monkeypatch: Any) -> None:
+    """An error page (a 500 while the database is down) must not fail on its layout's brand."""
+    from django.db import DatabaseError
+
+    from watchkeeper.branding import selectors
+
+    def down() -> Any:
+        raise DatabaseError("database is down")
+
+    monkeypatch.setattr(selectors, "branding_get", down)
+    brand = selectors.brand_for_page()
+    assert brand.name == "Watchkeeper" and not brand.is_set and not brand.has_logo

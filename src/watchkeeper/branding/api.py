@@ -58,15 +58,16 @@ def put_branding(request: ApiRequest, body: BrandingIn) -> dict[str, Any]:
 
 
 @router.post("/settings/branding/logo", response=BrandingOut)
-def upload_logo(request: ApiRequest, file: File[UploadedFile]) -> dict[str, Any]:
-    """Set the logo from a multipart upload (field `file`): PNG or JPEG, judged by its bytes
+def upload_logo(request: ApiRequest, logo: File[UploadedFile]) -> dict[str, Any]:
+    """Set the logo from a multipart upload (field `logo`): PNG or JPEG, judged by its bytes
     (not its name or Content-Type), at most 512 KB (413 above) and 2048 pixels a side."""
     access.require_write(request.auth, "branding.manage", client=None)
-    if file.size is not None and file.size > MAX_BYTES:
+    if logo.size is not None and logo.size > MAX_BYTES:
         raise TooLarge(
-            f"The logo is {file.size / 1024:.0f} KB; the limit is {MAX_BYTES // 1024} KB.", field="file"
+            f"The logo is {logo.size / 1024:.0f} KB; the limit is {MAX_BYTES // 1024} KB.", field="logo"
         )
-    services.branding_logo_set(actor=request.auth, data=file.read(MAX_BYTES + 1), via="api")
+    # One byte past the limit is enough to know it is too large.
+    services.branding_logo_set(actor=request.auth, data=logo.read(MAX_BYTES + 1), via="api")
     return _out(_current())
 
 

@@ -3,7 +3,10 @@ across processes and hosts), and the logo's bytes for the URL that serves it."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+
+from django.db import DatabaseError
 
 from watchkeeper.branding.images import EXTENSIONS
 from watchkeeper.branding.models import SINGLETON_PK, Branding
@@ -72,6 +75,17 @@ def brand_of(row: Branding) -> Brand:
 
 def brand_current() -> Brand:
     return brand_of(branding_get())
+
+
+def brand_for_page() -> Brand:
+    """The brand for a page's layout, or the product's own when the database cannot say: an
+    error page (a 500 because the database is down, a 404 answered before any query) must
+    still render."""
+    try:
+        return brand_current()
+    except DatabaseError:
+        logging.getLogger("watchkeeper.branding").warning("the brand could not be read", exc_info=True)
+        return brand_of(Branding(pk=SINGLETON_PK))
 
 
 @dataclass(frozen=True)

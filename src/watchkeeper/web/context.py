@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
-from watchkeeper.branding.selectors import brand_current
+from watchkeeper.branding.selectors import brand_for_page
 from watchkeeper.tenancy import access
 
 # Areas of the console; those without a URL yet are shown as coming (greyed out).
@@ -64,4 +64,4 @@ def branding(request: HttpRequest) -> dict[str, Any]:
     client sees, under the MSP's name. The console keeps the product's own header."""
     user = getattr(request, "user", None)
     shown = user is None or not user.is_authenticated or access.can(user, "portal.use")
-    return {"brand": SimpleLazyObject(brand_current), "brand_shown": shown}
+    return {"brand": SimpleLazyObject(brand_for_page), "brand_shown": shown}
