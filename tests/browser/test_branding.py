@@ -54,12 +54,12 @@ def test_an_owner_brands_the_portal_and_a_client_sees_it(page: Any, shot: Any, t
     svg = tmp_path / "logo.svg"
     svg.write_bytes(SVG)
     page.get_by_label("Upload a logo").set_input_files(str(svg))
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect(page.locator("#logo-error")).to_contain_text("SVG logos are not accepted")
     logo = tmp_path / "lighthouse.png"
     logo.write_bytes(demo_logo_png())
     page.get_by_label("Upload a logo").set_input_files(str(logo))
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect(page.get_by_text("Logo uploaded.")).to_be_visible()
     assert _logo_loaded(page, ".logo-preview img")
     shot(page, "branding-settings")
@@ -82,7 +82,7 @@ def test_an_owner_brands_the_portal_and_a_client_sees_it(page: Any, shot: Any, t
     expect(page.locator("footer")).to_contain_text("servicedesk@lighthouse-it.example")
     expect(page.locator("footer")).to_contain_text("Powered by Watchkeeper")
     # The accent reaches the portal's primary buttons.
-    colour = page.get_by_role("link", name="Report a problem").first.evaluate(
+    colour = page.locator("main a[role=button]", has_text="Report a problem").evaluate(
         "a => getComputedStyle(a).backgroundColor"
     )
     assert colour == "rgb(15, 58, 102)"
