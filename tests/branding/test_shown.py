@@ -182,3 +182,15 @@ def test_a_page_renders_unbranded_when_the_brand_cannot_be_read(monkeypatch: Any
     monkeypatch.setattr(selectors, "branding_get", down)
     brand = selectors.brand_for_page()
     assert brand.name == "Watchkeeper" and not brand.is_set and not brand.has_logo
+
+
+def test_the_mail_backend_keeps_the_msp_s_name_on_the_console_s_from_address(settings: Any) -> None:
+    """Client e-mails leave under the MSP's name from whatever address outgoing mail is set to."""
+    from watchkeeper.mail.backend import _sender
+    from watchkeeper.mail.selectors import MailSetup
+
+    settings.DEFAULT_FROM_EMAIL = "watchkeeper@localhost"
+    setup = MailSetup("console", "pager@msp.example", None)
+    assert _sender(f"{NAME} <watchkeeper@localhost>", setup) == f"{NAME} <pager@msp.example>"
+    assert _sender("watchkeeper@localhost", setup) == "pager@msp.example"  # as before
+    assert _sender("someone@else.example", setup) == "someone@else.example"  # not ours: untouched
