@@ -406,6 +406,12 @@ URLS: dict[str, Spec] = {
         method="POST",
     ),
     "mail:test": Spec(PAGE, method="POST"),
+    # Branding: installation-wide, owners and admins only (tests/branding checks nothing else
+    # changes it); the logo's URL is public (the sign-in page shows it) and names no tenant.
+    "branding:settings": Spec(PAGE, body=lambda v: {"name": f"Not {v.client.name}"}, method="POST"),
+    "branding:logo_upload": Spec(PAGE, method="POST"),
+    "branding:logo_remove": Spec(PAGE, method="POST"),
+    "branding:logo": Spec(PUBLIC, lambda v: {"file_name": "0123456789abcdef.png"}),
     "api:api-root": Spec(PUBLIC),
     "api-not-found": Spec(PUBLIC, lambda v: {"rest": f"clients/{v.client.slug}/secrets"}),
     "api:openapi-json": Spec(PUBLIC),
@@ -438,6 +444,10 @@ API: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/teams"): Spec(LIST),
     ("GET", "/api/v1/teams/{slug}"): Spec(PAGE, lambda v: {"slug": "no-such-team"}),
     ("GET", "/api/v1/policy"): Spec(PAGE),
+    ("GET", "/api/v1/settings/branding"): Spec(PAGE),
+    ("PUT", "/api/v1/settings/branding"): Spec(WRITE, body=lambda v: {"name": f"Not {v.client.name}"}),
+    ("POST", "/api/v1/settings/branding/logo"): Spec(WRITE),
+    ("DELETE", "/api/v1/settings/branding/logo"): Spec(WRITE),
     ("GET", "/api/v1/policy/priority"): Spec(PAGE, query={"impact": "high", "urgency": "low"}),
     # Alert intake: MSP-only, so the DETAIL control is the victim's technician.
     ("GET", "/api/v1/integrations"): Spec(LIST, client_filter=True),

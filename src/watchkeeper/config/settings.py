@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "watchkeeper.sla.apps.SlaConfig",
     "watchkeeper.paging.apps.PagingConfig",
     "watchkeeper.mail.apps.MailConfig",
+    "watchkeeper.branding.apps.BrandingConfig",
     "watchkeeper.engine.apps.EngineConfig",
     "watchkeeper.web.apps.WebConfig",
 ]
@@ -74,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "watchkeeper.web.context.navigation",
+                "watchkeeper.web.context.branding",
             ],
         },
     },

@@ -19,6 +19,7 @@ urlpatterns = [
     path("oncall/", include("watchkeeper.oncall.urls")),
     path("paging/", include("watchkeeper.paging.urls")),
     path("settings/mail/", include("watchkeeper.mail.urls")),
+    path("settings/branding/", include("watchkeeper.branding.urls")),
     path("admin/", admin_site.urls),
     path("api/v1/", api.urls),
     path("api/v1/<path:rest>", api_not_found, name="api-not-found"),

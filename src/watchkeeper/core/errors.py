@@ -44,3 +44,9 @@ class RateLimited(WatchkeeperError):
     def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
         super().__init__(message, field=field)
         self.retry_after = max(1, retry_after)
+
+
+class TooLarge(WatchkeeperError):
+    """An upload or body over its limit; the message says the limit."""
+
+    status = 413

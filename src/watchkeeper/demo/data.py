@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 MSP_NAME = "Lighthouse Managed IT"
 MSP_DOMAIN = "lighthouse-it.example"
+MSP_ACCENT = "#0f3a66"  # the navy of the demo logo (demo/logo.py)
+MSP_PHONE = "+44 20 7946 0100"
 
 SERVICE_DESK = "service-desk"
 INFRASTRUCTURE = "infrastructure"

@@ -29,8 +29,11 @@ from django.db import transaction
 
 from watchkeeper.accounts.models import Team, TeamMembership, User
 from watchkeeper.accounts.services import user_create
+from watchkeeper.branding.selectors import branding_get
+from watchkeeper.branding.services import branding_logo_set, branding_save
 from watchkeeper.demo import data, intake, oncall
 from watchkeeper.demo import paging as demo_paging
+from watchkeeper.demo.logo import demo_logo_png
 from watchkeeper.demo.sla import sla_load
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
 from watchkeeper.tenancy.services import client_create, contact_create, service_create, site_create
@@ -76,7 +79,7 @@ def login_path() -> Path:
 
 
 def _steps() -> list[tuple[str, Step]]:
-    steps: list[tuple[str, Step]] = [("Teams", _load_teams)]
+    steps: list[tuple[str, Step]] = [("Teams", _load_teams), ("Branding", _load_branding)]
     steps += [(_label(spec.name), functools.partial(_load_client, spec)) for spec in data.CLIENTS]
     steps += [("MSP staff", _load_staff), ("Portal users", _load_portal_users)]
     steps += [("Alerts and incidents", _load_intake)]
@@ -137,7 +140,22 @@ def _client_name(slug: str) -> str:
     return next(spec.name for spec in data.CLIENTS if spec.slug == slug)
 
 
-# --- teams and clients -------------------------------------------------------------------------
+# --- the MSP's brand, teams and clients --------------------------------------------------------
+
+
+def _load_branding(run: _Run) -> None:
+    """The demo MSP's name, colour, support contacts and logo, unless a brand is already set."""
+    row = branding_get()
+    if not row.name:
+        branding_save(
+            actor=ACTOR, via=ACTOR, name=data.MSP_NAME, accent=data.MSP_ACCENT,
+            support_email=f"servicedesk@{data.MSP_DOMAIN}", support_phone=data.MSP_PHONE,
+            support_url=f"https://help.{data.MSP_DOMAIN}",
+        )  # fmt: skip
+        run.created["brand"] += 1
+    if not row.logo_hash:
+        branding_logo_set(actor=ACTOR, via=ACTOR, data=demo_logo_png())
+        run.created["logo"] += 1
 
 
 def _load_teams(run: _Run) -> None:

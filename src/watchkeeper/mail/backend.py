@@ -2,12 +2,14 @@
 
 settings.EMAIL_BACKEND names this class. Each batch of messages asks `mail_setup_current()` and
 hands them to Django's SMTP backend with that server, or to its file backend when there is none.
-Messages from the installation's default sender get the console's From address.
+Messages from the installation's default sender get the console's From address, under the
+display name the message gave (an MSP's name on client e-mails), if any.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -38,12 +40,22 @@ def _backend_for(setup: MailSetup, fail_silently: bool) -> BaseEmailBackend:
     )  # fmt: skip
 
 
+def _sender(from_email: str, setup: MailSetup) -> str:
+    """The console's From address for a message from the default sender, keeping its display
+    name; any other sender unchanged."""
+    name, address = parseaddr(from_email)
+    if from_email != settings.DEFAULT_FROM_EMAIL and address != parseaddr(settings.DEFAULT_FROM_EMAIL)[1]:
+        return from_email
+    if not name or from_email == settings.DEFAULT_FROM_EMAIL:
+        return setup.from_address
+    return formataddr((name, parseaddr(setup.from_address)[1]))
+
+
 class EmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         if not email_messages:
             return 0
         setup = mail_setup_current()
         for message in email_messages:
-            if message.from_email == settings.DEFAULT_FROM_EMAIL:
-                message.from_email = setup.from_address
+            message.from_email = _sender(message.from_email, setup)
         return _backend_for(setup, self.fail_silently).send_messages(email_messages) or 0

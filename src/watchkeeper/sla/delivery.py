@@ -15,10 +15,11 @@ import logging
 import traceback
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db.models import Q
 
+from watchkeeper.branding.emails import branded_email
+from watchkeeper.branding.selectors import brand_current
 from watchkeeper.core import clock
 from watchkeeper.sla.models import ReportDelivery, ReportState, SlaPolicy
 from watchkeeper.sla.render import report_pdf
@@ -68,13 +69,19 @@ def _message(delivery: ReportDelivery) -> EmailMessage:
     client = delivery.client
     month = dt.date.fromisoformat(f"{delivery.month}-01")
     report = report_build(client=client, start=month, end=(month + dt.timedelta(days=32)).replace(day=1))
-    message = EmailMessage(
+    brand = brand_current()
+    message = branded_email(
         subject=f"SLA report {report.label}: {client.name}",
-        body=f"Attached is {client.name}'s SLA report for {report.label}.\n",
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        paragraphs=[
+            f"Attached is {client.name}'s service level report for {report.label} from {brand.name}: "
+            "how quickly we responded to and resolved your incidents, against the targets of your "
+            "contract, and any target we missed.",
+        ],
         to=list(delivery.recipients),
+        brand=brand,
     )
-    message.attach(f"sla-{client.slug}-{delivery.month}.pdf", report_pdf(report), "application/pdf")
+    pdf = report_pdf(report, brand=brand)
+    message.attach(f"sla-{client.slug}-{delivery.month}.pdf", pdf, "application/pdf")
     return message
 
 

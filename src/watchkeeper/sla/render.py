@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from html import escape
 
 from fpdf import FPDF
 
+from watchkeeper.branding.selectors import Brand, brand_current, brand_logo
 from watchkeeper.sla.reports import KINDS, LABELS, SlaReport, hours
 
 BAR_W, CHART_H = 48, 120
+LOGO_MM = 14  # the logo's height in the PDF's header
+
+log = logging.getLogger("watchkeeper.sla")
 
 
 def report_csv(report: SlaReport) -> str:
@@ -117,10 +122,34 @@ def _latin(text: str) -> str:
     return text.replace("–", "-").replace("×", "x").encode("latin-1", "replace").decode("latin-1")
 
 
-def report_pdf(report: SlaReport) -> bytes:
+def _pdf_brand(pdf: FPDF, brand: Brand) -> None:
+    """The MSP's logo and name at the top of the first page (the name alone without a logo)."""
+    logo = brand_logo() if brand.has_logo else None
+    x, top = pdf.l_margin, pdf.get_y()
+    if logo is not None:
+        try:
+            shown = pdf.image(io.BytesIO(logo.data), x=x, y=top, h=LOGO_MM)
+            x += float(shown.rendered_width) + 4
+        except Exception:  # a logo the PDF library cannot decode: the name alone, the report still goes
+            log.warning("the brand's logo could not be drawn in the PDF", exc_info=True)
+    pdf.set_font("Helvetica", "B", 13)
+    pdf.set_xy(x, top + (LOGO_MM - 7) / 2 if logo is not None else top)
+    pdf.cell(0, 7, _latin(brand.name), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(max(pdf.get_y(), top + (LOGO_MM if logo is not None else 7)) + 3)
+    pdf.set_draw_color(200, 200, 200)
+    pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
+    pdf.set_draw_color(0, 0, 0)
+    pdf.ln(3)
+
+
+def report_pdf(report: SlaReport, *, brand: Brand | None = None) -> bytes:
+    """The report as a PDF under the MSP's brand (default: the brand of the moment)."""
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.set_title(_latin(f"SLA report: {report.client.name} - {report.label}"))
+    pdf.set_author(_latin((brand or brand_current()).name))
     pdf.add_page()
+    _pdf_brand(pdf, brand or brand_current())
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 10, _latin(f"SLA report: {report.client.name}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 11)

@@ -64,6 +64,9 @@ _GLOBAL: dict[str, frozenset[str]] = {
     "security.manage": MSP_ADMIN_ROLES,
     # The outgoing-mail server (console settings and the test e-mail): installation-wide.
     "mail.manage": MSP_ADMIN_ROLES,
+    # The MSP's brand shown to every client (portal, sign-in, client e-mails, PDF reports).
+    "branding.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    "branding.manage": MSP_ADMIN_ROLES,
     "policy.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
     "policy.edit": MSP_ADMIN_ROLES,
     "audit.view": MSP_ADMIN_ROLES | {Role.MANAGER},
@@ -116,6 +119,7 @@ _SCOPE_OF = {
     **{action: "admin" for action in ("clients.create", "users.manage", "teams.manage", "security.manage")},
     "policy.edit": "admin",
     "mail.manage": "admin",
+    "branding.manage": "admin",
     "schedules.manage": "write",
     "schedules.override": "write",
     "escalation.manage": "write",

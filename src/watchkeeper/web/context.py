@@ -1,4 +1,5 @@
-"""Template context shared by every page: the navigation for the signed-in user."""
+"""Template context shared by every page: the navigation for the signed-in user, and the MSP's
+brand for the pages clients see (the portal, and the sign-in pages before anyone is known)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
+from watchkeeper.branding.selectors import brand_for_page
 from watchkeeper.tenancy import access
 
 # Areas of the console; those without a URL yet are shown as coming (greyed out).
@@ -31,7 +34,10 @@ _AREAS: tuple[tuple[str, str | None, str], ...] = (
 
 
 # Installation-wide settings, in the user menu.
-_SETTINGS: tuple[tuple[str, str, str], ...] = (("Outgoing mail", "mail:settings", "mail.manage"),)
+_SETTINGS: tuple[tuple[str, str, str], ...] = (
+    ("Outgoing mail", "mail:settings", "mail.manage"),
+    ("Branding", "branding:settings", "branding.manage"),
+)
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -51,3 +57,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if access.can(user, action)
     ]
     return {"nav": nav, "settings_nav": settings_nav}
+
+
+def branding(request: HttpRequest) -> dict[str, Any]:
+    """`brand` (read only when a template uses it) and `brand_shown`: whether this page is one a
+    client sees, under the MSP's name. The console keeps the product's own header."""
+    user = getattr(request, "user", None)
+    shown = user is None or not user.is_authenticated or access.can(user, "portal.use")
+    return {"brand": SimpleLazyObject(brand_for_page), "brand_shown": shown}

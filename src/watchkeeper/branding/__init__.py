@@ -1,0 +1,1 @@
+"""The MSP's own brand (name, logo, accent colour, support contacts) shown to its clients."""
