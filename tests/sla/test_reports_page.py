@@ -138,12 +138,13 @@ def test_report_pdf_has_a_legend_and_the_clients_zone(sla: Any, browser_as: Any)
 
 
 def test_no_placeholder_text_in_any_template() -> None:
-    found = []
-    for path in TEMPLATES.rglob("*.html"):
-        text = path.read_text(encoding="utf-8").lower()
-        for words in ("will be shown here", "coming soon", "coming release", "arrives with"):
-            if words in text:
-                found.append(f"{path.relative_to(TEMPLATES)}: {words}")
+    words = ("will be shown here", "coming soon", "coming release", "arrives with")
+    found = [
+        f"{path.relative_to(TEMPLATES)}: {word}"
+        for path in TEMPLATES.rglob("*.html")
+        for word in words
+        if word in path.read_text(encoding="utf-8").lower()
+    ]
     assert not found, found
 
 
