@@ -60,3 +60,11 @@ def test_a_technician_finds_a_report_reads_its_legend_and_opens_a_breach(page: A
     breaches.get_by_role("link", name=incident.reference).click()
     expect(page).to_have_url(re.compile(rf"/incidents/{incident.pk}/$"))
     expect(page.get_by_text(incident.title).first).to_be_visible()
+
+    page.goto("/sla/")
+    expect(page.get_by_role("button", name="SLA reports")).to_be_visible()
+    expect(page.locator("td", has_text=re.compile(r"^16 h$")).first).to_be_visible()  # 960 minutes
+    shot(page, "sla-policies")
+    page.goto("/incidents/")
+    expect(page.locator(".sla-legend")).to_contain_text("F first response")
+    shot(page, "queue-sla-legend")
