@@ -9,7 +9,7 @@ from ninja import Field, Schema
 
 from watchkeeper.core.schemas import Id, InputSchema
 from watchkeeper.incidents import selectors
-from watchkeeper.incidents.models import Incident
+from watchkeeper.incidents.models import Incident, TimelineEntry
 from watchkeeper.tenancy.schemas import IntegrationRef, ServiceRef
 
 
@@ -49,6 +49,11 @@ class TimelineEntryOut(Schema):
     text: str
     data: dict[str, Any]
     client_visible: bool = Field(description="Shown to the client (portal, e-mail); else internal")
+
+    @staticmethod
+    def resolve_text(obj: TimelineEntry) -> str:
+        # Times a service stored apart (`data.times`, ISO 8601) read in UTC, labelled "UTC".
+        return obj.text_in(None)
 
 
 class IncidentAlertOut(Schema):

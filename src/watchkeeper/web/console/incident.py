@@ -8,6 +8,7 @@ the services write; the templates only render what `_page` computed.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import linebreaksbr
 from django.views.decorators.http import require_POST, require_safe
 
 from watchkeeper.accounts.models import User
@@ -55,7 +57,9 @@ def _page(
     entries = selectors.timeline_filtered(incident=incident, show=show)
     context = {
         "incident": incident,
-        "timeline": [(entry, KIND_ICONS.get(entry.kind, "•"), _rendered(entry)) for entry in entries],
+        "timeline": [
+            (entry, KIND_ICONS.get(entry.kind, "•"), _rendered(entry, user.zone)) for entry in entries
+        ],
         "show": show,
         "timeline_filters": [(key, label) for key, (label, _) in selectors.TIMELINE_FILTERS.items()],
         "alerts": list(selectors.incident_alerts(incident=incident)),
@@ -76,11 +80,12 @@ def _page(
     return render(request, "console/incidents/detail.html", context, status=status)
 
 
-def _rendered(entry: TimelineEntry) -> str:
-    """Notes and comments are Markdown (sanitised); every other entry is plain text."""
+def _rendered(entry: TimelineEntry, zone: dt.tzinfo) -> str:
+    """Notes and comments are Markdown (sanitised); every other entry is plain text, with the
+    times it names shown in the viewer's zone."""
     if entry.kind in (TimelineKind.NOTE, TimelineKind.COMMENT):
-        return markdown_html(entry.text)
-    return ""
+        return markdown_html(entry.text_in(zone))
+    return linebreaksbr(entry.text_in(zone))
 
 
 def _merge_targets(user: User, incident: Incident) -> list[Incident]:
