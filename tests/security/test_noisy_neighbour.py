@@ -8,12 +8,14 @@ at a listener that accepts and never answers, with Apprise's `?rto=25&cto=25`. W
 sends events that meet all of them, client B's monitoring sends a P1 to POST /v2/enqueue (the
 PagerDuty Events API v2, the real intake path), and the engine runs as it does in production:
 inbox, timers, outbox. B's page must reach B's on-call person's mailbox (an SMTP server on
-loopback) about as fast as it does when A's settings are ordinary, measured in the same test.
+loopback) about as fast as it does when A's settings are ordinary, measured in the same test. A
+sends in two bursts, an engine cycle apart: B's P1 comes with the second, while the pages of the
+first may still be waiting for A's silent receiver.
 
 Each guard of items 4-7 is needed for that: without RE2 a regex search takes seconds; without the
 recurrence checks the engine walks every second since 2020; without the template bounds a render
 builds a gigabyte or loops for seconds; without our own timeouts, the delivery pool and its
-deadline, B's page waits behind A's silent receiver.
+deadline and a fair share of the pool per client, B's page waits behind A's silent receiver.
 """
 
 from __future__ import annotations
@@ -224,15 +226,20 @@ def arrivals(story: Scenario) -> Iterator[Any]:
 
 @dataclass(frozen=True)
 class Took:
-    page: float  # from A's first event to B's page in Bob's mailbox
-    engine: float  # from A's first event to the end of the engine cycle that sent it
+    page: float  # from A's second burst to B's page in Bob's mailbox
+    engine: float  # from A's second burst to the end of the engine cycle that sent it
 
 
 def _round(story: Scenario, a: ClientA, b: ClientB, watch: Any, round_: str) -> Took:
-    """A's events, then B's P1 among them, then engine cycles until B's page is in Bob's mailbox."""
+    """A's first burst and one engine cycle (A's pages are on their way), then A's second burst
+    with B's P1 among it, then engine cycles until B's page is in Bob's mailbox. Measured from
+    the second burst: A's first pages may still be waiting for their receiver then."""
     limiter.reset()
+    hostile = round_.startswith("hostile")
+    _client_a_sends(a, f"{round_} first", hostile=hostile)
+    run_cycle()
     started = time.monotonic()
-    _client_a_sends(a, round_, hostile=round_.startswith("hostile"))
+    _client_a_sends(a, round_, hostile=hostile)
     reply = wsgi_post("/v2/enqueue", _pagerduty(b.pagerduty, f"{round_}/p1", f"Warehouse down {round_}"))
     assert reply.status == 202, reply.body
     arrival = watch(b.person.email, f"Warehouse down {round_}")
@@ -281,7 +288,7 @@ def test_client_b_p1_is_paged_in_its_normal_time_whatever_client_a_configured(
     page = max(t.page for t in ordinary), min(t.page for t in hostile)
     engine = max(t.engine for t in ordinary), min(t.engine for t in hostile)
     print(
-        f"B's P1, from A's first event to B's mailbox: ordinary {[round(t.page, 2) for t in ordinary]} s, "
+        f"B's P1, from A's second burst to B's mailbox: ordinary {[round(t.page, 2) for t in ordinary]} s, "
         f"hostile {[round(t.page, 2) for t in hostile]} s; engine free again: ordinary "
         f"{[round(t.engine, 2) for t in ordinary]} s, hostile {[round(t.engine, 2) for t in hostile]} s; "
         f"A's sends ended {ended:.1f} s after the last round"
