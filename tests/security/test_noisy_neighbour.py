@@ -71,10 +71,10 @@ WIDE = '{{ "x".ljust(width or 1) }}'
 
 # B's P1 may take this many times its latency with A's settings ordinary, plus MARGIN seconds
 # (two shared cores: the figures move a little between runs; a missing guard costs seconds).
-RATIO, MARGIN = 1.5, 0.75
+RATIO, MARGIN = 2.0, 1.0
 EVENTS = 3  # of each kind, per round: A pages more often than it may hold delivery threads
 WORKERS = 4  # WATCHKEEPER_DELIVERY_WORKERS here
-DEADLINE = 2  # WATCHKEEPER_DELIVERY_DEADLINE here: what a silent receiver may hold a batch for
+DEADLINE = 1  # WATCHKEEPER_DELIVERY_DEADLINE here: what a silent receiver may hold a batch for
 
 
 @dataclass
