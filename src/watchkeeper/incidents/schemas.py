@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from watchkeeper.core.schemas import Id, InputSchema
 from watchkeeper.incidents import selectors
 from watchkeeper.incidents.models import Incident
+from watchkeeper.mail.backend import server_paths_hidden
 from watchkeeper.tenancy.schemas import IntegrationRef, ServiceRef
 
 
@@ -49,6 +50,18 @@ class TimelineEntryOut(Schema):
     text: str
     data: dict[str, Any]
     client_visible: bool = Field(description="Shown to the client (portal, e-mail); else internal")
+
+    @staticmethod
+    def resolve_text(entry: Any) -> str:
+        return server_paths_hidden(entry.text)
+
+    @staticmethod
+    def resolve_data(entry: Any) -> dict[str, Any]:
+        """Delivery records written by older versions named the server's mail folder."""
+        data = dict(entry.data)
+        if isinstance(data.get("response"), str):
+            data["response"] = server_paths_hidden(data["response"])
+        return data
 
 
 class IncidentAlertOut(Schema):

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import linebreaksbr
 from django.views.decorators.http import require_POST, require_safe
 
 from watchkeeper.accounts.models import User
@@ -24,6 +25,7 @@ from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.incidents import forms as incident_forms
 from watchkeeper.incidents import selectors, services
 from watchkeeper.incidents.models import Incident, IncidentStatus, ResponderRole, TimelineEntry, TimelineKind
+from watchkeeper.mail.backend import server_paths_hidden
 from watchkeeper.paging import selectors as paging
 from watchkeeper.policy.markup import markdown_html
 from watchkeeper.policy.selectors import policy_get
@@ -77,10 +79,11 @@ def _page(
 
 
 def _rendered(entry: TimelineEntry) -> str:
-    """Notes and comments are Markdown (sanitised); every other entry is plain text."""
+    """Notes and comments are Markdown (sanitised); every other entry is plain text, shown
+    without the server paths that delivery records written by older versions hold."""
     if entry.kind in (TimelineKind.NOTE, TimelineKind.COMMENT):
         return markdown_html(entry.text)
-    return ""
+    return linebreaksbr(server_paths_hidden(entry.text), autoescape=True)
 
 
 def _merge_targets(user: User, incident: Incident) -> list[Incident]:
