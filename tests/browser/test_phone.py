@@ -132,7 +132,7 @@ def test_queue(screen: Screen, shot: Any) -> None:
     _shot(screen, shot, "queue")
     _no_sideways_scroll(screen)
     _header_fits(screen)
-    _in_first_viewport(screen, first)
+    print(f"queue at {screen.name}: first incident ends at {round(_in_first_viewport(screen, first))} px")
     if screen.phone:
         # A card: priority, client, title, age, status, owner and SLA, all inside the screen.
         for part in ("priority", "client", "title", "age", "status", "owner", "sla"):
@@ -210,9 +210,12 @@ def test_incident_page(screen: Screen, shot: Any) -> None:
     resolve = page.get_by_role("button", name="Resolve", exact=True)
     add_note = page.get_by_role("button", name="Add note")
     take = page.get_by_role("button", name="Take ownership")
-    _in_first_viewport(screen, acknowledge)
-    _in_first_viewport(screen, resolve)
-    _in_first_viewport(screen, add_note, screens=1.0 if not screen.phone else 1.25)
+    figures = {
+        "standing": _in_first_viewport(screen, standing),
+        "acknowledge": _in_first_viewport(screen, acknowledge),
+        "resolve": _in_first_viewport(screen, resolve),
+        "add note": _in_first_viewport(screen, add_note, screens=1.0 if not screen.phone else 1.25),
+    }
     primary = _background(acknowledge)
     assert _background(resolve) == primary and _background(add_note) == primary
     assert _background(take) != primary  # secondary actions look secondary
@@ -226,8 +229,10 @@ def test_incident_page(screen: Screen, shot: Any) -> None:
     page.locator("details.more > summary", has_text="Escalate or reassign").click()
     expect(page.get_by_role("button", name="Escalate now")).to_be_visible()
     _no_sideways_scroll(screen)
-    height = page.evaluate("document.documentElement.scrollHeight")
-    print(f"incident page at {screen.name}: {height} px tall")  # a figure for the report (-s)
+    figures["page"] = page.evaluate("document.documentElement.scrollHeight")
+    figures["header"] = _box(page.locator("header.topbar"))["height"]
+    # Figures for the report (-s): where things end, in px from the top of the page.
+    print(f"incident page at {screen.name}:", {key: round(value) for key, value in figures.items()})
     _shot(screen, shot, "incident-page")
     # One-handed: acknowledge, then resolve with a note, from the top of the page.
     acknowledge.click()
