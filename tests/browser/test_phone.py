@@ -274,3 +274,25 @@ def test_portal(screen: Screen, shot: Any) -> None:
         page.wait_for_url("**/portal/incidents/new")
         _no_sideways_scroll(screen)
         _header_fits(screen)
+
+
+def test_without_script_the_phone_shows_what_would_fold(
+    chromium: Any, live_server: Any, policy: None, audit_cleared: None
+) -> None:
+    """The Menu and Filters buttons need the console's script; without it their content is shown."""
+    tenant = make_tenant("Alpha Dental")
+    context = chromium.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, java_script_enabled=False
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        sign_in(page, tenant.technician.email)
+        page.goto("/incidents/")
+        expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+        expect(page.locator("header.topbar").get_by_role("link", name="Clients")).to_be_visible()
+        expect(page.get_by_role("button", name=re.compile("^Filters"))).to_be_hidden()
+        expect(page.get_by_label("Priority", exact=True)).to_be_visible()
+        _no_sideways_scroll(Screen(page, "phone", 390, 844))
+    finally:
+        context.close()
