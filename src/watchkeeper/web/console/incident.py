@@ -26,6 +26,7 @@ from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.incidents import forms as incident_forms
 from watchkeeper.incidents import selectors, services
 from watchkeeper.incidents.models import Incident, IncidentStatus, ResponderRole, TimelineEntry, TimelineKind
+from watchkeeper.mail.backend import server_paths_hidden
 from watchkeeper.paging import selectors as paging
 from watchkeeper.policy.markup import markdown_html
 from watchkeeper.policy.selectors import policy_get
@@ -82,10 +83,11 @@ def _page(
 
 def _rendered(entry: TimelineEntry, zone: dt.tzinfo) -> str:
     """Notes and comments are Markdown (sanitised); every other entry is plain text, with the
-    times it names shown in the viewer's zone."""
+    times it names shown in the viewer's zone, and without the server paths that delivery records
+    written by older versions hold."""
     if entry.kind in (TimelineKind.NOTE, TimelineKind.COMMENT):
         return markdown_html(entry.text_in(zone))
-    return linebreaksbr(entry.text_in(zone))
+    return linebreaksbr(server_paths_hidden(entry.text_in(zone)), autoescape=True)
 
 
 def _merge_targets(user: User, incident: Incident) -> list[Incident]:
