@@ -35,6 +35,31 @@ def pytest_xdist_setupnodes(specs: list[Any]) -> None:
         spec.env["WATCHKEEPER_DATA_DIR"] = str(Path(django_settings.DATA_DIR) / spec.id)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every transactional test (marked `transaction=True`, or using `transactional_db` or
+    `live_server`) restores the migrated data before it runs: serialized rollback.
+
+    A transactional test empties the database at teardown (Django's flush). Without serialized
+    rollback that flush then re-creates content types and permissions (post_migrate) under new
+    primary keys, and the next test with serialized rollback, restoring the rows of the migrated
+    database under their old keys, meets them: UNIQUE constraint failed on django_content_type
+    at its set-up. Which test follows which depends on how pytest-xdist shares the tests out. With
+    serialized rollback for all of them, every flush leaves the tables empty (no post_migrate)
+    and every set-up restores the same rows under the same keys: the content types the cache
+    holds stay right, and the data migrations' rows (the default policy) are there too."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = getattr(item, "fixturenames", ())
+        transactional = "transactional_db" in fixtures or "live_server" in fixtures
+        if marker is not None:
+            if marker.args or "serialized_rollback" in marker.kwargs:
+                continue  # says what it needs
+            transactional = transactional or bool(marker.kwargs.get("transaction"))
+        if transactional:
+            kwargs = {**(marker.kwargs if marker else {}), "transaction": True, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # Production hashing costs ~0.3 s per password; tests create hundreds.

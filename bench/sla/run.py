@@ -138,6 +138,28 @@ def _run(slugs: list[str]) -> tuple[float, float, float]:
     return html, time.perf_counter() - began, time.process_time() - cpu
 
 
+def _index(slugs: list[str]) -> tuple[float, float]:
+    """The Reports page: every client for the month (two pages of 25), then one client's twelve
+    months, for each client."""
+    from django.test import Client as Http
+
+    from watchkeeper.accounts.models import User
+
+    http = Http(SERVER_NAME="localhost")
+    http.force_login(User.objects.get(email="bench@msp.example"))
+    month = MONTH.strftime("%Y-%m")
+    began = time.perf_counter()
+    for page in range(1, -(-len(slugs) // 25) + 1):
+        response = http.get("/sla/reports/", {"month": month, "page": page})
+        assert response.status_code == 200, response.status_code
+    every = time.perf_counter() - began
+    began = time.perf_counter()
+    for slug in slugs:
+        response = http.get("/sla/reports/", {"client": slug})
+        assert response.status_code == 200 and b"/pdf?month=" in response.content, response.status_code
+    return every, time.perf_counter() - began
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -163,6 +185,11 @@ def main() -> None:
                 f" for {len(slugs)} client reports (CPU {cpu:.2f} s)"
             )
         print(f"median: {statistics.median(totals):.2f} s (target < 10 s)")
+        every, each = _index(slugs)
+        print(
+            f"Reports page: every client for {MONTH:%Y-%m} in {every:.2f} s;"
+            f" each client's twelve months, {len(slugs)} pages, in {each:.2f} s"
+        )
 
 
 if __name__ == "__main__":

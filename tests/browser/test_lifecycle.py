@@ -26,6 +26,9 @@ def test_a_client_answers_what_the_technician_asked(page: Any, shot: Any) -> Non
     sign_in(page, tenant.technician.email)
     page.goto(f"/incidents/{incident.pk}/")
     page.get_by_role("button", name="Acknowledge").click()
+    wait = page.locator("details#wait")
+    expect(wait.get_by_label("Waiting on")).to_be_hidden()  # folded: waiting is not the everyday action
+    wait.locator("summary").click()
     page.get_by_label("Waiting on").select_option("waiting_client")
     page.get_by_label("What is needed").fill("Which printer shows the error?")
     page.get_by_role("button", name="Wait").click()

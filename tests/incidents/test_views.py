@@ -14,7 +14,13 @@ from tests.tenancy.factories import ServiceFactory
 from watchkeeper.accounts.models import Role
 from watchkeeper.core import clock
 from watchkeeper.incidents.models import Incident, TimelineKind
-from watchkeeper.incidents.services import incident_assign, incident_note, incident_open, incident_resolve
+from watchkeeper.incidents.services import (
+    incident_assign,
+    incident_note,
+    incident_open,
+    incident_resolve,
+    timeline_add,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -305,3 +311,26 @@ def test_wait_and_resume_buttons(world: Any, browser_as: Any) -> None:
     http.post(reverse("incidents:resume", args=[world.a.incident.pk]))
     world.a.incident.refresh_from_db()
     assert world.a.incident.status == "acknowledged"
+
+
+def test_old_delivery_records_show_no_server_path(
+    world: Any, browser_as: Any, api_as: Any, settings: Any
+) -> None:
+    """Pages kept as files were recorded by earlier versions as "written to a file in <EMAIL_FILE_PATH>":
+    the incident page and the API show those rows without the folder."""
+    settings.EMAIL_FILE_PATH = "/srv/watchkeeper (prod)/var/mail"
+    old = "no SMTP server set: written to a file in /srv/watchkeeper (prod)/var/mail"
+    timeline_add(
+        incident=world.a.incident, kind=TimelineKind.PAGE,
+        text=f"Page to Alice by account e-mail alice@msp.example: sent ({old})",
+        data={"message": 1, "state": "sent", "response": old},
+    )  # fmt: skip
+    body = _text(browser_as(world.a.technician).get(_detail(world.a.incident)))
+    shown = "alice@msp.example: sent (no SMTP server set: kept as a file on the server)"
+    assert shown in body
+    assert "/srv/" not in body and "var/mail" not in body
+    answer = api_as(world.a.technician).get(f"/api/v1/incidents/{world.a.incident.pk}")
+    assert answer.status_code == 200
+    assert "/srv/" not in answer.content.decode()
+    (entry,) = [e for e in answer.json()["timeline"] if e["kind"] == "page"]
+    assert entry["data"]["response"] == "no SMTP server set: kept as a file on the server"

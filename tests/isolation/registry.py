@@ -352,6 +352,7 @@ URLS: dict[str, Spec] = {
     "sla:calendar_new": Spec(PAGE, body=lambda v: {"name": "Planted"}, method="POST"),
     "sla:calendar_save": Spec(PAGE, _sla_calendar, body=lambda v: {"name": "Taken"}, method="POST"),
     "sla:calendar_closures": Spec(PAGE, _sla_calendar, body=lambda v: {"days": "2026-12-24"}, method="POST"),
+    "sla:reports": Spec(LIST),
     "sla:report": Spec(DETAIL, _client_slug, viewer="technician"),
     "sla:report_csv": Spec(PAGE, _client_slug),
     "sla:report_pdf": Spec(PAGE, _client_slug),

@@ -8,6 +8,7 @@ Every editor URL and policy API write must be listed here, like the registry of 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -16,7 +17,10 @@ from django.test import Client as HttpClient
 from django.urls import get_resolver, reverse
 
 from tests.isolation.test_matrix import ATTACKERS, _attacker
+from tests.oncall.factories import make_schedule
 from watchkeeper.audit.services import snapshot
+from watchkeeper.oncall.models import CalendarToken, Layer, Override, Schedule
+from watchkeeper.oncall.services import calendar_token_rotate, override_create
 from watchkeeper.paging.models import EscalationLevel, EscalationPolicy, EscalationTarget, TargetKind
 
 # Editor forms of one policy (URL name → form data); `service_*` change one service's own client
@@ -102,3 +106,70 @@ def test_shared_policy_api_writes_as_another_clients_actor(
     created = api.post("/api/v1/escalation-policies", {**body, "name": "Planted", "is_default": False})
     assert created.status_code in {403, 404}
     assert _shared_state() == before
+
+
+# ----- MSP-wide on-call schedules: read by the staff, changed only by those who see every client
+
+LAYER = {
+    "priority": "1", "time_zone": "UTC", "starts_on": "2026-01-05", "handoff_time": "09:00",
+    "shift_length": "1", "shift_unit": "weeks", "restriction": "none", "members": "{planted}",
+}  # fmt: skip
+SCHEDULE_FORMS: dict[str, dict[str, str]] = {
+    "edit": {"name": "Taken over", "description": "", "time_zone": "UTC"},
+    "layer_new": {"name": "Planted", **LAYER},
+    "layer_edit": {"name": "Primary", **LAYER},
+    "layer_delete": {},
+    "override_new": {"user": "{planted}", "starts_at": "2030-01-01T00:00", "ends_at": "2030-01-01T08:00"},
+    "override_delete": {},
+    "calendar": {},
+}
+NOT_SCHEDULE_WRITES = {"detail"}
+
+
+def _shared_schedule(world: Any) -> Schedule:
+    noc = make_schedule([world.owner], name="NOC shared")
+    override_create(
+        actor="test", schedule=noc, user=world.owner, starts_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2030, 1, 2, tzinfo=dt.UTC),
+    )  # fmt: skip
+    calendar_token_rotate(actor="test", schedule=noc)
+    return noc
+
+
+def _schedule_state() -> list[dict[str, Any]]:
+    rows: list[Any] = [*Schedule.objects.order_by("pk"), *Layer.objects.order_by("pk")]
+    rows += [*Override.objects.order_by("pk"), *CalendarToken.objects.order_by("pk")]
+    return [snapshot(row) for row in rows]
+
+
+def _schedule_args(name: str, noc: Schedule) -> list[int]:
+    if name in {"layer_edit", "layer_delete"}:
+        return [noc.pk, noc.layers.get().pk]
+    if name == "override_delete":
+        return [noc.pk, noc.overrides.get().pk]
+    return [noc.pk]
+
+
+def test_every_schedule_editor_url_is_declared() -> None:
+    oncall = get_resolver().namespace_dict["oncall"][1]
+    editors = {
+        pattern.name
+        for pattern in oncall.url_patterns
+        if pattern.name and "schedule_id" in str(pattern.pattern)
+    }
+    assert editors - NOT_SCHEDULE_WRITES == set(SCHEDULE_FORMS), "declare new schedule editor URLs"
+
+
+@pytest.mark.parametrize("attacker", ATTACKERS)
+@pytest.mark.parametrize("name", sorted(SCHEDULE_FORMS))
+def test_shared_schedule_forms_as_another_clients_actor(world: Any, attacker: str, name: str) -> None:
+    noc = _shared_schedule(world)
+    http = HttpClient()
+    http.force_login(_attacker(world, attacker))
+    data = {
+        key: value.format(planted=world.b.technician.email) for key, value in SCHEDULE_FORMS[name].items()
+    }
+    before = _schedule_state()
+    response = http.post(reverse(f"oncall:{name}", args=_schedule_args(name, noc)), data)
+    assert response.status_code in {403, 404}, f"{name} as B's {attacker}: {response.status_code}"
+    assert _schedule_state() == before

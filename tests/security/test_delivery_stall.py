@@ -109,3 +109,25 @@ def test_an_error_in_a_send_is_a_recorded_failure_and_the_page_falls_back(
     failed = OutboxMessage.objects.get(incident=incident, contact_method__kind="email")
     assert failed.state == MessageState.FAILED
     assert "RuntimeError: a bug nobody expected" in failed.provider_response
+
+
+def test_a_newline_in_client_a_title_holds_back_neither_its_page_nor_client_b_p1(story: Scenario) -> None:
+    """Item 8's proof with two clients: A's title once raised in the header before the attempt was
+    recorded (retried for ever); now A's page and B's P1 both go out in the same engine run."""
+    alice = story.user("Alice")
+    story.policy((60, [alice]))
+    bravo = ClientFactory(name="Bravo Logistics", slug="bravo")
+    bob = story.user("Bob")
+    policy = EscalationPolicy.objects.create(name="Bravo on call", client=bravo, is_default=True)
+    level = EscalationLevel.objects.create(policy=policy, position=0, delay_minutes=60)
+    EscalationTarget.objects.create(level=level, kind=TargetKind.USER, user=bob)
+    first = story.incident("Disk full\r\nX-Evil: 1")
+    second = incident_open(
+        client=bravo, service=ServiceFactory(client=bravo), title="Warehouse down", impact="high",
+        urgency="high", by="monitoring",
+    )  # fmt: skip
+    story.run_engine()
+    story.expect_message(to=bob.email, containing=second.reference)
+    story.expect_message(to=alice.email, containing="Disk full X-Evil: 1")
+    assert set(OutboxMessage.objects.values_list("state", flat=True)) == {MessageState.SENT}
+    assert OutboxMessage.objects.get(incident=first).attempts == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
@@ -11,18 +10,9 @@ from django.db.migrations.executor import MigrationExecutor
 
 from watchkeeper.core.crypto import lookup_hash, secret_decrypt
 
-# serialized_rollback like the other transactional tests: its teardown must not re-create content
-# types that the next serialized test restores (PostgreSQL then refuses the duplicates).
-pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    # Known problem, to fix: in a shared xdist worker, the serialized rollback's restore can meet
-    # content types that an earlier transactional test's flush re-created (UNIQUE constraint at
-    # set-up). It passes run on its own: `pytest tests/security/test_migrations.py`.
-    pytest.mark.skipif(
-        os.environ.get("PYTEST_XDIST_WORKER") is not None,
-        reason="order-dependent in a shared worker; run it alone (see the comment above)",
-    ),
-]
+# Transactional (the migration executor commits); like every transactional test it restores the
+# migrated database at set-up (serialized rollback, see tests/conftest.py), which it changes.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 BEFORE = [
     ("alerts", "0003_inbox_request_id"),

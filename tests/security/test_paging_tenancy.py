@@ -272,6 +272,26 @@ def test_an_override_naming_someone_of_another_client_pages_nobody_and_says_so(s
     )
 
 
+def test_a_shared_schedule_pages_only_its_people_who_may_work_on_the_client(story: Scenario) -> None:
+    """The demo's own configuration did it: an MSP-wide rota whose layer holds a technician
+    restricted to another client paged that technician for every client."""
+    alice, jo = story.user("Alice"), _restricted(story, "Jo Bloggs")
+    schedule = make_schedule([jo], name="NOC rota", starts_on=START.date(), handoff=dt.time(8))
+    night = make_schedule([alice], name="Backup rota", starts_on=START.date(), handoff=dt.time(8))
+    story.run_engine()
+    for message in list(story._new()):  # the schedules' on-call notices, not pages
+        story.unmatched.remove(message)
+    policy = story.policy()
+    level = EscalationLevel.objects.create(policy=policy, position=0, delay_minutes=10)
+    for rota in (schedule, night):
+        EscalationTarget.objects.create(level=level, kind=TargetKind.SCHEDULE, schedule=rota)
+    incident = story.incident()
+    story.run_engine()
+    story.expect_message(to=alice.email, containing=incident.reference)
+    story.expect_no_messages()  # nothing for Jo
+    assert any("skipped Jo Bloggs: not assigned to this client" in text for text in _timeline_pages(incident))
+
+
 def test_a_target_planted_before_the_fix_never_receives_the_page(story: Scenario) -> None:
     """The report: a manager of another client on the NOC default received Acme's P1."""
     alice = story.user("Alice")

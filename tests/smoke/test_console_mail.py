@@ -3,6 +3,7 @@ environment's server wins when it is set, and a change applies from the next mes
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from django.core import mail
 
 from tests.smoke.harness import Scenario, free_port
 from watchkeeper.mail.models import MailSettings
+from watchkeeper.paging.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +55,24 @@ def test_a_console_change_applies_to_the_next_message(story: Scenario, settings:
     story.fast_forward(minutes=5)
     story.run_engine()
     story.expect_message(to=alice.email, containing=incident.reference)
+
+
+def test_a_page_kept_as_a_file_names_no_server_path(story: Scenario, settings: Any, tmp_path: Any) -> None:
+    """With no server anywhere, pages are written to files in EMAIL_FILE_PATH; the outbox row and
+    the incident's timeline, which every technician reads, say so without naming the folder."""
+    settings.SMTP_FROM_ENVIRONMENT = False
+    settings.EMAIL_BACKEND = "watchkeeper.mail.backend.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "srv-secret-mail")
+    alice = story.user("Alice")
+    story.policy((60, [alice]))
+    incident = story.incident()
+    story.run_engine()
+    assert len(list((tmp_path / "srv-secret-mail").iterdir())) == 1  # the page was kept
+    message = OutboxMessage.objects.get(incident=incident, user=alice)
+    assert message.state == "sent"
+    assert "srv-secret-mail" not in message.provider_response
+    assert message.provider_response.startswith("no SMTP server set: kept as a file on the server")
+    entries = incident.timeline.filter(kind="page", text__contains="kept as a file")
+    assert entries.count() == 1
+    for entry in incident.timeline.all():
+        assert "srv-secret-mail" not in entry.text and "srv-secret-mail" not in json.dumps(entry.data)

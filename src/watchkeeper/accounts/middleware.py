@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from django_otp import user_has_device
 
 from watchkeeper.accounts.models import User
@@ -63,4 +64,20 @@ class TwoFactorMiddleware:
             if user_has_device(user):
                 return redirect("accounts:two_factor_verify")
             return redirect("accounts:two_factor_setup")
+        return self.get_response(request)
+
+
+class UserTimeZoneMiddleware:
+    """Show every time of a signed-in person's request in their own zone (`User.zone`): Django's
+    `date` and `time` filters, and `wk.when`, read the active zone. A page that shows several
+    zones at once labels each time with its abbreviation (`|date:"… T"`, `|when`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if isinstance(user, User) and user.is_authenticated:
+            with timezone.override(user.zone):
+                return self.get_response(request)
         return self.get_response(request)

@@ -13,6 +13,12 @@ threads (WATCHKEEPER_DELIVERY_WORKERS), and the engine waits for the batch at mo
 (WATCHKEEPER_DELIVERY_DEADLINE). A send still running then is recorded as timed out (retried
 later; its late answer is ignored: the record is fenced on the lease), so one silent receiver
 delays nothing else by more than the deadline, and everybody else's messages go out meanwhile.
+
+The pool is shared fairly between tenants: each job has a share (paging: the incident's client),
+the batch is started round-robin by share, and one share may hold at most half the delivery
+threads, counting its sends still running from earlier batches. A client whose receivers all hang
+(a noisy neighbour with many incidents) therefore never holds every thread: another client's page
+finds a free one at once (issue 12; tests/security/test_noisy_neighbour.py).
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Hashable
 from concurrent import futures
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +60,9 @@ class Steps:
     record: Callable[[Any, Any, str], object]
     timed_out: Callable[[float], object]
     crashed: Callable[[Exception], object]
+    # The share a claimed row's send counts against (paging: its incident's client; None is a
+    # share of its own), so that one tenant's hanging receivers cannot hold every thread.
+    share: Callable[[Any], Hashable] = lambda row: None
 
 
 @dataclass(frozen=True)
@@ -142,11 +152,57 @@ def _record(outbox: Outbox, steps: Steps, row: Any, answer: object) -> None:
         log.exception("recording the delivery of %s %s failed", outbox.name, row.pk)  # lease expires
 
 
+# Every send under way on the pool (of any batch, any outbox) → its share. A send that outlives
+# its batch's deadline still holds its thread, and still counts against its share.
+_flying_lock = threading.Lock()
+_flying: dict[futures.Future[object], Hashable] = {}
+
+
+def _launch(steps: Steps, job: object, share: Hashable) -> futures.Future[object]:
+    future = delivery_pool().submit(steps.send, job)
+    with _flying_lock:
+        _flying[future] = share
+    future.add_done_callback(_landed)  # runs at once if the send is over already
+    return future
+
+
+def _landed(future: futures.Future[object]) -> None:
+    with _flying_lock:
+        _flying.pop(future, None)
+
+
+def _running() -> dict[futures.Future[object], Hashable]:
+    with _flying_lock:
+        return {future: share for future, share in _flying.items() if not future.done()}
+
+
+def _round_robin(jobs: list[tuple[Any, object, Hashable]]) -> list[tuple[Any, object, Hashable]]:
+    """The jobs with their shares interleaved (A1 A2 A3 B1 → A1 B1 A2 A3), order kept within a
+    share: a client with many messages in the batch does not go before everybody else's first."""
+    seen: Counter[Hashable] = Counter()
+    ranked = []
+    for index, (row, job, share) in enumerate(jobs):
+        ranked.append((seen[share], index, (row, job, share)))
+        seen[share] += 1
+    return [entry for _, _, entry in sorted(ranked, key=lambda item: item[:2])]
+
+
+def _startable(jobs: list[tuple[Any, object, Hashable]], workers: int) -> int | None:
+    """The index of the first job that may start now: a delivery thread is free, and its share
+    holds fewer than half the threads. None: wait for a send to end."""
+    running = _running()
+    if len(running) >= workers:
+        return None
+    held = Counter(running.values())
+    limit = max(1, workers // 2)
+    return next((i for i, (_, _, share) in enumerate(jobs) if held[share] < limit), None)
+
+
 def _deliver_concurrently(outbox: Outbox, steps: Steps, batch: list[Any]) -> None:
-    """At most WATCHKEEPER_DELIVERY_WORKERS sends of this batch are under way at once, and each
-    answer is recorded before another send starts: a crash leaves at most that many sends
-    unrecorded (each sent again after the lease: a duplicate, never a lost page)."""
-    jobs: list[tuple[Any, object]] = []
+    """At most WATCHKEEPER_DELIVERY_WORKERS sends are under way at once (half of them at most for
+    one share), and each answer is recorded before another send starts: a crash leaves at most
+    that many sends unrecorded (each sent again after the lease: a duplicate, never a lost page)."""
+    prepared: list[tuple[Any, object, Hashable]] = []
     for row in batch:
         try:
             job = steps.prepare(row, WORKER_ID)
@@ -155,25 +211,29 @@ def _deliver_concurrently(outbox: Outbox, steps: Steps, batch: list[Any]) -> Non
             _record(outbox, steps, row, steps.crashed(exc))
             continue
         if isinstance(job, steps.job):
-            jobs.append((row, job))
+            prepared.append((row, job, steps.share(row)))
+    jobs = _round_robin(prepared)
     seconds = float(getattr(settings, "DELIVERY_DEADLINE_SECONDS", 10))
     workers = int(getattr(settings, "DELIVERY_WORKERS", 8))
     deadline = time.monotonic() + seconds
     sending: dict[futures.Future[object], Any] = {}
     while jobs or sending:
-        while jobs and len(sending) < workers:
-            row, job = jobs.pop(0)
-            sending[delivery_pool().submit(steps.send, job)] = row
-        done, _ = futures.wait(
-            list(sending), timeout=max(0.0, deadline - time.monotonic()), return_when=futures.FIRST_COMPLETED
-        )
+        left = deadline - time.monotonic()
+        while left > 0 and jobs and (index := _startable(jobs, workers)) is not None:
+            row, job, share = jobs.pop(index)
+            sending[_launch(steps, job, share)] = row
+        # Also wait for earlier batches' sends: one of them ending may free a thread or a share.
+        awaited = set(sending) | set(_running())
+        if not awaited and left > 0:
+            continue  # the sends that held the threads ended just now: start the next jobs
+        done, _ = futures.wait(awaited, timeout=max(0.0, left), return_when=futures.FIRST_COMPLETED)
         if not done:
             break
-        for future in done:
+        for future in done & set(sending):
             error = future.exception()
             answer = steps.crashed(error) if isinstance(error, Exception) else future.result()
             _record(outbox, steps, sending.pop(future), answer)
-    for late, row in [*sending.items(), *((None, row) for row, _ in jobs)]:
+    for late, row in [*sending.items(), *((None, row) for row, _, _ in jobs)]:
         if late is not None:
             late.cancel()  # not started yet (the pool was busy): it never will be
         log.warning("%s %s: no answer within %g s", outbox.name, row.pk, seconds)

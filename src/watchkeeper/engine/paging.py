@@ -37,4 +37,5 @@ MESSAGE_STEPS = Steps(
     job=outbox.Job, prepare=message_prepare, send=outbox.message_send, record=message_record,
     timed_out=lambda seconds: outbox.message_timed_out(seconds=seconds),
     crashed=lambda error: outbox.message_crashed(error=error),
+    share=lambda message: message.incident.client_id if message.incident_id else None,
 )  # fmt: skip

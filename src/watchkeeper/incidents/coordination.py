@@ -81,7 +81,7 @@ def incident_merge_check(*, source: Incident, target: Incident) -> None:
     if source.client_id != target.client_id:
         raise InvalidInput("Only incidents of the same client can be merged.", field="target")
     if target.status not in OPEN_INCIDENT_STATUSES:
-        raise Conflict(f"{target.reference} is {target.status}: merge into an open incident.")
+        raise Conflict(f"{target.reference} is {target.status_text}: merge into an open incident.")
     if source.merged_into_id is not None:
         raise Conflict(f"{source.reference} was already merged.")
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import models
 
 from watchkeeper.core import clock
+from watchkeeper.core.humanize import times_fill
 from watchkeeper.tenancy.models import ClientOwned
 
 
@@ -17,6 +19,16 @@ class IncidentStatus(models.TextChoices):
     WAITING_VENDOR = "waiting_vendor", "Waiting on vendor"
     RESOLVED = "resolved", "Resolved"
     CLOSED = "closed", "Closed"
+
+
+# The one mapping from a status key to the words staff read (console, reports, e-mails). Keys stay
+# keys where machines read them (API, CSV); the client's own words are `client_status`.
+STATUS_LABELS: dict[str, str] = dict(IncidentStatus.choices)
+
+
+def status_label(key: str) -> str:
+    """ "waiting_client" → "Waiting on client"; an unknown key reads as words, not as a key."""
+    return STATUS_LABELS.get(key) or key.replace("_", " ").capitalize()
 
 
 PRIORITY_RANK_UNKNOWN = 999  # a priority key the policy no longer has sorts last
@@ -96,6 +108,11 @@ class Incident(ClientOwned):
         return f"{self.reference} {self.title[:60]}"
 
     @property
+    def status_text(self) -> str:
+        """The status in words, for sentences: "waiting on client"."""
+        return status_label(self.status).lower()
+
+    @property
     def reference(self) -> str:
         """The human reference, e.g. ACME-42 (the client's slug in capitals, then the number)."""
         return f"{self.client.slug.upper()}-{self.number}"
@@ -149,6 +166,12 @@ class TimelineEntry(models.Model):
         if self.pk is not None:
             raise RuntimeError("Timeline entries are append-only")
         super().save(*args, **kwargs)
+
+    def text_in(self, zone: dt.tzinfo | None) -> str:
+        """The text as a reader in `zone` reads it: the times a service stored apart
+        (`data["times"]`, core/humanize.py) filled in that zone, labelled."""
+        times = self.data.get("times") if isinstance(self.data, dict) else None
+        return times_fill(self.text, times if isinstance(times, dict) else None, zone)
 
 
 class ResponderRole(models.TextChoices):

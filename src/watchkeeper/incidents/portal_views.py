@@ -80,7 +80,7 @@ def _detail(
     incident = selectors.portal_incident_detail(actor=user, pk=incident_id)  # not theirs: 404 first
     access.require(user, "portal.use")
     visible = incident.visible_timeline  # type: ignore[attr-defined]
-    entries = [(entry, markdown_html(entry.text)) for entry in visible]
+    entries = [(entry, markdown_html(entry.text_in(user.zone))) for entry in visible]
     context = {
         "incident": incident,
         "status": client_status(incident=incident, entries=visible),

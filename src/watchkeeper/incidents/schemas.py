@@ -9,7 +9,8 @@ from ninja import Field, Schema
 
 from watchkeeper.core.schemas import Id, InputSchema
 from watchkeeper.incidents import selectors
-from watchkeeper.incidents.models import Incident
+from watchkeeper.incidents.models import Incident, TimelineEntry
+from watchkeeper.mail.backend import server_paths_hidden
 from watchkeeper.tenancy.schemas import IntegrationRef, ServiceRef
 
 
@@ -49,6 +50,20 @@ class TimelineEntryOut(Schema):
     text: str
     data: dict[str, Any]
     client_visible: bool = Field(description="Shown to the client (portal, e-mail); else internal")
+
+    @staticmethod
+    def resolve_text(obj: TimelineEntry) -> str:
+        # Times a service stored apart (`data.times`, ISO 8601) read in UTC, labelled "UTC"; no
+        # server paths from delivery records written by older versions.
+        return server_paths_hidden(obj.text_in(None))
+
+    @staticmethod
+    def resolve_data(entry: Any) -> dict[str, Any]:
+        """Delivery records written by older versions named the server's mail folder."""
+        data = dict(entry.data)
+        if isinstance(data.get("response"), str):
+            data["response"] = server_paths_hidden(data["response"])
+        return data
 
 
 class IncidentAlertOut(Schema):

@@ -221,7 +221,7 @@ def incident_set_waiting(*, incident: Incident, by: By, status: str, note: str =
         if incident.status == status:
             return incident
         if incident.status not in OPEN_INCIDENT_STATUSES:
-            raise Conflict(f"{incident.reference} is {incident.status}; only an open incident can wait.")
+            raise Conflict(f"{incident.reference} is {incident.status_text}; only an open incident can wait.")
         incident.status = status
         fields = ["status"]
         if incident.acknowledged_at is None:
@@ -275,7 +275,7 @@ def incident_reopen(*, incident: Incident, by: By, reason: str = "") -> Incident
         incident = change.incident
         if incident.status != IncidentStatus.RESOLVED:
             raise Conflict(
-                f"Only a resolved incident can be reopened ({incident.reference} is {incident.status})."
+                f"Only a resolved incident can be reopened ({incident.reference} is {incident.status_text})."
             )
         incident.status = IncidentStatus.TRIGGERED
         incident.resolved_at = None
@@ -356,7 +356,7 @@ def incident_hand_off(*, incident: Incident, by: By, to: User, note: str) -> Inc
     with incident_update(incident=incident, by=by) as change:
         incident = change.incident
         if not incident.is_open:
-            raise Conflict(f"{incident.reference} is {incident.status}: there is nothing to hand off.")
+            raise Conflict(f"{incident.reference} is {incident.status_text}: there is nothing to hand off.")
         before = incident.owner_id
         incident.owner = to
         change.record(

@@ -8,6 +8,7 @@ display name the message gave (an MSP's name on client e-mails), if any.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from email.utils import formataddr, parseaddr
 
@@ -22,11 +23,30 @@ from watchkeeper.mail.transport import STARTTLS, TLS
 THIS_BACKEND = f"{__name__}.EmailBackend"
 
 
+# Where mail goes while no server is set, as delivery records (outbox rows, the incident
+# timeline) say it: every technician reads those, so they name no server path. The folder is
+# shown only to whoever may set up outgoing mail (Outgoing mail settings).
+FILES_NOTE = "no SMTP server set: kept as a file on the server (see Outgoing mail settings)"
+
+# Rows written before FILES_NOTE named the folder: "written to a file in /srv/…/mail".
+_OLD_FILES_NOTE = re.compile(r"written to a file in \S[^\n]*?(?=\)?\s*$)", re.MULTILINE)
+
+
 def files_note() -> str:
     """Where mail goes while no server is set (for delivery records)."""
     if settings.EMAIL_BACKEND == THIS_BACKEND:
-        return f"no SMTP server set: written to a file in {settings.EMAIL_FILE_PATH}"
+        return FILES_NOTE
     return f"no SMTP server set: kept by Django's {settings.EMAIL_BACKEND.rsplit('.', 2)[-2]} backend"
+
+
+def server_paths_hidden(text: str) -> str:
+    """`text` of a delivery record without the server's mail folder or data directory, for rows
+    written before FILES_NOTE stopped naming them."""
+    text = _OLD_FILES_NOTE.sub("kept as a file on the server", text)
+    for folder in (settings.EMAIL_FILE_PATH, str(settings.DATA_DIR)):
+        if folder and folder in text:
+            text = text.replace(folder, "the server's data folder")
+    return text
 
 
 def _backend_for(setup: MailSetup, fail_silently: bool) -> BaseEmailBackend:

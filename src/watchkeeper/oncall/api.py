@@ -133,7 +133,7 @@ def update_schedule(request: ApiRequest, schedule_id: Id, body: ScheduleUpdateIn
             layers = [_layer(request, x) for x in body.layers]
             services.layers_replace(actor=actor, schedule=schedule, layers=layers)
         elif not fields:
-            access.require(actor, "schedules.manage")
+            access.require_write(actor, "schedules.manage", client=schedule.client)
     return _detail(request, schedule_id)
 
 

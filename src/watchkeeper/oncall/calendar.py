@@ -68,7 +68,8 @@ def gap_warnings(gaps: Sequence[tuple[dt.datetime, dt.datetime]], zone: zoneinfo
         a, b = lo.astimezone(zone), hi.astimezone(zone)
         same_day = a.date() == b.date() or (b - a <= dt.timedelta(days=1) and b.time() == dt.time())
         end = b.strftime("%H:%M") if same_day else b.strftime("%a %d %b %H:%M")
-        out.append(f"Nobody is on call {a:%a %d %b %H:%M}–{'24:00' if same_day and end == '00:00' else end}")
+        end = "24:00" if same_day and end == "00:00" else end
+        out.append(f"Nobody is on call {a:%a %d %b %H:%M}–{end} {a:%Z}")
     return out
 
 

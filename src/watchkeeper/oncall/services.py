@@ -45,6 +45,22 @@ def _require(actor: Any, action: str) -> None:
         access.require(actor, action)
 
 
+def _require_write(actor: Any, action: str, *, client: Client | None) -> None:
+    """`action` on a schedule of `client`, or with `client` None on an MSP-wide schedule: that one
+    puts people on call for every client, so someone restricted to some clients (or a token
+    restricted to one) may read it but not change it (403); another client's is a 404 (ADR 0027)."""
+    if not isinstance(actor, str):  # "demo", "cli": trusted callers
+        access.require_write(actor, action, client=client)
+
+
+def schedule_can_change(
+    actor: access.ActorLike, schedule: Schedule, *, action: str = "schedules.manage"
+) -> bool:
+    """Whether the actor may take `action` (schedules.manage, .override, .view for the calendar
+    address) on this schedule: the console shows only the controls that pass."""
+    return access.can_write(actor, action, client=schedule.client)
+
+
 def _zone(name: str) -> str:
     try:
         zoneinfo.ZoneInfo(name)
@@ -103,7 +119,9 @@ def _save(obj: Schedule, *, fields: list[str] | None) -> None:
 
 def schedule_create(*, actor: Any, name: str, via: str = "console", **data: Any) -> Schedule:
     _require(actor, "schedules.manage")
-    schedule = Schedule(**_schedule_values({"name": name, **data}))
+    values = _schedule_values({"name": name, **data})
+    _require_write(actor, "schedules.manage", client=values.get("client"))
+    schedule = Schedule(**values)
     with transaction.atomic():
         _save(schedule, fields=None)
         audit_record(actor=actor, action="schedule.create", obj=schedule, after=snapshot(schedule), via=via)
@@ -114,7 +132,10 @@ def schedule_update(*, actor: Any, schedule: Schedule, via: str = "console", **d
     _require(actor, "schedules.manage")
     values = _schedule_values(data)
     with _changing(schedule):
-        schedule = Schedule.objects.get(pk=schedule.pk)
+        schedule = Schedule.objects.select_related("client").get(pk=schedule.pk)
+        _require_write(actor, "schedules.manage", client=schedule.client)
+        if "client" in values:  # the client it moves to, too (None: every client)
+            _require_write(actor, "schedules.manage", client=values["client"])
         before = snapshot(schedule)
         for key, value in values.items():
             setattr(schedule, key, value)
@@ -231,6 +252,7 @@ def layer_save(
 ) -> Layer:  # fmt: skip
     """Create a layer (layer=None) or replace one's settings and participants."""
     _require(actor, "schedules.manage")
+    _require_write(actor, "schedules.manage", client=schedule.client)
     values = _layer_values(data)
     with _changing(schedule):
         return _layer_write(schedule=schedule, layer=layer, members=_members(members), values=values,
@@ -245,6 +267,7 @@ def _layer_remove(*, actor: Any, layer: Layer, via: str) -> None:
 
 def layer_delete(*, actor: Any, layer: Layer, via: str = "console") -> None:
     _require(actor, "schedules.manage")
+    _require_write(actor, "schedules.manage", client=layer.schedule.client)
     with _changing(layer.schedule):
         _layer_remove(actor=actor, layer=layer, via=via)
 
@@ -255,6 +278,7 @@ def layers_replace(
     """Replace every layer of the schedule (the API's PATCH with `layers`), atomically: each
     entry holds the layer's fields and `members` (users)."""
     _require(actor, "schedules.manage")
+    _require_write(actor, "schedules.manage", client=schedule.client)
     checked = [
         (_layer_values({k: v for k, v in d.items() if k != "members"}), _members(d["members"]))
         for d in layers
@@ -274,6 +298,7 @@ def override_create(
     replaces: User | None = None, note: str = "", via: str = "console",
 ) -> Override:  # fmt: skip
     _require(actor, "schedules.override")
+    _require_write(actor, "schedules.override", client=schedule.client)
     _msp_user(user, "user")
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise InvalidInput("Override times need a time zone (e.g. 2026-12-01T09:00:00Z).", field="starts_at")
@@ -296,6 +321,7 @@ def override_create(
 
 def override_delete(*, actor: Any, override: Override, via: str = "console") -> None:
     _require(actor, "schedules.override")
+    _require_write(actor, "schedules.override", client=override.schedule.client)
     with _changing(override.schedule):
         audit_record(actor=actor, action="schedule.override.delete", obj=override,
                      client_id=override.schedule.client_id, before=snapshot(override), via=via)  # fmt: skip
@@ -315,6 +341,8 @@ def calendar_token_rotate(*, actor: Any, schedule: Schedule | None = None, user:
     if (schedule is None) == (user is None):
         raise ValueError("rotate the token of a schedule or of a user")
     _require(actor, "schedules.view")
+    if schedule is not None:  # a new address stops everybody's subscription to the old one
+        _require_write(actor, "schedules.view", client=schedule.client)
     token = secrets.token_urlsafe(24)
     with transaction.atomic():
         owner: dict[str, Any] = {"schedule": schedule} if schedule else {"user": user}

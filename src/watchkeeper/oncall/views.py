@@ -63,6 +63,7 @@ def schedule_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     access.require(user, "schedules.manage")
     form = ScheduleForm(request.POST or None)
     clients = access.visible_clients(user).filter(is_active=True).order_by("name")
+    may_share = access.can_write(user, "schedules.manage", client=None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -77,7 +78,8 @@ def schedule_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, f"Created {schedule.name}. Add a layer to put people on call.")
             return redirect("oncall:detail", schedule.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "oncall/new.html", {"form": form, "clients": clients}, status=status)
+    context = {"form": form, "clients": clients, "may_share": may_share}
+    return render(request, "oncall/new.html", context, status=status)
 
 
 @login_required
@@ -86,7 +88,7 @@ def schedule_edit(request: AuthenticatedHttpRequest, schedule_id: int) -> HttpRe
     """Name, description and time zone; the client a schedule is for does not change."""
     schedule = _schedule(request, schedule_id)
     user = _schedule_viewer(request)
-    access.require(user, "schedules.manage")
+    access.require_write(user, "schedules.manage", client=schedule.client)
     initial = {"name": schedule.name, "description": schedule.description, "time_zone": schedule.time_zone}
     form = ScheduleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -125,8 +127,13 @@ def _page_context(
         "days": calendar.days(shifts, start=first, count=7 * weeks, zone=zone), "layers": layers,
         "overrides": [o for o in schedule.overrides.all() if o.ends_at > now],
         "override_form": override_form or OverrideForm(zone=zone),
-        "can_manage": access.can(user, "schedules.manage"),
-        "can_override": access.can(user, "schedules.override"),
+        "can_manage": services.schedule_can_change(user, schedule),
+        "can_override": services.schedule_can_change(user, schedule, action="schedules.override"),
+        "can_calendar": services.schedule_can_change(user, schedule, action="schedules.view"),
+        # Someone who manages schedules, but not this one: it is shared by clients they do not see.
+        "shared_read_only": schedule.client_id is None
+        and access.can(user, "schedules.override")
+        and not access.sees_every_client(user),
         "has_token": hasattr(schedule, "calendar_token"),
     }  # fmt: skip
 
@@ -156,7 +163,7 @@ def layer_form(
 ) -> HttpResponse:
     schedule = _schedule(request, schedule_id)
     user = _schedule_viewer(request)
-    access.require(user, "schedules.manage")
+    access.require_write(user, "schedules.manage", client=schedule.client)
     layer = None
     if layer_id is not None:
         layer = next((x for x in schedule.layers.all() if x.pk == layer_id), None)
@@ -204,7 +211,7 @@ def layer_delete(request: AuthenticatedHttpRequest, schedule_id: int, layer_id: 
 def override_new(request: AuthenticatedHttpRequest, schedule_id: int) -> HttpResponse:
     schedule = _schedule(request, schedule_id)
     user = _schedule_viewer(request)
-    access.require(user, "schedules.override")
+    access.require_write(user, "schedules.override", client=schedule.client)
     form = OverrideForm(request.POST, zone=clock.zone_or_utc(schedule.time_zone))
     if form.is_valid():
         data = form.cleaned_data

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ninja import Field, Schema
 
 from watchkeeper.core.schemas import INT_MAX, Id, InputSchema
+from watchkeeper.mail.backend import server_paths_hidden
 
 
 class TargetIn(InputSchema):
@@ -125,6 +127,10 @@ class MessageOut(Schema):
     sent_at: dt.datetime | None
     attempts: int
     provider_response: str
+
+    @staticmethod
+    def resolve_provider_response(message: Any) -> str:
+        return server_paths_hidden(message.provider_response)
 
 
 class EscalateIn(InputSchema):

@@ -8,10 +8,12 @@ incident. Each (dedup key, person) is sent once: a handler that runs again sends
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
 
 from watchkeeper.accounts.models import User
+from watchkeeper.core.humanize import duration_text, times_fill
 from watchkeeper.incidents.models import Incident
 from watchkeeper.paging.services.notify import notification_send
 from watchkeeper.sla.models import SlaNotice
@@ -19,11 +21,7 @@ from watchkeeper.tenancy import access
 
 
 def duration(delta: dt.timedelta) -> str:
-    minutes = max(0, int(delta.total_seconds() // 60))
-    hours, minutes = divmod(minutes, 60)
-    if hours and minutes:
-        return f"{hours} h {minutes} min"
-    return f"{hours} h" if hours else f"{minutes} min"
+    return duration_text(delta)
 
 
 def managers_of(incident: Incident) -> list[User]:
@@ -38,15 +36,25 @@ def recipients(incident: Incident, level: str) -> list[User]:
 
 
 def sla_notify(
-    *, incident: Incident, kind: str, cycle: int, level: str, text: str, percent: int | None = None
+    *,
+    incident: Incident,
+    kind: str,
+    cycle: int,
+    level: str,
+    text: str,
+    percent: int | None = None,
+    times: Mapping[str, str] | None = None,
 ) -> int:
     """Notify for a warning (`percent`) or a breach; returns how many new notices were sent.
+    `text`'s `{slots}` are filled from `times` in each recipient's own zone.
     Caller is inside the reconcile transaction; mail goes out after commit."""
     threshold = "breach" if percent is None else str(percent)
     dedup_key = f"sla:{incident.pk}:{kind}:{cycle}:{threshold}"
-    subject = f"[{incident.reference}] {text}"[:300]
+    template = text
     sent = 0
     for user in recipients(incident, level):
+        text = times_fill(template, times, user.zone)
+        subject = f"[{incident.reference}] {text}"[:300]
         try:
             with transaction.atomic():
                 SlaNotice.objects.create(dedup_key=dedup_key, user=user, incident=incident, subject=subject)

@@ -10,12 +10,30 @@ from html import escape
 from fpdf import FPDF
 
 from watchkeeper.branding.selectors import Brand, brand_current, brand_logo
-from watchkeeper.sla.reports import KINDS, LABELS, SlaReport, hours
+from watchkeeper.core.clock import zone_or_utc
+from watchkeeper.sla.reports import FAIR, GOOD, KINDS, LABELS, SlaReport, hours, tone_of
 
 BAR_W, CHART_H = 48, 120
 LOGO_MM = 14  # the logo's height in the PDF's header
 
 log = logging.getLogger("watchkeeper.sla")
+# The trend's colours by tone (reports.Cell.tone), and what each means: the chart's legend.
+TONES: dict[str, tuple[str, tuple[int, int, int]]] = {
+    "good": ("#2e7d32", (46, 125, 50)),
+    "fair": ("#f9a825", (249, 168, 37)),
+    "poor": ("#c62828", (198, 40, 40)),
+}
+LEGEND: list[tuple[str, str]] = [
+    ("good", f"{GOOD} % or more of targets met"),
+    ("fair", f"{FAIR} % to {GOOD} %"),
+    ("poor", f"below {FAIR} %"),
+    ("none", "no data: no clock finished that month"),
+]
+
+
+def trend_legend() -> list[tuple[str, str, str]]:
+    """(tone, colour, meaning) for each colour of the trend chart, in the order shown."""
+    return [(tone, TONES[tone][0] if tone in TONES else "transparent", text) for tone, text in LEGEND]
 
 
 def report_csv(report: SlaReport) -> str:
@@ -94,13 +112,7 @@ def trend_svg(report: SlaReport) -> str:
         x = 34 + index * BAR_W
         height = 0 if value is None else value / 100 * (CHART_H - 10)
         label = "no data" if value is None else f"{value:g} %"
-        colour = (
-            "#2e7d32"
-            if value is not None and value >= 95
-            else "#f9a825"
-            if value is not None and value >= 80
-            else "#c62828"
-        )
+        colour = TONES.get(tone_of(value), TONES["poor"])[0]
         parts.append(
             f'<rect x="{x}" y="{CHART_H - height:.1f}" width="{BAR_W - 12}" height="{height:.1f}" '
             f'fill="{colour}"><title>{escape(month)}: {escape(label)}</title></rect>'
@@ -209,13 +221,29 @@ def _pdf_trend(pdf: FPDF, report: SlaReport) -> None:
     for index, (month, value) in enumerate(report.trend):
         x = 20 + index * 28
         bar = 0 if value is None else value / 100 * height
-        good = value is not None and value >= 95
-        pdf.set_fill_color(*((46, 125, 50) if good else (198, 40, 40)))
+        pdf.set_fill_color(*TONES.get(tone_of(value), TONES["poor"])[1])
         if bar:
             pdf.rect(x, base - bar, 18, bar, style="F")
         pdf.text(x, base + 4, month)
         pdf.text(x, max(top, base - bar - 1), _percent(value))
     pdf.set_y(base + 8)
+    _pdf_legend(pdf)
+
+
+def _pdf_legend(pdf: FPDF) -> None:
+    """The trend's colours and what they mean, on one line under the chart."""
+    pdf.set_font("Helvetica", "", 8)
+    x, y = pdf.l_margin, pdf.get_y()
+    for tone, text in LEGEND:
+        if tone in TONES:
+            pdf.set_fill_color(*TONES[tone][1])
+            pdf.rect(x, y + 1, 3, 3, style="F")
+        else:
+            pdf.rect(x, y + 1, 3, 3, style="D")
+        label = _latin(text)
+        pdf.text(x + 4.5, y + 3.6, label)
+        x += 4.5 + pdf.get_string_width(label) + 6
+    pdf.set_y(y + 8)
 
 
 def _pdf_breaches(pdf: FPDF, report: SlaReport) -> None:
@@ -227,8 +255,9 @@ def _pdf_breaches(pdf: FPDF, report: SlaReport) -> None:
     if not report.breaches:
         pdf.cell(0, 6, "No breaches in this period.", new_x="LMARGIN", new_y="NEXT")
         return
-    widths = (32, 10, 26, 30, 92)
-    for text, width in zip(("Incident", "Prio", "Target", "Breached (UTC)", "Reason"), widths, strict=True):
+    widths = (30, 10, 26, 36, 88)
+    zone = zone_or_utc(report.client.timezone)  # the client reads its report in its own zone
+    for text, width in zip(("Incident", "Prio", "Target", "Breached", "Reason"), widths, strict=True):
         pdf.cell(width, 6, text, border="B")
     pdf.ln()
     for breach in report.breaches[:1000]:
@@ -237,8 +266,8 @@ def _pdf_breaches(pdf: FPDF, report: SlaReport) -> None:
             breach.incident.reference,
             breach.priority,
             LABELS[breach.kind],
-            f"{breach.breached_at:%Y-%m-%d %H:%M}",
-            reason[:70] + ("..." if len(reason) > 70 else ""),
+            breach.breached_at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"),
+            reason[:66] + ("..." if len(reason) > 66 else ""),
         )
         for text, width in zip(cells, widths, strict=True):
             pdf.cell(width, 5, _latin(text))

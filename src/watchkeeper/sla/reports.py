@@ -14,12 +14,23 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q, QuerySet
 
 from watchkeeper.core.errors import InvalidInput
-from watchkeeper.sla.models import ClockKind, SlaBreach, SlaClock
+from watchkeeper.core.humanize import minutes_text
+from watchkeeper.sla.models import ClockKind, ReportDelivery, SlaBreach, SlaClock
 from watchkeeper.tenancy.models import Client
 
 KINDS = [kind for kind, _ in ClockKind.choices]
 LABELS = dict(ClockKind.choices)
 MAX_RANGE_DAYS = 400
+# Compliance at or above GOOD % reads as good, at or above FAIR % as fair, below it as poor: the
+# colours of the trend chart (HTML and PDF), its legend, and the Reports page's figures.
+GOOD, FAIR = 95, 80
+
+
+def tone_of(percent: float | None) -> str:
+    """good, fair, poor (by GOOD and FAIR), or none without data."""
+    if percent is None:
+        return "none"
+    return "good" if percent >= GOOD else "fair" if percent >= FAIR else "poor"
 
 
 @dataclass
@@ -32,6 +43,11 @@ class Cell:
     def compliance(self) -> float | None:
         done = self.met + self.breached
         return round(100 * self.met / done, 1) if done else None
+
+    @property
+    def tone(self) -> str:
+        """The colour of the compliance, as the trend chart's legend names it (GOOD, FAIR)."""
+        return tone_of(self.compliance)
 
 
 @dataclass
@@ -172,8 +188,7 @@ def trend_build(*, client: Client, end: dt.date, months: int = 6) -> list[tuple[
 def hours(seconds: float | None) -> str:
     if seconds is None:
         return "–"
-    minutes = round(seconds / 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    return minutes_text(seconds / 60)
 
 
 def report_json(report: SlaReport) -> dict[str, object]:
@@ -209,3 +224,67 @@ def report_json(report: SlaReport) -> dict[str, object]:
         ],
         "trend": [{"month": month, "percent": value} for month, value in report.trend],
     }
+
+
+# --- the index of reports: which exist, per client and month ----------------------------------
+
+INDEX_MONTHS = 12
+
+
+@dataclass
+class ReportEntry:
+    """One client's report for one month, as the Reports page lists it."""
+
+    client: Client
+    month: str  # YYYY-MM
+    cell: Cell  # every target together: met and breached clocks opened in the month
+    delivery: ReportDelivery | None = None  # the monthly e-mail, once queued
+
+    @property
+    def label(self) -> str:
+        return dt.date.fromisoformat(f"{self.month}-01").strftime("%B %Y")
+
+
+def month_list(*, today: dt.date, count: int = INDEX_MONTHS) -> list[str]:
+    """The `count` months up to and including `today`'s, newest first (YYYY-MM)."""
+    months, first = [], today.replace(day=1)
+    for _ in range(count):
+        months.append(first.strftime("%Y-%m"))
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return months
+
+
+def report_index(*, clients: list[Client], months: list[str]) -> list[ReportEntry]:
+    """Each client's report for each month (client order, then newest month first), with its
+    overall compliance and its e-mail delivery: ONE aggregate query over the stored clocks (a
+    met and a breached count per client and month, each month in the client's own zone) and
+    one for the deliveries, however many clients and months."""
+    if not clients or not months:
+        return []
+    windows: list[tuple[Client, str, dt.datetime, dt.datetime]] = []
+    for client in clients:
+        for month in months:
+            first = dt.date.fromisoformat(f"{month}-01")
+            since, until = _bounds(client, first, _month_after(first))
+            windows.append((client, month, since, until))
+    counts: dict[str, Count] = {}
+    cover = Q()
+    for index, (client, _, since, until) in enumerate(windows):
+        window = Q(client=client, opened_at__gte=since, opened_at__lt=until)
+        cover |= window
+        counts[f"met{index}"] = Count("id", filter=window & _MET)
+        counts[f"breached{index}"] = Count("id", filter=window & _BREACHED)
+    row = SlaClock.objects.filter(cover).order_by().aggregate(**counts)
+    deliveries = {
+        (delivery.client_id, delivery.month): delivery
+        for delivery in ReportDelivery.objects.filter(client__in=clients, month__in=months)
+    }
+    return [
+        ReportEntry(
+            client=client,
+            month=month,
+            cell=Cell(met=row[f"met{index}"], breached=row[f"breached{index}"]),
+            delivery=deliveries.get((client.pk, month)),
+        )
+        for index, (client, month, _, _) in enumerate(windows)
+    ]

@@ -10,6 +10,7 @@ from django.db import transaction
 from watchkeeper.audit.services import audit_record
 from watchkeeper.core import clock
 from watchkeeper.core.errors import InvalidInput
+from watchkeeper.core.humanize import iso
 from watchkeeper.core.timers import timer_cancel_prefix, timer_set
 from watchkeeper.incidents.locks import incident_lock
 from watchkeeper.incidents.models import Incident, TimelineKind
@@ -103,19 +104,25 @@ def _breaches_record(incident: Incident, result: ClockResult, *, quiet: bool) ->
             breached_at=breach.breached_at,
         )
         label = LABELS[result.kind]
+        # The due time is a slot each reader fills in their own zone (core/humanize.py).
         text = (
-            f"SLA breached: {label} ({incident.priority}, {notify.duration(result.target)})"
-            f" was due {breach.due_at:%Y-%m-%d %H:%M} UTC"
+            f"SLA breached: {label} ({incident.priority}, {notify.duration(result.target)}) was due {{due}}"
         )
+        due = {"due": iso(breach.due_at)}
         timeline_add(
             incident=incident,
             kind=TimelineKind.CHANGE,
             text=text,
-            data={"sla": "breach", "target": result.kind, "cycle": breach.cycle},
+            data={"sla": "breach", "target": result.kind, "cycle": breach.cycle, "times": due},
         )
         if not quiet:
             notify.sla_notify(
-                incident=incident, kind=result.kind, cycle=breach.cycle, level="breach", text=text
+                incident=incident,
+                kind=result.kind,
+                cycle=breach.cycle,
+                level="breach",
+                text=text,
+                times=due,
             )
 
     times = [*earlier.values(), *(b.breached_at for b in result.breaches)]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("calendars/new", views.calendar_save, name="calendar_new"),
     path("calendars/<int:calendar_id>", views.calendar_save, name="calendar_save"),
     path("calendars/<int:calendar_id>/closures", views.calendar_closures, name="calendar_closures"),
+    path("reports/", views.reports_page, name="reports"),
     path("reports/<slug:slug>/", views.report_page, name="report"),
     path("reports/<slug:slug>/csv", views.report_csv_download, name="report_csv"),
     path("reports/<slug:slug>/pdf", views.report_pdf_download, name="report_pdf"),

@@ -11,17 +11,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST, require_safe
 
 from watchkeeper.accounts.models import User
 from watchkeeper.core import clock
 from watchkeeper.core.errors import InvalidInput, NotFound, WatchkeeperError
+from watchkeeper.core.pagination import paginate
 from watchkeeper.policy.selectors import policy_get
 from watchkeeper.sla import configuration, reports, selectors, services
 from watchkeeper.sla.forms import CalendarForm, ClosuresForm, TargetsForm, hours_to_text
 from watchkeeper.sla.models import BusinessCalendar, SlaPolicy
-from watchkeeper.sla.render import report_csv, report_pdf, trend_svg
+from watchkeeper.sla.render import report_csv, report_pdf, trend_legend, trend_svg
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.http import AuthenticatedHttpRequest
 
@@ -160,6 +162,37 @@ def _date(text: str) -> dt.date:
         raise InvalidInput(f"'{text}' is not a date (YYYY-MM-DD).", field="days") from None
 
 
+REPORT_INDEX_PAGE = 25
+
+
+@login_required
+@require_safe
+def reports_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The Reports page: every SLA report the viewer may read, per client and month, with its
+    compliance, its PDF and CSV, and whether it was e-mailed. One client: its last twelve
+    months; every client: one month (by default the last complete one, the month e-mailed)."""
+    user = request.user
+    today = clock.now().astimezone(user.zone).date()
+    months = reports.month_list(today=today)
+    month = request.GET.get("month", "") or months[1]
+    context: dict[str, Any] = {"months": months, "month": month, "today_month": months[0]}
+    slug = request.GET.get("client", "")
+    client = access.client_access(user, slug) if slug else None  # another tenant's: 404
+    context["client"] = client
+    context["clients"] = list(access.visible_clients(user).order_by("name").only("pk", "name", "slug"))
+    if month not in months:
+        context["error"] = "Choose one of the last twelve months (YYYY-MM)."
+        return render(request, "sla/pages/reports.html", context, status=400)
+    if client is not None:
+        entries = reports.report_index(clients=[client], months=months)
+        context.update(entries=entries, page=None)
+    else:
+        page = paginate(access.visible_clients(user).order_by("name", "pk"), page=request.GET.get("page"),
+                        size=REPORT_INDEX_PAGE)  # fmt: skip
+        context.update(entries=reports.report_index(clients=page.items, months=[month]), page=page)
+    return render(request, "sla/pages/reports.html", context)
+
+
 def _report(request: AuthenticatedHttpRequest, slug: str) -> reports.SlaReport:
     client = access.client_access(request.user, slug)  # another tenant's: 404
     month = request.GET.get("month", "") or (
@@ -194,10 +227,25 @@ def report_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "client": report.client,
         "rows": rows,
         "trend": mark_safe(trend_svg(report)),  # noqa: S308 — built with escape()
+        "legend": trend_legend(),
+        "breaches": [
+            (breach, link)
+            for breach, link in zip(report.breaches, _incident_links(request.user, report), strict=True)
+        ],
         "query": request.GET.urlencode(),
         "can_explain": access.can(request.user, "incidents.respond", client=report.client),
     }
     return render(request, "sla/pages/report.html", context)
+
+
+def _incident_links(user: User, report: reports.SlaReport) -> list[str]:
+    """Where each breach's incident opens for this viewer: the console for staff who may see
+    the client's incidents, the portal for the client's own people, else nowhere."""
+    if access.can(user, "incidents.view", client=report.client):
+        return [reverse("incidents:detail", kwargs={"incident_id": b.incident_id}) for b in report.breaches]
+    if access.can(user, "portal.incidents", client=report.client):
+        return [reverse("portal:incident", kwargs={"incident_id": b.incident_id}) for b in report.breaches]
+    return ["" for _ in report.breaches]
 
 
 @login_required

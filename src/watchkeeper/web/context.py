@@ -12,8 +12,8 @@ from django.utils.functional import SimpleLazyObject
 from watchkeeper.branding.selectors import brand_for_page
 from watchkeeper.tenancy import access
 
-# Areas of the console; those without a URL yet are shown as coming (greyed out).
-_AREAS: tuple[tuple[str, str | None, str], ...] = (
+# Areas of the console, each a page that exists: no area is shown before it is built.
+_AREAS: tuple[tuple[str, str, str], ...] = (
     ("Incidents", "incidents:list", "console.use"),
     ("Clients", "tenancy:clients", "console.use"),
     ("Alerts", "alerts:list", "console.use"),
@@ -21,9 +21,7 @@ _AREAS: tuple[tuple[str, str | None, str], ...] = (
     ("On-call", "oncall:list", "schedules.view"),
     ("Escalation", "paging:policies", "escalation.view"),
     ("SLAs", "sla:page", "policy.view"),
-    ("Status pages", None, "console.use"),
-    ("Reviews", None, "console.use"),
-    ("Reports", None, "console.use"),
+    ("Reports", "sla:reports", "console.use"),
     ("Policy", "policy:page", "policy.view"),
     ("Audit log", "audit:list", "audit.view"),
     # The client portal's areas (portal users only).
@@ -44,13 +42,21 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": [], "settings_nav": []}
-    nav = []
+    nav: list[dict[str, Any]] = []
     for label, url_name, action in _AREAS:
         if not access.can(user, action):
             continue
-        url = reverse(url_name) if url_name else None
-        active = bool(url) and (request.path == url if url == "/" else request.path.startswith(str(url)))
-        nav.append({"label": label, "url": url, "active": active})
+        url = reverse(url_name)
+        nav.append({"label": label, "url": url, "active": False})
+    # The area whose URL is the longest prefix of the path is current (/sla/reports/ is
+    # Reports, not SLAs).
+    matches = [
+        item
+        for item in nav
+        if request.path == item["url"] or (item["url"] != "/" and request.path.startswith(item["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["active"] = True
     settings_nav = [
         {"label": label, "url": reverse(url_name)}
         for label, url_name, action in _SETTINGS

@@ -182,8 +182,9 @@ def _page_level(incident: Incident, row: IncidentEscalation, level: EscalationLe
     recipients = level_recipients(level=level, at=clock.now(), client=incident.client)
     users = recipients.paged
     cause = f"page:{incident.pk}:{row.run}.{row.loop}:{row.level}"
-    subject, text = page_subject(incident=incident), page_text(incident=incident)
+    subject = page_subject(incident=incident)
     for user in users:
+        text = page_text(incident=incident, zone=user.zone)
         page_user(incident=incident, user=user, cause=cause, subject=subject, text=text)
     where = f"level {row.level + 1}" + (f", repeat {row.loop}" if row.loop else "")
     text = f"Paging {where} of {row.policy}: {_names(users)}" if users else f"Nobody to page at {where}"
@@ -203,7 +204,7 @@ def incident_escalate(*, incident: Incident, level: int, by: By) -> IncidentEsca
         incident, row = _locked(incident.pk)
         if not incident.is_open:
             raise Conflict(
-                f"{incident.reference} is {incident.status}: only an open incident can be escalated."
+                f"{incident.reference} is {incident.status_text}: only an open incident can be escalated."
             )
         policy = policy_for_incident(incident=incident)
         count = policy.levels.count() if policy else 0
@@ -230,7 +231,7 @@ def incident_reassign(*, incident: Incident, to: User, by: By) -> Incident:
             return incident
         cause = f"reassign:{incident.pk}:{row.run}:u{to.pk}:{clock.now().timestamp():.0f}"
         page_user(incident=incident, user=to, cause=cause, subject=page_subject(incident=incident),
-                  text=page_text(incident=incident))  # fmt: skip
+                  text=page_text(incident=incident, zone=to.zone))  # fmt: skip
         timeline_add(
             incident=incident,
             kind=PAGE_KIND,

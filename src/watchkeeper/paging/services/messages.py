@@ -3,8 +3,11 @@ stored text never holds a usable secret."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.urls import reverse
 
+from watchkeeper.core.humanize import when
 from watchkeeper.incidents.models import Incident
 from watchkeeper.paging.services.notify import base_url
 
@@ -13,14 +16,15 @@ def page_subject(*, incident: Incident) -> str:
     return f"[{incident.priority}] {incident.reference}: {incident.title}"[:255]
 
 
-def page_text(*, incident: Incident) -> str:
+def page_text(*, incident: Incident, zone: dt.tzinfo) -> str:
+    """The page's body, with its times in the recipient's zone (`zone`), labelled."""
     link = base_url() + reverse("incidents:detail", kwargs={"incident_id": incident.pk})
     lines = [
         f"{incident.priority} incident {incident.reference} for {incident.client.name}",
         f"Service: {incident.service.name}",
         f"Title: {incident.title}",
         f"Impact {incident.impact}, urgency {incident.urgency}",
-        f"Opened {incident.opened_at:%Y-%m-%d %H:%M} UTC",
+        f"Opened {when(incident.opened_at, zone)}",
         "",
         f"Open it: {link}",
     ]

@@ -8,6 +8,7 @@ the services write; the templates only render what `_page` computed.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import linebreaksbr
 from django.views.decorators.http import require_POST, require_safe
 
 from watchkeeper.accounts.models import User
@@ -24,6 +26,7 @@ from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.incidents import forms as incident_forms
 from watchkeeper.incidents import selectors, services
 from watchkeeper.incidents.models import Incident, IncidentStatus, ResponderRole, TimelineEntry, TimelineKind
+from watchkeeper.mail.backend import server_paths_hidden
 from watchkeeper.paging import selectors as paging
 from watchkeeper.policy.markup import markdown_html
 from watchkeeper.policy.selectors import policy_get
@@ -55,7 +58,9 @@ def _page(
     entries = selectors.timeline_filtered(incident=incident, show=show)
     context = {
         "incident": incident,
-        "timeline": [(entry, KIND_ICONS.get(entry.kind, "•"), _rendered(entry)) for entry in entries],
+        "timeline": [
+            (entry, KIND_ICONS.get(entry.kind, "•"), _rendered(entry, user.zone)) for entry in entries
+        ],
         "show": show,
         "timeline_filters": [(key, label) for key, (label, _) in selectors.TIMELINE_FILTERS.items()],
         "alerts": list(selectors.incident_alerts(incident=incident)),
@@ -76,11 +81,13 @@ def _page(
     return render(request, "console/incidents/detail.html", context, status=status)
 
 
-def _rendered(entry: TimelineEntry) -> str:
-    """Notes and comments are Markdown (sanitised); every other entry is plain text."""
+def _rendered(entry: TimelineEntry, zone: dt.tzinfo) -> str:
+    """Notes and comments are Markdown (sanitised); every other entry is plain text, with the
+    times it names shown in the viewer's zone, and without the server paths that delivery records
+    written by older versions hold."""
     if entry.kind in (TimelineKind.NOTE, TimelineKind.COMMENT):
-        return markdown_html(entry.text)
-    return ""
+        return markdown_html(entry.text_in(zone))
+    return linebreaksbr(server_paths_hidden(entry.text_in(zone)), autoescape=True)
 
 
 def _merge_targets(user: User, incident: Incident) -> list[Incident]:

@@ -8,6 +8,9 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
+from watchkeeper.core import humanize
+from watchkeeper.incidents.models import status_label as _status_label
+
 register = template.Library()
 
 
@@ -39,3 +42,30 @@ def iso(value: dt.datetime | None) -> str:
 def stamp(value: dt.datetime | None) -> str:
     """ "2025-03-03 09:00 CET" in the active time zone."""
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z") if value else ""
+
+
+@register.filter
+def when(value: dt.datetime | None) -> str:
+    """ "Thu 3 Dec, 14:00 CET": in the active time zone (the viewer's), with its abbreviation."""
+    return humanize.when(value, timezone.get_current_timezone()) if value else ""
+
+
+@register.filter
+def minutes(value: float | str | None) -> str:
+    """A target or delay in minutes as a person reads it: 960 → "16 h", 9600 → "6 d 16 h".
+    Nothing (None, or a missing value the template gives as "") reads "—"."""
+    try:
+        return humanize.minutes_text(None if value in (None, "") else float(value))
+    except (TypeError, ValueError):
+        return "—"
+
+
+@register.filter
+def duration(value: dt.timedelta | None) -> str:
+    return humanize.duration_text(value)
+
+
+@register.filter
+def status_label(value: str) -> str:
+    """An incident status key as words: "waiting_client" → "Waiting on client"."""
+    return _status_label(str(value))

@@ -151,7 +151,7 @@ def alert_notes(alert: Alert, *, after: int, order: str, limit: int) -> tuple[li
     rows = list(entries.order_by("id" if order == "asc" else "-id")[: limit + 1])
     notes = [
         {
-            "note": entry.text,
+            "note": entry.text_in(None),
             "owner": entry.actor_label,
             "createdAt": _when(entry.at),
             "offset": str(entry.pk),

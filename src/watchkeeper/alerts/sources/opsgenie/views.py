@@ -14,6 +14,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -82,28 +83,50 @@ def alerts(request: HttpRequest) -> HttpResponse:
     return _by_method(request, {"POST": _create, "GET": _list})
 
 
-def _create(request: HttpRequest, started: float) -> HttpResponse:
+@dataclass(frozen=True)
+class _Write:
+    """One write, read and checked, ready for the inbox; `answer` adds fields to the 202."""
+
+    integration: Integration
+    kind: str
+    payload: Any
+    dedup_key: str = ""
+    answer: dict[str, Any] = field(default_factory=dict)
+
+
+def _accept(started: float, prepare: Callable[[], _Write]) -> HttpResponse:
+    """Store one write for the engine and answer as Opsgenie does: 202 with the request's id (its
+    status at /v2/alerts/requests/<id>), or Opsgenie's error shape with its code."""
     try:
-        integration = _integration(request)
-        body: Any = read_json(request)
-        has_alias = isinstance(body, dict) and bool(body.get("alias"))
-        alias = "" if has_alias else opsgenie.new_alias()
-        event = opsgenie.parse_create(body, alias=alias)
+        write = prepare()
         request_id = str(uuid.uuid4())
         inbox_accept(
-            integration=integration, kind="opsgenie", payload=body, dedup_key=alias, request_id=request_id
-        )
+            integration=write.integration, kind=write.kind, payload=write.payload,
+            dedup_key=write.dedup_key, request_id=request_id,
+        )  # fmt: skip
     except IngestError as exc:
         return _refused(exc, started)
     except EventError as exc:
         return _answer(422, started, message="; ".join(exc.errors))
     except UNSTORABLE_ERRORS:
         return _answer(400, started, message=UNSTORABLE_TEXT)
-    return _answer(202, started, request_id, result="Request will be processed", alias=event.dedup_key)
+    return _answer(202, started, request_id, result="Request will be processed", **write.answer)
+
+
+def _create(request: HttpRequest, started: float) -> HttpResponse:
+    def prepare() -> _Write:
+        integration = _integration(request)
+        body: Any = read_json(request)
+        has_alias = isinstance(body, dict) and bool(body.get("alias"))
+        alias = "" if has_alias else opsgenie.new_alias()
+        event = opsgenie.parse_create(body, alias=alias)
+        return _Write(integration, "opsgenie", body, dedup_key=alias, answer={"alias": event.dedup_key})
+
+    return _accept(started, prepare)
 
 
 def _action(request: HttpRequest, identifier: str, action: str, started: float) -> HttpResponse:
-    try:
+    def prepare() -> _Write:
         integration = _integration(request)
         # Opsgenie clients often send no body at all for acknowledge and close.
         body = _optional_json(read_body(request))
@@ -111,15 +134,9 @@ def _action(request: HttpRequest, identifier: str, action: str, started: float) 
             identifier=identifier, identifier_type=request.GET.get("identifierType", "id"), body=body
         )
         require_storable(payload)
-        request_id = str(uuid.uuid4())
-        inbox_accept(integration=integration, kind=KINDS[action], payload=payload, request_id=request_id)
-    except IngestError as exc:
-        return _refused(exc, started)
-    except EventError as exc:
-        return _answer(422, started, message="; ".join(exc.errors))
-    except UNSTORABLE_ERRORS:
-        return _answer(400, started, message=UNSTORABLE_TEXT)
-    return _answer(202, started, request_id, result="Request will be processed")
+        return _Write(integration, KINDS[action], payload)
+
+    return _accept(started, prepare)
 
 
 @csrf_exempt
@@ -297,7 +314,7 @@ ESCALATE = (
 
 
 def _change(request: HttpRequest, identifier: str, operation: str, started: float) -> HttpResponse:
-    try:
+    def prepare() -> _Write:
         integration = _integration(request)
         identifier_type = request.GET.get("identifierType", "id")
         if identifier_type != "alias":
@@ -307,17 +324,9 @@ def _change(request: HttpRequest, identifier: str, operation: str, started: floa
             operation=operation, identifier=identifier, identifier_type=identifier_type, body=body
         )
         require_storable(payload)
-        request_id = str(uuid.uuid4())
-        inbox_accept(
-            integration=integration, kind=changes.KINDS[operation], payload=payload, request_id=request_id
-        )
-    except IngestError as exc:
-        return _refused(exc, started)
-    except EventError as exc:
-        return _answer(422, started, message="; ".join(exc.errors))
-    except UNSTORABLE_ERRORS:
-        return _answer(400, started, message=UNSTORABLE_TEXT)
-    return _answer(202, started, request_id, result="Request will be processed")
+        return _Write(integration, changes.KINDS[operation], payload)
+
+    return _accept(started, prepare)
 
 
 def _write(identifier: str, operation: str) -> Handler:
