@@ -86,6 +86,10 @@ def test_an_owner_brands_the_portal_and_a_client_sees_it(page: Any, shot: Any, t
         "a => getComputedStyle(a).backgroundColor"
     )
     assert colour == "rgb(15, 58, 102)"
+    assert (
+        page.locator("header.topbar").evaluate("h => getComputedStyle(h).backgroundColor")
+        == "rgb(255, 255, 255)"
+    )
     shot(page, "branding-portal-1280")
 
     page.set_viewport_size({"width": 390, "height": 844})
@@ -94,6 +98,12 @@ def test_an_owner_brands_the_portal_and_a_client_sees_it(page: Any, shot: Any, t
     assert box is not None and box["height"] == 32 and box["x"] + box["width"] <= 390
     name_box = page.locator("header.topbar .brand-msp span").bounding_box()
     assert name_box is not None and name_box["x"] + name_box["width"] <= 390, name_box
+    # The light header holds on a phone too: dark text on white, never the console's dark bar.
+    header_style = page.locator("header.topbar").evaluate(
+        "h => [getComputedStyle(h).backgroundColor,"
+        " getComputedStyle(h.querySelector('.brand-msp span')).color]"
+    )
+    assert header_style == ["rgb(255, 255, 255)", "rgb(31, 41, 51)"], header_style
     shot(page, "branding-portal-390")
     page.goto("/accounts/")
     assert re.search(NAME, page.title())
