@@ -1,0 +1,102 @@
+"""kill -9 of two engines in the middle of a backlog of escalation steps: after a restart every
+step fired exactly once (one "Paging level 2" entry per incident, one page per person and step),
+none was lost, and the steps the dead engines had claimed ran on another engine once their lease
+ended (ADR 0031).
+
+Each incident's policy pages Alice at once (level 1, in the transaction that reconciles the new
+incident) and Bob at level 2 after a delay of zero minutes: Bob's page comes from a `paging.step`
+timer, run by the batched handler. The timer lease is short so the test does not wait a minute.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.compat.live import Stack
+
+pytestmark = pytest.mark.slow
+
+INCIDENTS = 400
+ENGINES = 2
+
+WORLD = """
+from watchkeeper.accounts.models import User
+from watchkeeper.incidents.services import incident_open
+from watchkeeper.paging.models import (ContactMethod, EscalationLevel, EscalationPolicy, EscalationTarget,
+    NotificationRule)
+from watchkeeper.tenancy.models import Client, Service
+client = Client.objects.get(slug='acme')
+service = Service.objects.get(client=client)
+policy = EscalationPolicy.objects.create(name='On call', client=client, is_default=True)
+for position, (name, delay) in enumerate([('alice', 0), ('bob', 600)]):
+    user = User.objects.create_user(f'{name}@msp.example', full_name=name.title(), role='technician',
+                                    all_clients=True)
+    method = ContactMethod(user=user, kind='email', label='Work', address_hint=name)
+    method.address = f'{name}@msp.example'
+    method.save()
+    NotificationRule.objects.create(user=user, urgency='high', contact_method=method, delay_minutes=0)
+    level = EscalationLevel.objects.create(policy=policy, position=position, delay_minutes=delay)
+    EscalationTarget.objects.create(level=level, kind='user', user=user)
+for n in range(COUNT):
+    incident_open(client=client, service=service, title=f'Server {n} down', impact='high', urgency='high',
+                  by='kill9')
+result = True
+"""
+
+# Level 2's steps: the key's last part is the level index (1); due now, unlike the steps after it.
+STEPS_DONE = """
+from watchkeeper.core.models import Timer
+result = Timer.objects.filter(kind='paging.step', key__endswith=':1', state='done').count()
+"""
+
+OUTCOME = """
+from django.db.models import Count
+from watchkeeper.core.models import Timer
+from watchkeeper.incidents.models import TimelineEntry
+from watchkeeper.paging.models import OutboxMessage
+steps = Timer.objects.filter(kind='paging.step', key__endswith=':1')
+entries = TimelineEntry.objects.filter(kind='page', text__startswith='Paging level 2')
+result = {
+    'steps': dict(steps.values_list('state').annotate(n=Count('id')).order_by()),
+    'level2_entries': list(entries.values('incident_id').annotate(n=Count('id')).values_list('n', flat=True)),
+    'pages': dict(OutboxMessage.objects.values_list('user__email').annotate(n=Count('id')).order_by()),
+    'pages_per_step': sorted(set(OutboxMessage.objects.values('incident_id', 'user_id')
+                                 .annotate(n=Count('id')).values_list('n', flat=True))),
+}
+"""
+
+
+def test_kill9_of_engines_mid_backlog_fires_every_step_exactly_once(tmp_path: Path) -> None:
+    env = {"WATCHKEEPER_TIMER_LEASE": "3", "WATCHKEEPER_OUTBOX_LEASE": "3"}
+    with Stack(tmp_path, env=env) as stack:
+        stack.migrate()
+        stack.seed("pagerduty")
+        stack.python(WORLD.replace("COUNT", str(INCIDENTS)), timeout=600)
+        for n in range(ENGINES):
+            stack._spawn(f"engine{n}", ["engine"])
+        deadline = time.monotonic() + 300
+        done = 0
+        while done < INCIDENTS // 4:
+            assert time.monotonic() < deadline, f"only {done} steps done: {stack.log('engine0')[-3000:]}"
+            time.sleep(0.05)
+            done = stack.python(STEPS_DONE)
+        for n in range(ENGINES):
+            stack.kill(f"engine{n}")
+        killed_at = stack.python(STEPS_DONE)
+        stack._spawn("engine-after", ["engine"])
+        deadline = time.monotonic() + 300
+        while stack.python(STEPS_DONE) < INCIDENTS:
+            assert time.monotonic() < deadline, f"steps not all done: {stack.log('engine-after')[-3000:]}"
+            time.sleep(0.5)
+        outcome = stack.python(OUTCOME)
+    assert killed_at < INCIDENTS, "the engines finished before the kill: nothing was tested"
+    assert outcome["steps"] == {"done": INCIDENTS}, outcome["steps"]
+    entries = Counter(outcome["level2_entries"])
+    assert entries == {1: INCIDENTS}, f"level 2 paged more or less than once: {entries}"
+    assert outcome["pages"] == {"alice@msp.example": INCIDENTS, "bob@msp.example": INCIDENTS}
+    assert outcome["pages_per_step"] == [1]
+    print(f"killed with {killed_at} of {INCIDENTS} level-2 steps done; {outcome}")
