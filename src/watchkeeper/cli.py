@@ -16,6 +16,7 @@ from types import FrameType
 from typing import Any
 
 from watchkeeper.config import env
+from watchkeeper.config.secret import secret_key_preload
 from watchkeeper.core import clock
 
 # Threads per web worker when WATCHKEEPER_WEB_THREADS is unset, per server. Granian: eight, with
@@ -519,6 +520,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         _setup()  # imports the settings, which read and check the rest of the environment
+        secret_key_preload()  # before any command opens a transaction
     except env.ConfigError as exc:
         # A configuration mistake, not a crash: one line naming the variable, no traceback.
         print(f"error: {exc}", file=sys.stderr)
