@@ -53,6 +53,11 @@ from watchkeeper.core.models import Timer
 result = Timer.objects.filter(kind='paging.step', key__endswith=':1', state='done').count()
 """
 
+LEASED = """
+from watchkeeper.core.models import Timer
+result = Timer.objects.filter(state='leased').count()
+"""
+
 OUTCOME = """
 from django.db.models import Count
 from watchkeeper.core.models import Timer
@@ -87,6 +92,7 @@ def test_kill9_of_engines_mid_backlog_fires_every_step_exactly_once(tmp_path: Pa
         for n in range(ENGINES):
             stack.kill(f"engine{n}")
         killed_at = stack.python(STEPS_DONE)
+        orphaned = stack.python(LEASED)
         stack._spawn("engine-after", ["engine"])
         deadline = time.monotonic() + 300
         while stack.python(STEPS_DONE) < INCIDENTS:
@@ -99,4 +105,7 @@ def test_kill9_of_engines_mid_backlog_fires_every_step_exactly_once(tmp_path: Pa
     assert entries == {1: INCIDENTS}, f"level 2 paged more or less than once: {entries}"
     assert outcome["pages"] == {"alice@msp.example": INCIDENTS, "bob@msp.example": INCIDENTS}
     assert outcome["pages_per_step"] == [1]
-    print(f"killed with {killed_at} of {INCIDENTS} level-2 steps done; {outcome}")
+    print(
+        f"killed with {killed_at} of {INCIDENTS} level-2 steps done and {orphaned} timers leased by the "
+        f"dead engines; after restart: steps {outcome['steps']}, pages {outcome['pages']}"
+    )

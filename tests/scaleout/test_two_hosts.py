@@ -119,7 +119,7 @@ def _wait_pages(sink: Sink, count: int, stacks: list[Stack]) -> None:
 def _acknowledge(link: str, host: str) -> httpx.Response:
     """Open the link on `host` (GET shows the button) and press it (POST)."""
     path = re.sub(r"^https?://[^/]+", "", link)
-    with httpx.Client(base_url=host, timeout=10) as http:
+    with httpx.Client(base_url=host, timeout=30) as http:
         page = http.get(path)
         assert page.status_code == 200, page.text[:500]
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
@@ -162,7 +162,7 @@ def test_two_hosts_share_one_installation(tmp_path: Path) -> None:
             assert answer.status_code == 200, answer.text[:500]
 
             # A session signed in on A is signed in on B.
-            with httpx.Client(base_url=hosts[0], timeout=10) as http:
+            with httpx.Client(base_url=hosts[0], timeout=30) as http:
                 form = http.get("/accounts/login/")
                 token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
                 assert token, form.text[:500]
@@ -174,7 +174,7 @@ def test_two_hosts_share_one_installation(tmp_path: Path) -> None:
                 )  # fmt: skip
                 assert signed_in.status_code == 302, signed_in.text[:500]
                 session = http.cookies["sessionid"]
-            on_b = httpx.get(f"{hosts[1]}/incidents/", cookies={"sessionid": session}, timeout=10)
+            on_b = httpx.get(f"{hosts[1]}/incidents/", cookies={"sessionid": session}, timeout=30)
             assert on_b.status_code == 200, (on_b.status_code, on_b.headers.get("location"))
             assert "Alice Oncall" in on_b.text
 

@@ -130,7 +130,7 @@ def secret_key() -> str | None:
     return os.environ.get("WATCHKEEPER_SECRET_KEY") or None
 
 
-def database(directory: Path) -> dict[str, Any]:
+def database(directory: Path, *, pooled: bool = False) -> dict[str, Any]:
     url = text("WATCHKEEPER_DATABASE_URL", "")
     if not url:
         url = f"sqlite:///{directory / 'watchkeeper.sqlite3'}"
@@ -160,6 +160,12 @@ def database(directory: Path) -> dict[str, Any]:
             ),
         }
         config["TEST"] = {"NAME": str(directory / "test.sqlite3")}
+    elif pooled:
+        # Behind PgBouncer in transaction mode a client's statements may run on a different server
+        # connection in each transaction: no cursors that outlive a transaction, and no statements
+        # psycopg prepares on one server connection and runs on another (docs/operations.md).
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
+        config["OPTIONS"] = {**config.get("OPTIONS", {}), "prepare_threshold": None}
     return config
 
 

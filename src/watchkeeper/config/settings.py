@@ -83,7 +83,10 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.database(DATA_DIR)}
+# Web processes may reach PostgreSQL through PgBouncer in transaction mode; engines may not (they
+# hold a session's advisory lock and LISTEN for wake-ups): `watchkeeper engine` refuses to start.
+DATABASE_POOLED = env.flag("WATCHKEEPER_DATABASE_POOLED")
+DATABASES = {"default": env.database(DATA_DIR, pooled=DATABASE_POOLED)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
