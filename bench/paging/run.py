@@ -182,6 +182,26 @@ def _done_counter(stack: Stack) -> Any:
     return conn, done
 
 
+def _wal(conn: Any) -> tuple[int, int, int]:
+    """The server's write-ahead log position (bytes) and its checkpoints so far (timed, requested).
+    Server-wide: on a server others use too, their writes count as well."""
+    row = conn.execute(
+        "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, checkpoints_timed, checkpoints_req "
+        "FROM pg_stat_bgwriter"
+    ).fetchone()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def _wal_report(conn: Any, before: tuple[int, int, int], count: int) -> str:
+    after = _wal(conn)
+    written, timed, requested = (a - b for a, b in zip(after, before, strict=True))
+    per = written / count if count else float("nan")
+    return (
+        f"; WAL {written / 1e6:.1f} MB ({per:.0f} bytes per timer), "
+        f"checkpoints {timed} timed, {requested} requested"
+    )
+
+
 def timers(args: argparse.Namespace) -> None:
     """Rate between the first completed timer and the last (engine start-up excluded)."""
     for db in args.db:
@@ -195,6 +215,7 @@ def _timers_run(args: argparse.Namespace, *, db: str, engines: int) -> None:
         stack.migrate()
         stack.python(TIMERS.replace("COUNT", str(args.timers)), timeout=300)
         conn, done = _done_counter(stack)
+        wal_before = _wal(conn) if stack.pg_name else None
         for n in range(engines):
             stack._spawn(f"engine{n}", ["engine"])
         deadline = time.monotonic() + 600
@@ -205,6 +226,7 @@ def _timers_run(args: argparse.Namespace, *, db: str, engines: int) -> None:
             count, last = done(), time.monotonic()
             if first is None and count:
                 first = (time.monotonic(), count)
+        wal = _wal_report(conn, wal_before, count) if wal_before is not None else ""
         conn.close()
         label = stack.db_label
     if first is None:
@@ -212,7 +234,7 @@ def _timers_run(args: argparse.Namespace, *, db: str, engines: int) -> None:
         return
     elapsed = last - first[0]
     rate = (count - first[1]) / elapsed if elapsed else float("nan")
-    print(f"{label}, {engines} engine(s): {count} timers done; {rate:.0f} timers/s after the first")
+    print(f"{label}, {engines} engine(s): {count} timers done; {rate:.0f} timers/s after the first{wal}")
 
 
 def main() -> int:

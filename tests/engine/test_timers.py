@@ -181,6 +181,17 @@ def test_the_claim_takes_the_oldest_due_first_and_leaves_the_rest(frozen):
     assert timers_claim(now=T0) == []
 
 
+def test_timers_past_the_cycle_budget_are_handed_back_unrun(frozen, recorder):
+    for n in range(3):
+        timer_set(kind="test.kind", key=f"k{n}", due_at=T0)
+    assert _run_due(handlers=HANDLERS, budget=0) == 1  # one runs, however long it took
+    assert [key for key, _ in recorder] == ["k0"]
+    rest = Timer.objects.exclude(key="k0")
+    assert {(t.state, t.lease_owner, t.attempts) for t in rest} == {(TimerState.PENDING, "", 0)}
+    assert timers_run_due() == 2
+    assert [key for key, _ in recorder] == ["k0", "k1", "k2"]
+
+
 ENGINES = 4
 RACED = 1500
 

@@ -22,6 +22,7 @@ import datetime as dt
 import logging
 import os
 import socket
+import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -60,6 +61,8 @@ CLAIM = 500
 # Timers of a batched kind per transaction; on SQLite each transaction holds the one write lock
 # that intake waits for, so it is kept short there.
 CHUNK = {"postgresql": 500, "sqlite": 50}
+# Seconds of handler time per cycle; the timers of a claim not run by then are handed back.
+BUDGET = 1.0
 
 _COLUMNS = ("id", "kind", "key", "due_at", "payload", "state", "version", "lease_owner", "lease_until",
             "attempts", "last_error", "created_at", "done_at")  # fmt: skip
@@ -174,10 +177,21 @@ def _batch_run(timers: Sequence[Timer], *, now: dt.datetime, batched: Batched) -
             timer_run(timer, now=now, handler=batched)
 
 
-def timers_run_due(*, handlers: Mapping[str, Entry], limit: int = CLAIM) -> int:
+def _release(timers: Sequence[Timer]) -> None:
+    """Hand claimed timers back unrun (pending, no lease): the next cycle, or another engine,
+    takes them. Their version and attempts are untouched."""
+    Timer.objects.filter(
+        pk__in=[timer.pk for timer in timers], state=TimerState.LEASED, lease_owner=WORKER_ID
+    ).update(state=TimerState.PENDING, lease_owner="", lease_until=None)
+
+
+def timers_run_due(*, handlers: Mapping[str, Entry], limit: int = CLAIM, budget: float = BUDGET) -> int:
     """Claim and run one batch of due timers, each with its kind's handler; returns how many ran.
-    Batched kinds run in chunks, the others one transaction each, in the claim's order per kind."""
+    Batched kinds run in chunks, the others one transaction each, in the claim's order per kind.
+    After `budget` seconds the timers not yet run are released: a claim of 500 slow handlers
+    must not keep the engine from the inbox for many seconds."""
     now = clock.now()
+    started = time.monotonic()
     batch = timers_claim(now=now, limit=limit)
     chunk = CHUNK.get(connection.vendor, 50)
     singles: list[Timer] = []
@@ -187,11 +201,18 @@ def timers_run_due(*, handlers: Mapping[str, Entry], limit: int = CLAIM) -> int:
             by_kind.setdefault(timer.kind, []).append(timer)
         else:
             singles.append(timer)
+    work: list[tuple[Sequence[Timer], Entry | None]] = []
     for kind, timers in by_kind.items():
-        batched = handlers[kind]
-        assert isinstance(batched, Batched)  # noqa: S101 — sorted out just above
-        for part in _chunks(timers, chunk):
-            _batch_run(part, now=now, batched=batched)
-    for timer in singles:
-        timer_run(timer, now=now, handler=handlers.get(timer.kind))
-    return len(batch)
+        work += [(part, handlers[kind]) for part in _chunks(timers, chunk)]
+    work += [([timer], handlers.get(timer.kind)) for timer in singles]
+    ran = 0
+    for position, (part, handler) in enumerate(work):
+        if ran and time.monotonic() - started > budget:
+            _release([timer for rest, _ in work[position:] for timer in rest])
+            break
+        if isinstance(handler, Batched) and len(part) > 1:
+            _batch_run(part, now=now, batched=handler)
+        else:
+            timer_run(part[0], now=now, handler=handler)
+        ran += len(part)
+    return ran
