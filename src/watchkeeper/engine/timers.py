@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import secrets
 import socket
 import time
 import traceback
@@ -54,7 +55,9 @@ class Batched:
 Entry = Handler | Batched
 
 MAX_ATTEMPTS = 8
-WORKER_ID = f"{socket.gethostname()[:60]}:{os.getpid()}"
+# Unique per process even across machines and containers that share a host name and pid (two
+# engines as pid 1 with the host's name): the lease fences on it.
+WORKER_ID = f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
 # Timers claimed per cycle. The engine goes round again at once while there is work, so this
 # bounds how long inbox processing waits behind timers, not the throughput.
 CLAIM = 500
