@@ -14,12 +14,15 @@ module), outside any transaction, so the key a process signs with is always a co
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from pathlib import Path
 from typing import Any
 
 from django.utils.functional import lazy
+
+log = logging.getLogger("watchkeeper")
 
 TABLE = "watchkeeper_installation"
 NAME = "secret_key"
@@ -98,17 +101,18 @@ def secret_key_lazy(legacy: Path | None) -> str:
 
 def secret_key_preload() -> None:
     """Load the key now, outside any transaction (the CLI and the WSGI module call this once
-    Django is set up). A database not reachable yet only defers it to first use. The connection
-    is closed again: processes forked later must not share it."""
+    Django is set up). A database not reachable yet (or not to be touched yet: tests import the
+    WSGI module before their database exists) only defers it to first use. The connection is
+    closed again: processes forked later must not share it."""
     from django.conf import settings
-    from django.db import DatabaseError, connections
+    from django.db import connections
 
     if settings.SECRET_KEY_FROM_ENVIRONMENT:
         return
     try:
         str(settings.SECRET_KEY)
-    except DatabaseError:
-        pass
+    except Exception:  # unreachable, or not allowed yet (a test importing the WSGI module)
+        log.debug("secret key not loaded at start; loading it at first use", exc_info=True)
     finally:
         connections.close_all()
 

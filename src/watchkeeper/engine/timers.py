@@ -190,24 +190,26 @@ def _release(timers: Sequence[Timer]) -> None:
 
 def timers_run_due(*, handlers: Mapping[str, Entry], limit: int = CLAIM, budget: float = BUDGET) -> int:
     """Claim and run one batch of due timers, each with its kind's handler; returns how many ran.
-    Batched kinds run in chunks, the others one transaction each, in the claim's order per kind.
+    In the claim's order; consecutive timers of a batched kind run as one chunk, the others one
+    transaction each.
     After `budget` seconds the timers not yet run are released: a claim of 500 slow handlers
     must not keep the engine from the inbox for many seconds."""
     now = clock.now()
     started = time.monotonic()
     batch = timers_claim(now=now, limit=limit)
     chunk = CHUNK.get(connection.vendor, 50)
-    singles: list[Timer] = []
-    by_kind: dict[str, list[Timer]] = {}
+    # Work units in the claim's order (oldest due first): a batched kind's consecutive timers
+    # form one unit, any other timer is a unit of its own. Keeping the order matters: an
+    # acknowledgement's reconcile due before a step must halt the escalation before that step.
+    work: list[tuple[list[Timer], Entry | None]] = []
     for timer in batch:
-        if isinstance(handlers.get(timer.kind), Batched):
-            by_kind.setdefault(timer.kind, []).append(timer)
+        handler = handlers.get(timer.kind)
+        last = work[-1] if work else None
+        batched = isinstance(handler, Batched)
+        if batched and last is not None and last[1] is handler and len(last[0]) < chunk:
+            last[0].append(timer)
         else:
-            singles.append(timer)
-    work: list[tuple[Sequence[Timer], Entry | None]] = []
-    for kind, timers in by_kind.items():
-        work += [(part, handlers[kind]) for part in _chunks(timers, chunk)]
-    work += [([timer], handlers.get(timer.kind)) for timer in singles]
+            work.append(([timer], handler))
     ran = 0
     for position, (part, handler) in enumerate(work):
         if ran and time.monotonic() - started > budget:
