@@ -107,14 +107,17 @@ def secret_key_preload() -> None:
     from django.conf import settings
     from django.db import connections
 
-    if settings.SECRET_KEY_FROM_ENVIRONMENT:
+    if settings.SECRET_KEY_FROM_ENVIRONMENT or NAME in _loaded:
         return
+    default = connections["default"]
+    opened_here = default.connection is None  # a caller's connection (a test's) stays as it is
     try:
         str(settings.SECRET_KEY)
     except Exception:  # unreachable, or not allowed yet (a test importing the WSGI module)
         log.debug("secret key not loaded at start; loading it at first use", exc_info=True)
     finally:
-        connections.close_all()
+        if opened_here and not default.in_atomic_block:
+            default.close()
 
 
 def secret_key_forget() -> None:
