@@ -1,7 +1,7 @@
 """Paging benchmark: from event accepted to page received, and due timers per second.
 
     .venv/bin/python bench/paging/run.py latency [--db sqlite|postgres] [--seconds 30] [--background 100]
-    .venv/bin/python bench/paging/run.py timers [--timers 20000] [--engines 1 4]   (PostgreSQL)
+    .venv/bin/python bench/paging/run.py timers [--timers 20000] [--engines 1 4] [--db sqlite postgres]
 
 latency  A fresh installation (web and one engine as real processes). A background sender
          posts `--background` PagerDuty events per second for another client whose event rule
@@ -10,7 +10,7 @@ latency  A fresh installation (web and one engine as real processes). A backgrou
          server on loopback (this process) is the latency. Prints p50, p99 and the maximum.
 timers   `--timers` escalation-step timers due now (with keys no incident has: each handler run
          is a fenced no-op, so this measures claiming, running and completing), worked off by
-         N engine processes; prints timers per second for each N.
+         N engine processes; prints timers per second for each N and database.
 
 See README.md beside this file for the figures measured.
 """
@@ -162,9 +162,16 @@ def latency(args: argparse.Namespace) -> None:
 
 
 def _done_counter(stack: Stack) -> Any:
-    import psycopg
+    """A connection of this process to the stack's database, and a function counting done timers."""
+    conn: Any
+    if stack.pg_name:
+        import psycopg
 
-    conn = psycopg.connect(stack.env["WATCHKEEPER_DATABASE_URL"], autocommit=True)
+        conn = psycopg.connect(stack.env["WATCHKEEPER_DATABASE_URL"], autocommit=True)
+    else:
+        import sqlite3
+
+        conn = sqlite3.connect(f"file:{stack.data_dir / 'watchkeeper.sqlite3'}?mode=ro", uri=True, timeout=30)
 
     def done() -> int:
         row = conn.execute(
@@ -175,30 +182,59 @@ def _done_counter(stack: Stack) -> Any:
     return conn, done
 
 
+def _wal(conn: Any) -> tuple[int, int, int]:
+    """The server's write-ahead log position (bytes) and its checkpoints so far (timed, requested).
+    Server-wide: on a server others use too, their writes count as well."""
+    row = conn.execute(
+        "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, checkpoints_timed, checkpoints_req "
+        "FROM pg_stat_bgwriter"
+    ).fetchone()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def _wal_report(conn: Any, before: tuple[int, int, int], count: int) -> str:
+    after = _wal(conn)
+    written, timed, requested = (a - b for a, b in zip(after, before, strict=True))
+    per = written / count if count else float("nan")
+    return (
+        f"; WAL {written / 1e6:.1f} MB ({per:.0f} bytes per timer), "
+        f"checkpoints {timed} timed, {requested} requested"
+    )
+
+
 def timers(args: argparse.Namespace) -> None:
     """Rate between the first completed timer and the last (engine start-up excluded)."""
-    for engines in args.engines:
-        with tempfile.TemporaryDirectory() as tmp, Stack(Path(tmp), database="postgres") as stack:
-            stack.migrate()
-            stack.python(TIMERS.replace("COUNT", str(args.timers)), timeout=300)
-            conn, done = _done_counter(stack)
-            for n in range(engines):
-                stack._spawn(f"engine{n}", ["engine"])
-            deadline = time.monotonic() + 600
-            first: tuple[float, int] | None = None
-            count, last = 0, time.monotonic()
-            while count < args.timers and time.monotonic() < deadline:
-                time.sleep(0.05)
-                count, last = done(), time.monotonic()
-                if first is None and count:
-                    first = (time.monotonic(), count)
-            conn.close()
-        if first is None:
-            print(f"{engines} engine(s): no timer ran")
-            continue
-        elapsed = last - first[0]
-        rate = (count - first[1]) / elapsed if elapsed else float("nan")
-        print(f"{engines} engine(s): {count} timers done; {rate:.0f} timers/s after the first")
+    for db in args.db:
+        for engines in args.engines:
+            _timers_run(args, db=db, engines=engines)
+
+
+def _timers_run(args: argparse.Namespace, *, db: str, engines: int) -> None:
+    """One run: `--timers` due timers, `engines` engine processes, on `db`."""
+    with tempfile.TemporaryDirectory() as tmp, Stack(Path(tmp), database=db) as stack:
+        stack.migrate()
+        stack.python(TIMERS.replace("COUNT", str(args.timers)), timeout=300)
+        conn, done = _done_counter(stack)
+        wal_before = _wal(conn) if stack.pg_name else None
+        for n in range(engines):
+            stack._spawn(f"engine{n}", ["engine"])
+        deadline = time.monotonic() + 600
+        first: tuple[float, int] | None = None
+        count, last = 0, time.monotonic()
+        while count < args.timers and time.monotonic() < deadline:
+            time.sleep(0.05)
+            count, last = done(), time.monotonic()
+            if first is None and count:
+                first = (time.monotonic(), count)
+        wal = _wal_report(conn, wal_before, count) if wal_before is not None else ""
+        conn.close()
+        label = stack.db_label
+    if first is None:
+        print(f"{label}, {engines} engine(s): no timer ran")
+        return
+    elapsed = last - first[0]
+    rate = (count - first[1]) / elapsed if elapsed else float("nan")
+    print(f"{label}, {engines} engine(s): {count} timers done; {rate:.0f} timers/s after the first{wal}")
 
 
 def main() -> int:
@@ -213,6 +249,7 @@ def main() -> int:
     tim = sub.add_parser("timers")
     tim.add_argument("--timers", type=int, default=20_000)
     tim.add_argument("--engines", type=int, nargs="+", default=[1, 4])
+    tim.add_argument("--db", choices=["sqlite", "postgres"], nargs="+", default=["postgres"])
     args = parser.parse_args()
     latency(args) if args.what == "latency" else timers(args)
     return 0

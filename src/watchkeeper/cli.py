@@ -16,6 +16,7 @@ from types import FrameType
 from typing import Any
 
 from watchkeeper.config import env
+from watchkeeper.config.secret import secret_key_preload
 from watchkeeper.core import clock
 
 # Threads per web worker when WATCHKEEPER_WEB_THREADS is unset, per server. Granian: eight, with
@@ -100,9 +101,21 @@ def cmd_web(args: argparse.Namespace) -> int:
     return 0
 
 
+POOLED_ENGINE = (
+    "the engine needs a direct connection to PostgreSQL (it holds an advisory lock and LISTENs for "
+    "wake-ups, which a transaction-mode pooler cannot carry): start it with WATCHKEEPER_DATABASE_URL "
+    "naming the server itself and without WATCHKEEPER_DATABASE_POOLED (docs/operations.md)"
+)
+
+
 def cmd_engine(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
     from watchkeeper.engine import wakeup
     from watchkeeper.engine.loop import run_forever
+
+    if settings.DATABASE_POOLED:
+        return _fail(POOLED_ENGINE)
 
     stop = threading.Event()
 
@@ -159,10 +172,13 @@ def _login_hint() -> str:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Migrate, then supervise web, engine and smtp (watchkeeper.serve) until Ctrl-C or SIGTERM."""
+    from django.conf import settings
     from django.core.management import call_command
 
     from watchkeeper.serve import Child, Supervisor, port_in_use, role_command, smtp_off_message
 
+    if settings.DATABASE_POOLED:
+        return _fail(POOLED_ENGINE)
     call_command("migrate", interactive=False, verbosity=0)
     children = [
         Child("web", role_command("web", "--host", args.host, "--port", str(args.port)), essential=True),
@@ -519,6 +535,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         _setup()  # imports the settings, which read and check the rest of the environment
+        secret_key_preload()  # before any command opens a transaction
     except env.ConfigError as exc:
         # A configuration mistake, not a crash: one line naming the variable, no traceback.
         print(f"error: {exc}", file=sys.stderr)

@@ -105,7 +105,16 @@ result = {
 class Stack:
     """Processes of one installation. Use as a context manager: everything stops on exit."""
 
-    def __init__(self, root: Path, *, database: str = "auto", env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        database: str = "auto",
+        env: dict[str, str] | None = None,
+        share: Stack | None = None,
+    ) -> None:
+        """`share`: another stack whose database this one uses (a second host of the same
+        installation); that stack creates and drops it."""
         self.root = root
         self.data_dir = root / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -122,6 +131,15 @@ class Stack:
             PYTHONUNBUFFERED="1",
         )
         self.env.update(env or {})
+        self.shared = share is not None
+        if share is not None:
+            url = share.env.get("WATCHKEEPER_DATABASE_URL")
+            if url:
+                self.env["WATCHKEEPER_DATABASE_URL"] = url
+            else:
+                self.env["WATCHKEEPER_DATABASE_URL"] = f"sqlite:///{share.data_dir / 'watchkeeper.sqlite3'}"
+            self.base_url = ""
+            return
         base = _postgres_base()
         if database == "postgres" and base is None:
             base = "postgres://postgres@127.0.0.1:5432/watchkeeper"

@@ -145,6 +145,29 @@ def test_a_database_url_of_an_unknown_kind_is_refused_without_echoing_it(
     assert "hunter2" not in str(caught.value)
 
 
+def test_a_pooled_database_gets_no_server_side_cursors_nor_prepared_statements(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("WATCHKEEPER_DATABASE_URL", "postgres://wk@pgbouncer:6432/wk")
+    direct = env.database(tmp_path)
+    assert not direct.get("DISABLE_SERVER_SIDE_CURSORS")
+    assert "prepare_threshold" not in direct.get("OPTIONS", {})
+    pooled = env.database(tmp_path, pooled=True)
+    assert pooled["DISABLE_SERVER_SIDE_CURSORS"] is True
+    assert pooled["OPTIONS"]["prepare_threshold"] is None
+
+
+def test_an_engine_refuses_a_pooled_connection(tmp_path: Path) -> None:
+    result = _run(
+        tmp_path,
+        ["engine"],
+        WATCHKEEPER_DATABASE_URL="postgres://wk@127.0.0.1:1/wk",
+        WATCHKEEPER_DATABASE_POOLED="1",
+    )
+    assert result.returncode == 1
+    assert "the engine needs a direct connection to PostgreSQL" in result.stderr
+
+
 # --- the command line: one line, exit status 2, no traceback ------------------------------------
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import Counter
 
 import pytest
+from django.db import connection
 
 from watchkeeper.core import clock
 from watchkeeper.core.models import Timer, TimerState
@@ -99,7 +102,7 @@ def test_an_expired_lease_is_reclaimed(frozen, recorder):
     timer_set(kind="test.kind", key="a", due_at=T0)
     assert len(timers_claim(now=T0)) == 1  # claimed, never run (the worker "crashed")
     assert timers_claim(now=T0 + dt.timedelta(seconds=30)) == []
-    clock.advance(engine_timers.LEASE + dt.timedelta(seconds=1))
+    clock.advance(engine_timers.lease() + dt.timedelta(seconds=1))
     assert timers_run_due() == 1
     assert recorder and recorder[0][0] == "a"
 
@@ -110,3 +113,131 @@ def test_an_unknown_kind_is_parked_with_a_reason(frozen):
     timer = Timer.objects.get(key="x")
     assert timer.state == TimerState.FAILED
     assert "no handler" in timer.last_error
+
+
+# --- batched kinds and claims in one statement (ADR 0031) -------------------------------------
+
+
+@pytest.fixture
+def batch_recorder():
+    """A batched kind: each call records the keys it got; a timer with payload `fail` raises."""
+    calls: list[list[str]] = []
+
+    def run(timers, now: dt.datetime) -> None:
+        calls.append([timer.key for timer in timers])
+        if any(timer.payload.get("fail") for timer in timers):
+            raise RuntimeError("boom")
+
+    HANDLERS["test.batch"] = engine_timers.Batched(run)
+    yield calls
+    HANDLERS.clear()
+
+
+def test_a_batched_kind_gets_its_due_timers_in_one_call(
+    frozen, batch_recorder, django_assert_max_num_queries
+):
+    for n in range(30):
+        timer_set(kind="test.batch", key=f"k{n}", due_at=T0)
+    # The claim, the batch (savepoint) and one completion: not a transaction per timer.
+    with django_assert_max_num_queries(8):
+        assert timers_run_due() == 30
+    assert len(batch_recorder) == 1
+    assert sorted(batch_recorder[0]) == sorted(f"k{n}" for n in range(30))
+    assert set(Timer.objects.values_list("state", flat=True)) == {TimerState.DONE}
+
+
+def test_a_batched_timer_set_again_while_running_stays_pending(frozen, batch_recorder):
+    timer_set(kind="test.batch", key="a", due_at=T0)
+    timer_set(kind="test.batch", key="b", due_at=T0)
+    claimed = timers_claim(now=T0)
+    timer_set(kind="test.batch", key="a", due_at=T0)  # version moves on while the batch runs
+    engine_timers._batch_run(claimed, now=T0, batched=HANDLERS["test.batch"])
+    states = dict(Timer.objects.values_list("key", "state"))
+    assert states == {"a": TimerState.PENDING, "b": TimerState.DONE}
+    assert timers_run_due() == 1
+
+
+def test_a_failing_batch_runs_its_timers_one_by_one(frozen, batch_recorder):
+    for key in ("a", "b", "c"):
+        timer_set(kind="test.batch", key=key, due_at=T0, payload={"fail": key == "b"})
+    assert timers_run_due() == 3
+    states = {timer.key: (timer.state, timer.attempts) for timer in Timer.objects.all()}
+    assert states == {"a": (TimerState.DONE, 0), "b": (TimerState.PENDING, 1), "c": (TimerState.DONE, 0)}
+    assert "boom" in Timer.objects.get(key="b").last_error
+    assert batch_recorder[0] == ["a", "b", "c"]
+    assert sorted(batch_recorder[1:]) == [["a"], ["b"], ["c"]]
+
+
+def test_the_claim_takes_the_oldest_due_first_and_leaves_the_rest(frozen):
+    for n in range(5):
+        timer_set(kind="test.kind", key=f"k{n}", due_at=T0 - dt.timedelta(minutes=n))
+    timer_set(kind="test.kind", key="later", due_at=T0 + dt.timedelta(minutes=1))
+    claimed = timers_claim(now=T0, limit=3)
+    assert [timer.key for timer in claimed] == ["k4", "k3", "k2"]
+    assert all(
+        timer.state == TimerState.LEASED and timer.lease_owner == engine_timers.WORKER_ID for timer in claimed
+    )
+    assert [timer.key for timer in timers_claim(now=T0)] == ["k1", "k0"]
+    assert timers_claim(now=T0) == []
+
+
+def test_timers_past_the_cycle_budget_are_handed_back_unrun(frozen, recorder):
+    for n in range(3):
+        timer_set(kind="test.kind", key=f"k{n}", due_at=T0)
+    assert _run_due(handlers=HANDLERS, budget=0) == 1  # one runs, however long it took
+    assert [key for key, _ in recorder] == ["k0"]
+    rest = Timer.objects.exclude(key="k0")
+    assert {(t.state, t.lease_owner, t.attempts) for t in rest} == {(TimerState.PENDING, "", 0)}
+    assert timers_run_due() == 2
+    assert [key for key, _ in recorder] == ["k0", "k1", "k2"]
+
+
+ENGINES = 4
+RACED = 1500
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_engines_fire_each_timer_exactly_once():
+    """Four engines (threads with their own database connections) work off the same due timers
+    at once: every timer runs once, none twice, none is left. On PostgreSQL the claims run
+    concurrently (SKIP LOCKED); on SQLite its one writer serialises them."""
+    ran: list[str] = []
+    lock = threading.Lock()
+
+    def run(timers, now: dt.datetime) -> None:
+        with lock:
+            ran.extend(timer.key for timer in timers)
+
+    def slow(timer: Timer, now: dt.datetime) -> None:
+        with lock:
+            ran.append(timer.key)
+
+    handlers = {"test.batch": engine_timers.Batched(run), "test.kind": slow}
+    now = clock.now()
+    Timer.objects.bulk_create(
+        [Timer(kind="test.batch", key=f"b{n}", due_at=now) for n in range(RACED)]
+        + [Timer(kind="test.kind", key=f"s{n}", due_at=now) for n in range(RACED // 10)]
+    )
+    start = threading.Barrier(ENGINES)
+    errors: list[BaseException] = []
+
+    def engine() -> None:
+        try:
+            start.wait()
+            while _run_due(handlers=handlers, limit=100):
+                pass
+        except BaseException as exc:  # reported by the test thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=engine) for _ in range(ENGINES)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors
+    counts = Counter(ran)
+    assert len(counts) == RACED + RACED // 10
+    assert [key for key, count in counts.items() if count > 1] == []
+    assert Timer.objects.exclude(state=TimerState.DONE).count() == 0

@@ -10,7 +10,9 @@ from django.urls import reverse
 
 from tests.smoke.harness import Scenario
 from watchkeeper.core import clock
+from watchkeeper.core.timers import timer_set
 from watchkeeper.incidents.services import incident_acknowledge, incident_reopen, incident_resolve
+from watchkeeper.paging.timers import ESCALATION_STEP as STEP
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +130,26 @@ def test_the_paging_panel_names_the_level_that_paged_and_escalates_to_the_next(
     panel = _panel(http.get(reverse("incidents:detail", args=[incident.pk])).content.decode())
     assert "paged level 2;" in panel and "paging stops at " in panel
     assert '<option value="2" selected>Level 2 (paged)</option>' in panel
+
+
+def test_a_backlog_of_steps_pages_each_current_level_once(story: Scenario) -> None:
+    """Level-2 steps of several incidents fall due in one engine cycle and run as one batch
+    (ADR 0031): the acknowledged incidents' steps and a stale step of an earlier position do
+    nothing; every other incident pages level 2 once."""
+    alice, bob = story.user("Alice"), story.user("Bob")
+    story.policy((10, [alice]), (10, [bob]))
+    incidents = [story.incident(f"Server {n} unreachable") for n in range(6)]
+    story.run_engine()
+    for incident in incidents:
+        story.expect_message(to=alice.email, containing=incident.reference)
+    for incident in incidents[:2]:
+        incident_acknowledge(incident=incident, by=alice)
+    timer_set(kind=STEP, key=f"{incidents[2].pk}:0:0:1", due_at=clock.now())  # no such run
+    story.fast_forward(minutes=10)
+    story.run_engine()
+    for incident in incidents[2:]:
+        story.expect_message(to=bob.email, containing=incident.reference)
+    story.expect_no_messages()
+    story.fast_forward(minutes=1)
+    story.run_engine()
+    story.expect_no_messages()

@@ -2,7 +2,8 @@
 
 Everything an operator sets is a `WATCHKEEPER_*` variable, read in exactly one place (settings
 or the CLI) through the readers here, with its default written once at that call; secrets the
-product generates itself live in the data directory with 0600 permissions.
+product generates itself live in the database (the secret key, `config/secret.py`), so that every
+host of an installation shares them.
 
 A value that means nothing stops start-up with a `ConfigError` naming the variable and what it
 accepts: a typo in `WATCHKEEPER_HTTPS` must not quietly turn HTTPS off. An empty variable counts
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -124,27 +124,13 @@ def data_dir() -> Path:
     return path
 
 
-def secret_key(directory: Path) -> tuple[str, bool]:
-    """Return the installation's secret key, creating it on first run, and whether it came from
-    the environment (shared by every machine) rather than this data directory.
-
-    The file is created with O_EXCL and mode 0600 so that two processes starting
-    at once cannot write different keys, and nobody else can read it.
-    """
-    from_env = os.environ.get("WATCHKEEPER_SECRET_KEY")  # as given: stripping would change the key
-    if from_env:
-        return from_env, True
-    path = directory / "secret_key"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip(), False
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_urlsafe(64))
-    return path.read_text().strip(), False
+def secret_key() -> str | None:
+    """`WATCHKEEPER_SECRET_KEY` as given (stripping would change the key), or None when unset:
+    then the key stored in the database is used (`config/secret.py`)."""
+    return os.environ.get("WATCHKEEPER_SECRET_KEY") or None
 
 
-def database(directory: Path) -> dict[str, Any]:
+def database(directory: Path, *, pooled: bool = False) -> dict[str, Any]:
     url = text("WATCHKEEPER_DATABASE_URL", "")
     if not url:
         url = f"sqlite:///{directory / 'watchkeeper.sqlite3'}"
@@ -174,6 +160,12 @@ def database(directory: Path) -> dict[str, Any]:
             ),
         }
         config["TEST"] = {"NAME": str(directory / "test.sqlite3")}
+    elif pooled:
+        # Behind PgBouncer in transaction mode a client's statements may run on a different server
+        # connection in each transaction: no cursors that outlive a transaction, and no statements
+        # psycopg prepares on one server connection and runs on another (docs/operations.md).
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
+        config["OPTIONS"] = {**config.get("OPTIONS", {}), "prepare_threshold": None}
     return config
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from watchkeeper.config import env
+from watchkeeper.config import env, secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env.data_dir()
 
-SECRET_KEY, SECRET_KEY_FROM_ENVIRONMENT = env.secret_key(DATA_DIR)
+# From the environment, else generated once and stored in the database, shared by every host
+# (config/secret.py; a key kept in <data dir>/secret_key before is adopted).
+_secret_key = env.secret_key()
+SECRET_KEY = _secret_key or secret.secret_key_lazy(DATA_DIR / "secret_key")
+SECRET_KEY_FROM_ENVIRONMENT = _secret_key is not None
 DEBUG = env.flag("WATCHKEEPER_DEBUG")
 HTTPS = env.flag("WATCHKEEPER_HTTPS")
 
@@ -82,7 +86,10 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.database(DATA_DIR)}
+# Web processes may reach PostgreSQL through PgBouncer in transaction mode; engines may not (they
+# hold a session's advisory lock and LISTEN for wake-ups): `watchkeeper engine` refuses to start.
+DATABASE_POOLED = env.flag("WATCHKEEPER_DATABASE_POOLED")
+DATABASES = {"default": env.database(DATA_DIR, pooled=DATABASE_POOLED)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -186,6 +193,8 @@ ENGINE_SLOW_CYCLE_SECONDS = env.decimal("WATCHKEEPER_ENGINE_SLOW_CYCLE", 1.0, mi
 # Paging: links in pages point here; a message's lease while it is being sent.
 PUBLIC_BASE_URL = env.text("WATCHKEEPER_BASE_URL", "http://localhost:8000").rstrip("/")
 OUTBOX_LEASE_SECONDS = env.decimal("WATCHKEEPER_OUTBOX_LEASE", 60, minimum=1)
+# Timers: how long a claimed batch is an engine's; a crashed engine's timers run elsewhere after it.
+TIMER_LEASE_SECONDS = env.decimal("WATCHKEEPER_TIMER_LEASE", 60, minimum=1)
 # Delivery: sends run on this many threads at once, and the engine waits at most the deadline
 # for a send (then records it as a temporary failure and goes on). Below the outbox lease.
 DELIVERY_WORKERS = env.integer("WATCHKEEPER_DELIVERY_WORKERS", 8, minimum=1, maximum=64)

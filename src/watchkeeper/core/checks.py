@@ -10,23 +10,6 @@ from django.core import checks
 from watchkeeper.core import netguard
 
 
-@checks.register(checks.Tags.security, deploy=True)
-def shared_secret_key(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
-    """With PostgreSQL, web replicas usually run on several machines: each would generate its
-    own key in its own data directory, and sessions and reset links would fail across them."""
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql") and not getattr(
-        settings, "SECRET_KEY_FROM_ENVIRONMENT", False
-    ):
-        return [
-            checks.Info(
-                f"The secret key comes from {settings.DATA_DIR / 'secret_key'} on this machine.",
-                hint="With several web machines, give all of them the same WATCHKEEPER_SECRET_KEY.",
-                id="watchkeeper.I002",
-            )
-        ]
-    return []
-
-
 @checks.register(checks.Tags.compatibility)
 def mail_delivery(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
     if not getattr(settings, "SMTP_FROM_ENVIRONMENT", False):

@@ -4,21 +4,22 @@ outbox messages."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from watchkeeper.core.models import Timer
 from watchkeeper.engine.outbox import Steps
 from watchkeeper.paging.delivery import Delivery
 from watchkeeper.paging.models import OutboxMessage
 from watchkeeper.paging.services import outbox
-from watchkeeper.paging.services.escalation import escalation_reconcile, escalation_step
+from watchkeeper.paging.services.escalation import escalation_reconcile, escalation_steps
 
 
 def incident_changed(timer: Timer, now: dt.datetime) -> None:
     escalation_reconcile(incident_id=int(timer.key), changed_at=min(timer.due_at, now))
 
 
-def step(timer: Timer, now: dt.datetime) -> None:
-    escalation_step(key=timer.key, due_at=timer.due_at)
+def steps(timers: Sequence[Timer], now: dt.datetime) -> None:
+    escalation_steps(steps=[(timer.key, timer.due_at) for timer in timers])
 
 
 def message_deliver(message: OutboxMessage, owner: str) -> None:

@@ -19,17 +19,17 @@ from watchkeeper.alerts import timers as alerts_timers
 from watchkeeper.engine import alerts, jobs, oncall, paging, sla
 from watchkeeper.engine.jobs import Job
 from watchkeeper.engine.outbox import Outbox
-from watchkeeper.engine.timers import Handler
+from watchkeeper.engine.timers import Batched, Entry
 from watchkeeper.oncall import timers as oncall_timers
 from watchkeeper.paging import timers as paging_timers
 from watchkeeper.paging.models import OutboxMessage
 from watchkeeper.sla import timers as sla_timers
 from watchkeeper.sla.models import ReportDelivery
 
-TIMERS: Mapping[str, Handler] = MappingProxyType({
+TIMERS: Mapping[str, Entry] = MappingProxyType({
     alerts_timers.INCIDENT_CHANGED: alerts.incident_changed,
     paging_timers.INCIDENT_CHANGED: paging.incident_changed,
-    paging_timers.ESCALATION_STEP: paging.step,
+    paging_timers.ESCALATION_STEP: Batched(paging.steps),
     sla_timers.INCIDENT_CHANGED: sla.incident_changed,
     sla_timers.CLOCK_CHECK: sla.clock_check,
     oncall_timers.HANDOFF: oncall.handoff,
