@@ -1,5 +1,5 @@
 """The installation's secret key lives in the database, so every host signs and checks alike
-(config/secret.py, ADR 0032): a link signed on one host is valid on another."""
+(config/secret.py, ADR 0036): a link signed on one host is valid on another."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """kill -9 of two engines in the middle of a backlog of escalation steps: after a restart every
 step fired exactly once (one "Paging level 2" entry per incident, one page per person and step),
 none was lost, and the steps the dead engines had claimed ran on another engine once their lease
-ended (ADR 0031).
+ended (ADR 0035).
 
 Each incident's policy pages Alice at once (level 1, in the transaction that reconciles the new
 incident) and Bob at level 2 after a delay of zero minutes: Bob's page comes from a `paging.step`

@@ -115,7 +115,7 @@ def test_an_unknown_kind_is_parked_with_a_reason(frozen):
     assert "no handler" in timer.last_error
 
 
-# --- batched kinds and claims in one statement (ADR 0031) -------------------------------------
+# --- batched kinds and claims in one statement (ADR 0035) -------------------------------------
 
 
 @pytest.fixture

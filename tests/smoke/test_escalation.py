@@ -134,7 +134,7 @@ def test_the_paging_panel_names_the_level_that_paged_and_escalates_to_the_next(
 
 def test_a_backlog_of_steps_pages_each_current_level_once(story: Scenario) -> None:
     """Level-2 steps of several incidents fall due in one engine cycle and run as one batch
-    (ADR 0031): the acknowledged incidents' steps and a stale step of an earlier position do
+    (ADR 0035): the acknowledged incidents' steps and a stale step of an earlier position do
     nothing; every other incident pages level 2 once."""
     alice, bob = story.user("Alice"), story.user("Bob")
     story.policy((10, [alice]), (10, [bob]))

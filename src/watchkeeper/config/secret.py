@@ -1,4 +1,4 @@
-"""The installation's secret key, the same on every host (ADR 0032).
+"""The installation's secret key, the same on every host (ADR 0036).
 
 `WATCHKEEPER_SECRET_KEY` when set; otherwise a key generated once and kept in the database, in a
 table this module owns (`watchkeeper_installation`, created on first use like Django's own

@@ -7,7 +7,7 @@ late, repeated or stale firing is harmless. It runs inside a transaction; raisin
 effects and the timer is retried with backoff, then parked as failed after MAX_ATTEMPTS.
 
 A kind registered as `Batched` gets all of a batch's timers of that kind in one call and one
-transaction, completed together by one fenced UPDATE (ADR 0031): a fenced no-op costs a share of
+transaction, completed together by one fenced UPDATE (ADR 0035): a fenced no-op costs a share of
 one query instead of a transaction of its own. If the batch raises, its timers run again one by
 one, so one bad timer gets its own retries and does not hold back the others.
 
