@@ -136,7 +136,7 @@ def test_a_row_another_engine_finished_is_skipped() -> None:
     integration = IntegrationFactory()
     (row_id,) = _accept(integration, _event("trigger", "a"))
     InboxEvent.objects.filter(pk=row_id).update(status=InboxStatus.DONE)
-    processing._batch_process([row_id], {})
+    processing._batch_process([row_id], processing._Pass())
     assert not Alert.objects.exists()
 
 
@@ -169,3 +169,31 @@ def test_flapping_is_seen_within_one_batch() -> None:
     alerts = list(Alert.objects.order_by("id"))
     assert [alert.suppressed_reason for alert in alerts] == ["", "", "flapping"]
     assert alerts[2].incident is None
+
+
+def test_a_key_waiting_behind_a_failed_row_still_waits_after_the_batch_is_cut(
+    failing_key: set[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The time budget cuts the first batch after its failed row of key "k"; the next batch of
+    the same pass must not apply k's later row ahead of it (it once forgot the failure)."""
+    integration = IntegrationFactory()
+    failing_key.add("k")
+    trigger, other, resolve = _accept(
+        integration, _event("trigger", "k"), _event("trigger", "x"), _event("resolve", "k")
+    )
+    monkeypatch.setattr(processing, "BATCH_SECONDS", 0.0)  # cut after the first row that is done
+    monkeypatch.setattr(processing, "BATCH_SECONDS_SERVER", 0.0)
+    monkeypatch.setattr(processing._batch_size, "rows", 200)
+    inbox_process()
+    rows = {row.pk: row for row in InboxEvent.objects.all()}
+    assert rows[other].status == InboxStatus.DONE
+    assert (rows[trigger].status, rows[trigger].attempts) == (InboxStatus.PENDING, 1)
+    assert (rows[resolve].status, rows[resolve].attempts) == (InboxStatus.PENDING, 0)  # still waits
+
+    failing_key.clear()
+    monkeypatch.setattr(processing, "BATCH_SECONDS", 60.0)
+    monkeypatch.setattr(processing, "BATCH_SECONDS_SERVER", 60.0)
+    inbox_process()
+    alert = Alert.objects.get(dedup_key="k")
+    assert alert.status == AlertStatus.RESOLVED  # trigger, then resolve: arrival order held
+    assert not InboxEvent.objects.exclude(status=InboxStatus.DONE).exists()

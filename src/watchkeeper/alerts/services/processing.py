@@ -20,6 +20,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -28,7 +29,8 @@ from watchkeeper.alerts.events import AlertEvent, EventError
 from watchkeeper.alerts.models import InboxEvent, InboxStatus, Integration
 from watchkeeper.alerts.redact import ROUTING_KEY, payload_redact
 from watchkeeper.alerts.services.apply import event_apply, flapping_settings
-from watchkeeper.alerts.services.batch import ApplyCache
+from watchkeeper.alerts.services.batch import AlertKey, ApplyCache
+from watchkeeper.alerts.services.repeats import Repeats
 from watchkeeper.alerts.sources.registry import PARSERS
 from watchkeeper.core import clock
 from watchkeeper.core.jsonfields import JsonWithout
@@ -38,7 +40,8 @@ from watchkeeper.policy.selectors import policy_lookups_cached
 log = logging.getLogger("watchkeeper.alerts")
 
 MAX_ATTEMPTS = 5
-BATCH_ROWS = 200
+BATCH_ROWS = 1000
+PASS_ROWS = 2000  # rows one call of inbox_process takes on (then timers and the outbox get a turn)
 # How long a batch may hold SQLite's write lock, which web intake waits for (its p99 matters);
 # on PostgreSQL intake does not wait for the engine, so batches can run longer.
 BATCH_SECONDS = 0.05
@@ -72,7 +75,7 @@ def parse_row(row: InboxEvent) -> list[AlertEvent]:
     return parser(row)
 
 
-def inbox_process(*, limit: int = 500) -> int:
+def inbox_process(*, limit: int = PASS_ROWS) -> int:
     """Process up to `limit` pending rows; returns how many were handled."""
     with _inbox_lock() as got:
         if not got:
@@ -82,18 +85,28 @@ def inbox_process(*, limit: int = 500) -> int:
             .order_by("id")
             .values_list("id", flat=True)[:limit]
         )
-        integrations: dict[int, Integration] = {}
         # The policy's matrix is read once per call (a few seconds of work at most): a policy
         # saved meanwhile applies from the next call on.
         with policy_lookups_cached():
-            return _batches_process(ids, integrations)
+            return _batches_process(ids, _Pass())
 
 
-def _batches_process(ids: list[int], integrations: dict[int, Integration]) -> int:
+@dataclass
+class _Pass:
+    """What one call of inbox_process carries from batch to batch."""
+
+    integrations: dict[int, Integration] = field(default_factory=dict)
+    # Keys with a row that failed in this pass: their later rows stay pending behind it, in every
+    # later batch of the pass too (a batch cut short by its time budget must not forget them;
+    # the next pass starts again from the oldest pending row, the failed one).
+    waiting: set[AlertKey] = field(default_factory=set)
+
+
+def _batches_process(ids: list[int], run: _Pass) -> int:
     handled = 0
     while handled < len(ids):
         started = time.monotonic()
-        did = _batch_process(ids[handled : handled + _batch_size.rows], integrations)
+        did = _batch_process(ids[handled : handled + _batch_size.rows], run)
         _batch_size.adapt(did, time.monotonic() - started)
         handled += did
         if connection.vendor == "sqlite":
@@ -120,19 +133,19 @@ class _BatchSize:
 _batch_size = _BatchSize()
 
 
-def _batch_process(ids: list[int], integrations: dict[int, Integration]) -> int:
+def _batch_process(ids: list[int], run: _Pass) -> int:
     """Process the rows `ids` (ascending) in one transaction; returns how many of them it got
     through (all, unless the time budget ran out first). A batch that fails as a whole (the
     connection, not a row) is done again one row per transaction, which isolates the cause."""
     try:
         with writer_turn(), transaction.atomic():
-            return _batch_apply(ids, integrations)
+            return _batch_apply(ids, run)
     except Exception:
         log.exception("inbox batch %s…%s failed; processing its rows one by one", ids[0], ids[-1])
         if not connection.in_atomic_block:  # a broken connection must not fail the retries
             connection.close_if_unusable_or_obsolete()
         for row_id in ids:
-            _process_one(row_id, integrations)
+            _process_one(row_id, run)
         return len(ids)
 
 
@@ -142,13 +155,14 @@ def _intake_waits(started: float) -> bool:
     return time.monotonic() - started > MIN_BATCH_SECONDS and writers_waiting()
 
 
-def _batch_apply(ids: list[int], integrations: dict[int, Integration]) -> int:
+def _batch_apply(ids: list[int], run: _Pass) -> int:
     started = time.monotonic()
     deadline = started + (BATCH_SECONDS if connection.vendor == "sqlite" else BATCH_SECONDS_SERVER)
     rows = {
         row.pk: row
         for row in InboxEvent.objects.select_for_update().filter(pk__in=ids, status=InboxStatus.PENDING)
     }
+    integrations = run.integrations
     _integrations_load({row.integration_id for row in rows.values()}, integrations)
     parsed = {row_id: _parse(row) for row_id, row in rows.items()}
     cache = ApplyCache()
@@ -161,8 +175,8 @@ def _batch_apply(ids: list[int], integrations: dict[int, Integration]) -> int:
         flapping_minutes=_flapping_minutes(integrations),
         now=now,
     )  # fmt: skip
+    repeats = Repeats()
     done: list[int] = []
-    waiting: set[tuple[int, str]] = set()  # keys whose earlier row failed in this batch
     handled = 0
     for row_id in ids:
         if done and (time.monotonic() > deadline or _intake_waits(started)):
@@ -171,8 +185,9 @@ def _batch_apply(ids: list[int], integrations: dict[int, Integration]) -> int:
         row = rows.get(row_id)
         if row is None:
             continue  # another engine (or an earlier run) finished it: fenced
-        if _row_apply(row, parsed[row_id], integrations[row.integration_id], cache, waiting):
+        if _row_apply(row, parsed[row_id], integrations[row.integration_id], cache, repeats, run.waiting):
             done.append(row_id)
+    repeats.flush()  # before the rows turn done, in the same transaction
     InboxEvent.objects.filter(pk__in=done).update(
         status=InboxStatus.DONE, processed_at=clock.now(), attempts=F("attempts") + 1,
         payload=JsonWithout("payload", ROUTING_KEY),
@@ -185,14 +200,24 @@ def _row_apply(
     events: list[AlertEvent] | Exception,
     integration: Integration,
     cache: ApplyCache,
-    waiting: set[tuple[int, str]],
+    repeats: Repeats,
+    waiting: set[AlertKey],
 ) -> bool:
-    """Apply one row under its own savepoint; True when it is done. A failure rolls back the
-    row's effects only, records the attempt, and makes later rows of its keys wait."""
+    """Apply one row; True when it is done. Repeats of open alerts are folded per key (no
+    statement until the flush); anything else runs under its own savepoint, and a failure
+    rolls back the row's effects only, records the attempt, and makes later rows of its keys
+    wait."""
     keys = {(row.integration_id, event.dedup_key) for event in events} if isinstance(events, list) else set()
     if keys & waiting:
         return False  # stays pending behind the failed row of its key
     try:
+        if isinstance(events, list) and repeats.try_fold(
+            integration=integration, events=events, cache=cache, now=clock.now()
+        ):
+            return True
+        # The key's folded repeats are written first, outside the savepoint: they belong to
+        # rows that are done, and this row must see them (a resolve after repeats).
+        repeats.flush_keys(keys)
         with transaction.atomic():
             if isinstance(events, Exception):
                 raise events
@@ -200,7 +225,10 @@ def _row_apply(
                 event_apply(integration=integration, event=event, cache=cache)
     except Exception as exc:
         log.exception("inbox event %s failed", row.pk)
-        cache.forget()  # it may hold what the savepoint just rolled back
+        # The cache may hold what the savepoint just rolled back; what it forgets is read again,
+        # so nothing folded may stay unwritten behind it.
+        repeats.flush()
+        cache.forget()
         waiting |= keys
         _failure_record(row, exc)
         return False
@@ -244,21 +272,28 @@ def _failure_record(row: InboxEvent, exc: Exception) -> None:
     row.save(update_fields=["attempts", "error", "status"])
 
 
-def _process_one(row_id: int, integrations: dict[int, Integration]) -> None:
-    """One row in its own transaction: the fallback when a whole batch fails."""
+def _process_one(row_id: int, run: _Pass) -> None:
+    """One row in its own transaction: the fallback when a whole batch fails. Keys of a row
+    that failed earlier in the pass keep waiting here too."""
+    keys: set[AlertKey] = set()
     try:
         with writer_turn(), transaction.atomic():
             row = InboxEvent.objects.select_for_update().filter(pk=row_id, status=InboxStatus.PENDING).first()
             if row is None:
                 return
-            _integrations_load({row.integration_id}, integrations)
-            for event in parse_row(row):
-                event_apply(integration=integrations[row.integration_id], event=event)
+            events = parse_row(row)
+            keys = {(row.integration_id, event.dedup_key) for event in events}
+            if keys & run.waiting:
+                return
+            _integrations_load({row.integration_id}, run.integrations)
+            for event in events:
+                event_apply(integration=run.integrations[row.integration_id], event=event)
             row.status, row.processed_at, row.attempts = InboxStatus.DONE, clock.now(), row.attempts + 1
             row.payload = payload_redact(row.payload)
             row.save(update_fields=["status", "processed_at", "attempts", "payload"])
     except Exception as exc:
         log.exception("inbox event %s failed", row_id)
+        run.waiting |= keys
         with writer_turn(), transaction.atomic():
             row = InboxEvent.objects.select_for_update().get(pk=row_id)
             _failure_record(row, exc)
