@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -49,6 +50,7 @@ BATCH_SECONDS_SERVER = 0.25
 # A batch cut short for a waiting web writer still gets this long (SQLite).
 MIN_BATCH_SECONDS = 0.005
 WRITER_GAP = 0.001  # seconds between two batches on SQLite
+CHECK_SECONDS = 0.0005  # how often a batch looks at its budget and at waiting web writers
 _INBOX_LOCK = 0x57_4B_49_4E  # "WKIN": the advisory lock id for inbox processing
 
 
@@ -68,7 +70,37 @@ def _inbox_lock() -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [_INBOX_LOCK])
 
 
-def parse_row(row: InboxEvent) -> list[AlertEvent]:
+@dataclass
+class _Row:
+    """An inbox row as the batch reads it: plain values, not a model instance (InboxRow)."""
+
+    pk: int
+    integration: Integration
+    kind: str
+    payload: Any
+    dedup_key: str
+    attempts: int
+
+    @property
+    def integration_id(self) -> int:
+        return self.integration.pk
+
+
+def _rows_read(ids: list[int], integrations: dict[int, Integration]) -> dict[int, _Row]:
+    """The still pending rows of `ids`, locked (PostgreSQL), by id."""
+    found = list(
+        InboxEvent.objects.select_for_update()
+        .filter(pk__in=ids, status=InboxStatus.PENDING)
+        .values_list("id", "integration_id", "kind", "payload", "dedup_key", "attempts")
+    )
+    _integrations_load({integration_id for _, integration_id, *_ in found}, integrations)
+    return {
+        pk: _Row(pk, integrations[integration_id], kind, payload, dedup_key, attempts)
+        for pk, integration_id, kind, payload, dedup_key, attempts in found
+    }
+
+
+def parse_row(row: InboxEvent | _Row) -> list[AlertEvent]:
     parser = PARSERS.get(row.kind)
     if parser is None:
         raise EventError([f"no parser for inbox kind '{row.kind}'"])
@@ -158,12 +190,8 @@ def _intake_waits(started: float) -> bool:
 def _batch_apply(ids: list[int], run: _Pass) -> int:
     started = time.monotonic()
     deadline = started + (BATCH_SECONDS if connection.vendor == "sqlite" else BATCH_SECONDS_SERVER)
-    rows = {
-        row.pk: row
-        for row in InboxEvent.objects.select_for_update().filter(pk__in=ids, status=InboxStatus.PENDING)
-    }
     integrations = run.integrations
-    _integrations_load({row.integration_id for row in rows.values()}, integrations)
+    rows = _rows_read(ids, integrations)
     parsed = {row_id: _parse(row) for row_id, row in rows.items()}
     cache = ApplyCache()
     now = clock.now()
@@ -178,9 +206,14 @@ def _batch_apply(ids: list[int], run: _Pass) -> int:
     repeats = Repeats()
     done: list[int] = []
     handled = 0
+    next_check = started
     for row_id in ids:
-        if done and (time.monotonic() > deadline or _intake_waits(started)):
-            break
+        # The clock and the waiting writers are asked at most every CHECK_SECONDS: a folded
+        # repeat costs less than the system call.
+        if done and (at := time.monotonic()) >= next_check:
+            if at > deadline or _intake_waits(started):
+                break
+            next_check = at + CHECK_SECONDS
         handled += 1
         row = rows.get(row_id)
         if row is None:
@@ -196,7 +229,7 @@ def _batch_apply(ids: list[int], run: _Pass) -> int:
 
 
 def _row_apply(
-    row: InboxEvent,
+    row: _Row,
     events: list[AlertEvent] | Exception,
     integration: Integration,
     cache: ApplyCache,
@@ -217,7 +250,7 @@ def _row_apply(
             return True
         # The key's folded repeats are written first, outside the savepoint: they belong to
         # rows that are done, and this row must see them (a resolve after repeats).
-        repeats.flush_keys(keys)
+        repeats.flush_keys(keys, cache)
         with transaction.atomic():
             if isinstance(events, Exception):
                 raise events
@@ -235,7 +268,7 @@ def _row_apply(
     return True
 
 
-def _parse(row: InboxEvent) -> list[AlertEvent] | Exception:
+def _parse(row: _Row) -> list[AlertEvent] | Exception:
     try:
         return parse_row(row)
     except Exception as exc:  # recorded against the row when its turn comes
@@ -261,15 +294,17 @@ def _flapping_minutes(integrations: dict[int, Integration]) -> dict[int, int]:
     return minutes
 
 
-def _failure_record(row: InboxEvent, exc: Exception) -> None:
+def _failure_record(row: InboxEvent | _Row, exc: Exception) -> None:
     """Keep the event: count the attempt, and park it as failed after MAX_ATTEMPTS (or at once
     when it cannot be parsed) so one poison event cannot block the inbox. Failed rows are
     visible and can be retried. Caller is in a transaction."""
-    row.attempts += 1
-    row.error = f"{type(exc).__name__}: {exc}"[:4000]
-    if row.attempts >= MAX_ATTEMPTS or isinstance(exc, EventError):
-        row.status = InboxStatus.FAILED
-    row.save(update_fields=["attempts", "error", "status"])
+    attempts = row.attempts + 1
+    status = InboxStatus.PENDING
+    if attempts >= MAX_ATTEMPTS or isinstance(exc, EventError):
+        status = InboxStatus.FAILED
+    InboxEvent.objects.filter(pk=row.pk).update(
+        attempts=attempts, error=f"{type(exc).__name__}: {exc}"[:4000], status=status
+    )
 
 
 def _process_one(row_id: int, run: _Pass) -> None:
