@@ -64,6 +64,8 @@ _GLOBAL: dict[str, frozenset[str]] = {
     "security.manage": MSP_ADMIN_ROLES,
     # The outgoing-mail server (console settings and the test e-mail): installation-wide.
     "mail.manage": MSP_ADMIN_ROLES,
+    # The installation's own health (the console's banner when the inbox is behind).
+    "operations.view": MSP_ADMIN_ROLES,
     "policy.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
     "policy.edit": MSP_ADMIN_ROLES,
     "audit.view": MSP_ADMIN_ROLES | {Role.MANAGER},
