@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.alerts.factories import IntegrationFactory
-from watchkeeper.alerts.models import Alert, AlertStatus, InboxEvent, InboxStatus, Integration
+from watchkeeper.alerts.models import Alert, AlertStatus, EventRule, InboxEvent, InboxStatus, Integration
 from watchkeeper.alerts.services import processing
 from watchkeeper.alerts.services.intake import inbox_accept_many
 from watchkeeper.alerts.services.processing import MAX_ATTEMPTS, inbox_process
@@ -197,3 +197,59 @@ def test_a_key_waiting_behind_a_failed_row_still_waits_after_the_batch_is_cut(
     alert = Alert.objects.get(dedup_key="k")
     assert alert.status == AlertStatus.RESOLVED  # trigger, then resolve: arrival order held
     assert not InboxEvent.objects.exclude(status=InboxStatus.DONE).exists()
+
+
+def test_repeats_of_open_alerts_are_folded_into_one_update_per_alert(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A storm: hundreds of repeats of a few open alerts cost a handful of statements per batch
+    (one UPDATE per alert, sent together), and the alert ends as if each repeat had applied."""
+    integration = IntegrationFactory()
+    _accept(integration, *[_event("trigger", f"host-{n}") for n in range(3)])
+    inbox_process()
+    storm = [_event("trigger", f"host-{n % 3}", f"Disk full, sample {n}") for n in range(300)]
+    storm[298]["payload"]["custom_details"] = {"free": "1%"}
+    _accept(integration, *storm)
+    monkeypatch.setattr(processing, "BATCH_SECONDS", 60)  # one batch, however slow the machine
+    monkeypatch.setattr(processing, "BATCH_SECONDS_SERVER", 60)
+    monkeypatch.setattr(processing._batch_size, "rows", 1000)
+    with CaptureQueriesContext(connection) as queries:
+        assert inbox_process() == 300
+    assert len(queries) <= 12, [query["sql"][:80] for query in queries]
+    alerts = {alert.dedup_key: alert for alert in Alert.objects.all()}
+    assert {key: alert.occurrence_count for key, alert in alerts.items()} == {
+        "host-0": 101, "host-1": 101, "host-2": 101,
+    }  # fmt: skip
+    assert alerts["host-2"].summary == "Disk full, sample 299"
+    assert alerts["host-2"].raw["payload"]["summary"] == "Disk full, sample 299"
+    assert alerts["host-2"].raw["routing_key"] == "[redacted]"
+    assert alerts["host-1"].details == {"free": "1%"}  # the last non-empty details stay
+    assert alerts["host-1"].last_seen_at > alerts["host-1"].first_seen_at
+    assert not InboxEvent.objects.exclude(status=InboxStatus.DONE).exists()
+
+
+def test_a_resolve_after_folded_repeats_sees_them_and_a_new_trigger_opens_anew() -> None:
+    integration = IntegrationFactory()
+    _accept(integration, _event("trigger", "a"))
+    inbox_process()
+    _accept(
+        integration, _event("trigger", "a"), _event("trigger", "a"), _event("resolve", "a"),
+        _event("trigger", "a"), _event("trigger", "a"),
+    )  # fmt: skip
+    inbox_process()
+    first, second = Alert.objects.order_by("id")
+    assert (first.status, first.occurrence_count) == (AlertStatus.RESOLVED, 3)
+    assert (second.status, second.occurrence_count) == (AlertStatus.TRIGGERED, 2)
+
+
+def test_dropped_repeats_are_counted_once_per_rule() -> None:
+    integration = IntegrationFactory()
+    _accept(integration, _event("trigger", "a"))
+    inbox_process()
+    rule = EventRule.objects.create(
+        client=integration.client, name="Noise", conditions=[{"field": "summary", "op": "contains",
+        "value": "noise"}], actions={"drop": True},
+    )  # fmt: skip
+    _accept(integration, *[_event("trigger", "a", "noise") for _ in range(5)], _event("trigger", "a"))
+    inbox_process()
+    rule.refresh_from_db()
+    assert rule.dropped_count == 5 and rule.last_dropped_at is not None
+    assert Alert.objects.get().occurrence_count == 2
