@@ -253,3 +253,14 @@ def test_dropped_repeats_are_counted_once_per_rule() -> None:
     rule.refresh_from_db()
     assert rule.dropped_count == 5 and rule.last_dropped_at is not None
     assert Alert.objects.get().occurrence_count == 2
+
+
+def test_the_engine_pass_ends_on_time_so_timers_and_pages_get_a_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    integration = IntegrationFactory()
+    _accept(integration, *[_event("trigger", f"host-{n}") for n in range(5)])
+    monkeypatch.setattr(processing._batch_size, "rows", 2)
+    monkeypatch.setattr(processing, "BATCH_SECONDS", 60)
+    monkeypatch.setattr(processing, "BATCH_SECONDS_SERVER", 60)
+    monkeypatch.setattr(processing._BatchSize, "adapt", lambda *_: None)
+    assert inbox_process(seconds=0) == 2  # one batch, then the time is up
+    assert inbox_process() == 3  # without a time limit: every batch of the pass

@@ -17,6 +17,7 @@ batches.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +44,7 @@ log = logging.getLogger("watchkeeper.alerts")
 MAX_ATTEMPTS = 5
 BATCH_ROWS = 1000
 PASS_ROWS = 2000  # rows one call of inbox_process takes on (then timers and the outbox get a turn)
+PASS_SECONDS = 0.5  # … or, in the engine's loop, this long, whichever comes first
 # How long a batch may hold SQLite's write lock, which web intake waits for (its p99 matters);
 # on PostgreSQL intake does not wait for the engine, so batches can run longer.
 BATCH_SECONDS = 0.05
@@ -107,8 +109,10 @@ def parse_row(row: InboxEvent | _Row) -> list[AlertEvent]:
     return parser(row)
 
 
-def inbox_process(*, limit: int = PASS_ROWS) -> int:
-    """Process up to `limit` pending rows; returns how many were handled."""
+def inbox_process(*, limit: int = PASS_ROWS, seconds: float | None = None) -> int:
+    """Process up to `limit` pending rows, or for about `seconds` (the engine's loop passes
+    PASS_SECONDS: while the inbox has a backlog, its timers and outbox — the pages of the
+    incidents just opened — must still get a turn); returns how many rows were handled."""
     with _inbox_lock() as got:
         if not got:
             return 0
@@ -120,7 +124,7 @@ def inbox_process(*, limit: int = PASS_ROWS) -> int:
         # The policy's matrix is read once per call (a few seconds of work at most): a policy
         # saved meanwhile applies from the next call on.
         with policy_lookups_cached():
-            return _batches_process(ids, _Pass())
+            return _batches_process(ids, _Pass(), seconds)
 
 
 @dataclass
@@ -134,9 +138,10 @@ class _Pass:
     waiting: set[AlertKey] = field(default_factory=set)
 
 
-def _batches_process(ids: list[int], run: _Pass) -> int:
+def _batches_process(ids: list[int], run: _Pass, seconds: float | None) -> int:
     handled = 0
-    while handled < len(ids):
+    ends = time.monotonic() + seconds if seconds is not None else math.inf
+    while handled < len(ids) and (not handled or time.monotonic() < ends):
         started = time.monotonic()
         did = _batch_process(ids[handled : handled + _batch_size.rows], run)
         _batch_size.adapt(did, time.monotonic() - started)
