@@ -89,7 +89,11 @@ class ServeRun:
 
 
 def _pending(http: httpx.Client, base: str) -> int:
-    text = http.get(base + "/metrics").text
+    """The inbox backlog from /metrics; -1 when the scrape timed out (a starved machine)."""
+    try:
+        text = http.get(base + "/metrics", timeout=30).text
+    except httpx.HTTPError:
+        return -1
     match = re.search(r"^watchkeeper_inbox_pending (\S+)$", text, re.MULTILINE)
     return int(float(match.group(1))) if match else -1
 
@@ -106,7 +110,7 @@ def _open_problems(base: str, key: str) -> None:
             }
             http.post(base + "/v2/enqueue", json=body).raise_for_status()
         deadline = time.monotonic() + 60
-        while _pending(http, base) > 0 and time.monotonic() < deadline:
+        while _pending(http, base) != 0 and time.monotonic() < deadline:
             time.sleep(0.2)
 
 
@@ -117,8 +121,11 @@ def _probe(base: str, key: str, stop: threading.Event, accepted: dict[str, float
             name = f"probe-{n}"
             payload = {"summary": f"Server down {name}", "source": "bench", "severity": "critical"}
             body = {"routing_key": key, "event_action": "trigger", "dedup_key": name, "payload": payload}
-            if http.post(base + "/v2/enqueue", json=body).status_code == 202:
-                accepted[name] = time.monotonic()
+            try:
+                if http.post(base + "/v2/enqueue", json=body, timeout=30).status_code == 202:
+                    accepted[name] = time.monotonic()
+            except httpx.HTTPError:
+                pass  # not accepted: not counted
             n += 1
             stop.wait(0.5)
 
@@ -158,7 +165,7 @@ def serve_run(args: argparse.Namespace, here: Path, wrk: Any, reference: Any) ->
             # Warm-up: code and caches load on the first requests.
             wrk(base + "/v2/enqueue", here / "storm.lua", 3, args.connections, storm_key)
             with httpx.Client(timeout=10) as http:
-                while _pending(http, base) > 0:
+                while _pending(http, base) != 0:
                     time.sleep(0.2)
             stop, accepted = threading.Event(), {}
             started = time.monotonic()
@@ -172,7 +179,7 @@ def serve_run(args: argparse.Namespace, here: Path, wrk: Any, reference: Any) ->
             load_ended = time.monotonic()
             run.events_per_second, run.p99_ms, run.errors = load.requests_per_second, load.p99_ms, load.errors
             with httpx.Client(timeout=10) as http:
-                while _pending(http, base) > 0 and time.monotonic() - load_ended < DRAIN_WAIT:
+                while _pending(http, base) != 0 and time.monotonic() - load_ended < DRAIN_WAIT:
                     time.sleep(0.1)
             run.drain_seconds = time.monotonic() - load_ended
             stop.set()
