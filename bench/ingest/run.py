@@ -1,6 +1,7 @@
 """Ingest benchmark: Watchkeeper's intake against Debian's Alertmanager on the same machine.
 
     .venv/bin/python bench/ingest/run.py [--db sqlite|postgres] [--seconds 20] [--runs 3]
+    .venv/bin/python bench/ingest/run.py --serve [--db sqlite|postgres] [--seconds 15] [--runs 3]
 
 Each run starts a fresh installation (web and engine as real processes, a new data directory
 and database) and measures with wrk at 16 connections:
@@ -10,6 +11,8 @@ and database) and measures with wrk at 16 connections:
   am      Alertmanager webhook notifications of 100 alerts each (alerts/s)
   ref     Alertmanager itself taking one alert per POST /api/v2/alerts (events/s, p50, p99)
   drain   the engine alone working off the inbox the runs above filled (rows/s)
+
+With --serve it measures `watchkeeper serve` under the alert storm instead (serve.py).
 
 It prints every run and the medians, and the ratio Watchkeeper/Alertmanager for single events.
 See README.md beside this file for what the figures mean and the ones measured.
@@ -32,6 +35,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.compat.live import Stack, free_port  # noqa: E402 — the repository root must be importable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serve import serve_line, serve_report, serve_run  # noqa: E402 — beside this file
 
 HERE = Path(__file__).resolve().parent
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
@@ -200,10 +206,21 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="web worker processes")
     parser.add_argument("--threads", type=int, default=8, help="threads per web worker")
     parser.add_argument("--skip-alertmanager", action="store_true")
+    parser.add_argument(
+        "--serve", action="store_true", help="the alert storm against `watchkeeper serve` (serve.py)"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is needed (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
+    if args.serve:
+        peer = ReferenceAlertmanager if ALERTMANAGER and not args.skip_alertmanager else None
+        served = []
+        for number in range(1, args.runs + 1):
+            served.append(serve_run(args, HERE, wrk, peer))
+            print(f"run {number}: {serve_line(served[-1])}", flush=True)
+        serve_report(served, args)
+        return 0
     runs = []
     for number in range(1, args.runs + 1):
         result = one_run(args)

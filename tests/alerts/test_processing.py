@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.alerts.factories import IntegrationFactory
-from watchkeeper.alerts.models import Alert, AlertStatus, InboxEvent, InboxStatus, Integration
+from watchkeeper.alerts.models import Alert, AlertStatus, EventRule, InboxEvent, InboxStatus, Integration
 from watchkeeper.alerts.services import processing
 from watchkeeper.alerts.services.intake import inbox_accept_many
 from watchkeeper.alerts.services.processing import MAX_ATTEMPTS, inbox_process
@@ -136,7 +136,7 @@ def test_a_row_another_engine_finished_is_skipped() -> None:
     integration = IntegrationFactory()
     (row_id,) = _accept(integration, _event("trigger", "a"))
     InboxEvent.objects.filter(pk=row_id).update(status=InboxStatus.DONE)
-    processing._batch_process([row_id], {})
+    processing._batch_process([row_id], processing._Pass())
     assert not Alert.objects.exists()
 
 
@@ -169,3 +169,98 @@ def test_flapping_is_seen_within_one_batch() -> None:
     alerts = list(Alert.objects.order_by("id"))
     assert [alert.suppressed_reason for alert in alerts] == ["", "", "flapping"]
     assert alerts[2].incident is None
+
+
+def test_a_key_waiting_behind_a_failed_row_still_waits_after_the_batch_is_cut(
+    failing_key: set[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The time budget cuts the first batch after its failed row of key "k"; the next batch of
+    the same pass must not apply k's later row ahead of it (it once forgot the failure)."""
+    integration = IntegrationFactory()
+    failing_key.add("k")
+    trigger, other, resolve = _accept(
+        integration, _event("trigger", "k"), _event("trigger", "x"), _event("resolve", "k")
+    )
+    monkeypatch.setattr(processing, "BATCH_SECONDS", 0.0)  # cut after the first row that is done
+    monkeypatch.setattr(processing, "BATCH_SECONDS_SERVER", 0.0)
+    monkeypatch.setattr(processing._batch_size, "rows", 200)
+    inbox_process()
+    rows = {row.pk: row for row in InboxEvent.objects.all()}
+    assert rows[other].status == InboxStatus.DONE
+    assert (rows[trigger].status, rows[trigger].attempts) == (InboxStatus.PENDING, 1)
+    assert (rows[resolve].status, rows[resolve].attempts) == (InboxStatus.PENDING, 0)  # still waits
+
+    failing_key.clear()
+    monkeypatch.setattr(processing, "BATCH_SECONDS", 60.0)
+    monkeypatch.setattr(processing, "BATCH_SECONDS_SERVER", 60.0)
+    inbox_process()
+    alert = Alert.objects.get(dedup_key="k")
+    assert alert.status == AlertStatus.RESOLVED  # trigger, then resolve: arrival order held
+    assert not InboxEvent.objects.exclude(status=InboxStatus.DONE).exists()
+
+
+def test_repeats_of_open_alerts_are_folded_into_one_update_per_alert(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A storm: hundreds of repeats of a few open alerts cost a handful of statements per batch
+    (one UPDATE per alert, sent together), and the alert ends as if each repeat had applied."""
+    integration = IntegrationFactory()
+    _accept(integration, *[_event("trigger", f"host-{n}") for n in range(3)])
+    inbox_process()
+    storm = [_event("trigger", f"host-{n % 3}", f"Disk full, sample {n}") for n in range(300)]
+    storm[298]["payload"]["custom_details"] = {"free": "1%"}
+    _accept(integration, *storm)
+    monkeypatch.setattr(processing, "BATCH_SECONDS", 60)  # one batch, however slow the machine
+    monkeypatch.setattr(processing, "BATCH_SECONDS_SERVER", 60)
+    monkeypatch.setattr(processing._batch_size, "rows", 1000)
+    with CaptureQueriesContext(connection) as queries:
+        assert inbox_process() == 300
+    assert len(queries) <= 12, [query["sql"][:80] for query in queries]
+    alerts = {alert.dedup_key: alert for alert in Alert.objects.all()}
+    assert {key: alert.occurrence_count for key, alert in alerts.items()} == {
+        "host-0": 101, "host-1": 101, "host-2": 101,
+    }  # fmt: skip
+    assert alerts["host-2"].summary == "Disk full, sample 299"
+    assert alerts["host-2"].raw["payload"]["summary"] == "Disk full, sample 299"
+    assert alerts["host-2"].raw["routing_key"] == "[redacted]"
+    assert alerts["host-1"].details == {"free": "1%"}  # the last non-empty details stay
+    assert alerts["host-1"].last_seen_at > alerts["host-1"].first_seen_at
+    assert not InboxEvent.objects.exclude(status=InboxStatus.DONE).exists()
+
+
+def test_a_resolve_after_folded_repeats_sees_them_and_a_new_trigger_opens_anew() -> None:
+    integration = IntegrationFactory()
+    _accept(integration, _event("trigger", "a"))
+    inbox_process()
+    _accept(
+        integration, _event("trigger", "a"), _event("trigger", "a"), _event("resolve", "a"),
+        _event("trigger", "a"), _event("trigger", "a"),
+    )  # fmt: skip
+    inbox_process()
+    first, second = Alert.objects.order_by("id")
+    assert (first.status, first.occurrence_count) == (AlertStatus.RESOLVED, 3)
+    assert (second.status, second.occurrence_count) == (AlertStatus.TRIGGERED, 2)
+
+
+def test_dropped_repeats_are_counted_once_per_rule() -> None:
+    integration = IntegrationFactory()
+    _accept(integration, _event("trigger", "a"))
+    inbox_process()
+    rule = EventRule.objects.create(
+        client=integration.client, name="Noise", conditions=[{"field": "summary", "op": "contains",
+        "value": "noise"}], actions={"drop": True},
+    )  # fmt: skip
+    _accept(integration, *[_event("trigger", "a", "noise") for _ in range(5)], _event("trigger", "a"))
+    inbox_process()
+    rule.refresh_from_db()
+    assert rule.dropped_count == 5 and rule.last_dropped_at is not None
+    assert Alert.objects.get().occurrence_count == 2
+
+
+def test_the_engine_pass_ends_on_time_so_timers_and_pages_get_a_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    integration = IntegrationFactory()
+    _accept(integration, *[_event("trigger", f"host-{n}") for n in range(5)])
+    monkeypatch.setattr(processing._batch_size, "rows", 2)
+    monkeypatch.setattr(processing, "BATCH_SECONDS", 60)
+    monkeypatch.setattr(processing, "BATCH_SECONDS_SERVER", 60)
+    monkeypatch.setattr(processing._BatchSize, "adapt", lambda *_: None)
+    assert inbox_process(seconds=0) == 2  # one batch, then the time is up
+    assert inbox_process() == 3  # without a time limit: every batch of the pass

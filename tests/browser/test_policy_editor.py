@@ -53,9 +53,7 @@ def test_a_manager_builds_a_two_level_policy(page: Any, shot: Any) -> None:
     expect(level_two.locator("ul.targets").get_by_text("Service desk")).to_be_visible()
     level_one = page.locator("li.level", has=page.get_by_role("heading", name="Level 1"))
     expect(level_one.locator("ul.targets").get_by_text(tenant.technician.full_name)).to_be_visible()
-    expect(
-        level_one.get_by_text("After 10 min without an acknowledgement, page level 2.")
-    ).to_be_visible()
+    expect(level_one.get_by_text("After 10 min without an acknowledgement, page level 2.")).to_be_visible()
     expect(level_two.get_by_text("start again from level 1")).to_be_visible()
     shot(page, "escalation-policy")
 

@@ -163,6 +163,12 @@ globals().update(_smtp)
 
 # Ingest: events per second per integration key (a burst of the same size is allowed).
 INGEST_RATE_PER_KEY = env.integer("WATCHKEEPER_INGEST_RATE", 500, minimum=1)
+# The inbox backlog (alerts/backlog.py): past this many pending events intake answers 503 with
+# Retry-After instead of accepting more (0: never); /readyz and the console say the inbox is
+# behind when its oldest pending event has waited longer than INBOX_BEHIND_SECONDS.
+INBOX_SHED_DEPTH = env.integer("WATCHKEEPER_INBOX_SHED_DEPTH", 200_000, minimum=0)
+INBOX_SHED_RETRY_AFTER = env.integer("WATCHKEEPER_INBOX_SHED_RETRY_AFTER", 10, minimum=1)
+INBOX_BEHIND_SECONDS = env.integer("WATCHKEEPER_INBOX_BEHIND_SECONDS", 30, minimum=1)
 
 # Inbound e-mail (the smtp role): mail to <integration key>@<domain> becomes alerts.
 INBOUND_EMAIL_DOMAIN = env.text("WATCHKEEPER_INBOUND_EMAIL_DOMAIN", "localhost").lower()

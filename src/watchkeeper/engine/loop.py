@@ -20,7 +20,7 @@ from django.db import close_old_connections, transaction
 from django.db.models import F
 from django.urls import get_resolver
 
-from watchkeeper.alerts.services.processing import inbox_process
+from watchkeeper.alerts.services.processing import PASS_SECONDS, inbox_process
 from watchkeeper.core import clock
 from watchkeeper.core.writelock import checkpoints_offload
 from watchkeeper.engine import wakeup
@@ -97,7 +97,7 @@ def run_cycle(process: EngineProcess | None = None) -> int:
 
 
 _PHASES: tuple[tuple[str, Callable[[], int]], ...] = (
-    ("inbox", inbox_process),
+    ("inbox", lambda: inbox_process(seconds=PASS_SECONDS)),
     ("timers", lambda: timers_run_due(handlers=TIMERS)),
     ("outbox", lambda: sum(outbox_run_due(outbox=outbox) for outbox in OUTBOXES)),
     ("jobs", lambda: sum(run_job(job) for job in _due_jobs())),

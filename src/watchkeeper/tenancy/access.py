@@ -67,6 +67,8 @@ _GLOBAL: dict[str, frozenset[str]] = {
     # The MSP's brand shown to every client (portal, sign-in, client e-mails, PDF reports).
     "branding.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
     "branding.manage": MSP_ADMIN_ROLES,
+    # The installation's own health (the console's banner when the inbox is behind).
+    "operations.view": MSP_ADMIN_ROLES,
     "policy.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
     "policy.edit": MSP_ADMIN_ROLES,
     "audit.view": MSP_ADMIN_ROLES | {Role.MANAGER},

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
+from watchkeeper.alerts.backlog import InboxBacklog, inbox_backlog
 from watchkeeper.branding.selectors import brand_for_page
 from watchkeeper.tenancy import access
 
@@ -62,7 +63,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         for label, url_name, action in _SETTINGS
         if access.can(user, action)
     ]
-    return {"nav": nav, "settings_nav": settings_nav}
+    return {"nav": nav, "settings_nav": settings_nav, "inbox_behind": _inbox_behind(user)}
+
+
+def _inbox_behind(user: Any) -> InboxBacklog | None:
+    """The inbox backlog when it is behind and the user runs the installation (MSP owners and
+    admins: the people who can act on it); None otherwise. Two indexed reads per page."""
+    if not access.can(user, "operations.view"):
+        return None
+    backlog = inbox_backlog()
+    return backlog if backlog.behind else None
 
 
 def branding(request: HttpRequest) -> dict[str, Any]:

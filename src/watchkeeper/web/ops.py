@@ -19,6 +19,7 @@ from prometheus_client.registry import Collector
 
 import watchkeeper
 from watchkeeper.accounts.models import User
+from watchkeeper.alerts.backlog import inbox_backlog
 from watchkeeper.core import clock
 from watchkeeper.core.remote import client_ip
 from watchkeeper.engine.metrics import engine_metrics, outbox_lag_seconds, timer_lag_seconds
@@ -66,6 +67,15 @@ def readyz(request: HttpRequest) -> HttpResponse:
         checks["engine"] = f"lagging {lag:.0f}s behind (threshold {settings.ENGINE_STALL_SECONDS}s)"
     else:
         checks["engine"] = "ok"
+    backlog = inbox_backlog()
+    if backlog.behind:
+        ready = False
+        checks["inbox"] = (
+            f"behind: {backlog.pending} events pending, the oldest for {backlog.oldest_seconds:.0f}s "
+            f"(threshold {settings.INBOX_BEHIND_SECONDS}s)"
+        )
+    else:
+        checks["inbox"] = "ok"
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
     )
@@ -105,6 +115,15 @@ class _DatabaseCollector(Collector):
         for process in running:
             cycle.add_metric([str(process)], process.last_cycle_seconds)
         yield cycle
+        backlog = inbox_backlog()
+        yield GaugeMetricFamily(
+            "watchkeeper_inbox_pending", "Accepted events not processed yet", value=backlog.pending
+        )
+        yield GaugeMetricFamily(
+            "watchkeeper_inbox_oldest_seconds",
+            "How long the oldest unprocessed event has waited (0: none)",
+            value=backlog.oldest_seconds,
+        )
         failures = PeriodicJob.objects.aggregate(total=Sum("failures"))["total"] or 0
         yield from engine_metrics()
         yield GaugeMetricFamily(

@@ -88,7 +88,7 @@ def _open_alert(integration: Integration, dedup_key: str, cache: ApplyCache) -> 
     )
 
 
-def _raw(event: AlertEvent, integration: Integration) -> dict[str, Any]:
+def raw_payload(event: AlertEvent, integration: Integration) -> dict[str, Any]:
     raw = payload_redact(event.raw, keys=(integration.key, integration.previous_key))
     text = json.dumps(raw, default=str)
     if len(text) <= RAW_PAYLOAD_LIMIT:
@@ -129,7 +129,7 @@ def _new_alert(
         severity=decision.severity or event.severity, component=event.component[:255],
         group=event.group[:255],
         alert_class=event.alert_class[:255], group_key=event.group_key[:1024], labels=event.labels,
-        details=event.details, links=event.links, images=event.images, raw=_raw(event, integration),
+        details=event.details, links=event.links, images=event.images, raw=raw_payload(event, integration),
         impact=decision.impact, urgency=decision.urgency, category=decision.category,
         tags=_tags(event.tags, decision.tags),
         suppressed=bool(decision.suppress_reason), suppressed_reason=decision.suppress_reason[:200],
@@ -161,7 +161,7 @@ def _repeat(alert: Alert, event: AlertEvent, now: dt.datetime, integration: Inte
     alert.last_seen_at = now
     alert.summary = event.summary[:1024] or alert.summary
     alert.details = event.details or alert.details
-    alert.raw = _raw(event, integration)
+    alert.raw = raw_payload(event, integration)
     row_update(alert, alert.touch_fields("occurrence_count", "last_seen_at", "summary", "details", "raw"))
     return alert
 

@@ -21,6 +21,7 @@ from watchkeeper.alerts.events import AlertEvent
 from watchkeeper.alerts.models import Alert, AlertStatus, Integration
 from watchkeeper.alerts.models.alerts import OPEN_STATUSES
 from watchkeeper.alerts.rules import RuleSet, ruleset_for
+from watchkeeper.incidents.models import OPEN_INCIDENT_STATUSES
 from watchkeeper.tenancy.models import Service
 
 KEYS_PER_QUERY = 500  # well under SQLite's limit on bound parameters
@@ -33,8 +34,11 @@ class ApplyCache:
     rulesets: dict[int, RuleSet] = field(default_factory=dict)  # by client id
     services: dict[tuple[int, str], Service | None] = field(default_factory=dict)  # (client, name)
     # The open alert of each prefetched key, or None when it has none. A key not in the dict
-    # is unknown: ask the database.
+    # is unknown: ask the database (the full row of an open alert is read only when an event
+    # needs more than a repeat: `open_ids` knows it meanwhile).
     open_alerts: dict[AlertKey, Alert | None] = field(default_factory=dict)
+    # Prefetched keys with an open alert: (alert id, whether its incident has ended). Locked.
+    open_ids: dict[AlertKey, tuple[int, bool]] = field(default_factory=dict)
     # Prefetched keys with a resolved alert recent enough to count for flapping; for the other
     # prefetched keys a new trigger cannot be flapping and needs no query.
     recently_resolved: set[AlertKey] = field(default_factory=set)
@@ -57,6 +61,27 @@ class ApplyCache:
         key = (integration.pk, dedup_key)
         return key not in self.open_alerts or key in self.recently_resolved
 
+    def open_alert_id(self, integration: Integration, dedup_key: str) -> int | None:
+        """The id of the key's open alert when this batch knows it is open and its incident has
+        not ended (a plain repeat can fold into it); None otherwise."""
+        key = (integration.pk, dedup_key)
+        if key in self.open_alerts:
+            alert = self.open_alerts[key]
+            if alert is None or (alert.incident is not None and not alert.incident.is_open):
+                return None
+            return alert.pk
+        known = self.open_ids.get(key)
+        if known is None or known[1]:
+            return None
+        return known[0]
+
+    def reread(self, keys: set[AlertKey]) -> None:
+        """The next event of `keys` reads their alerts from the database again (a repeat was
+        written to them by statement, not through the objects held here)."""
+        for key in keys:
+            if self.open_alerts.get(key) is not None:
+                del self.open_alerts[key]
+
     def note_open(self, alert: Alert) -> None:
         self.open_alerts[(alert.integration_id, alert.dedup_key)] = alert
 
@@ -67,6 +92,7 @@ class ApplyCache:
 
     def forget(self) -> None:
         self.open_alerts.clear()
+        self.open_ids.clear()
         self.recently_resolved.clear()
         self.services.clear()
 
@@ -92,30 +118,25 @@ class ApplyCache:
     def _prefetch_chunk(
         self, integration_id: int, chunk: list[str], minutes: int | None, now: dt.datetime
     ) -> None:
-        # One light query finds what exists; full alerts are read (and locked) only for the open
-        # ones, which new keys — the common case in a burst — do not have.
+        # One light query finds what exists, and locks the open alerts (FOR UPDATE); full rows
+        # are read later only for the keys whose events need more than a repeat.
         wanted = Q(status__in=OPEN_STATUSES)
         if minutes is not None:  # None: flapping detection is off for this integration
             since = now - dt.timedelta(minutes=minutes)
             wanted |= Q(status=AlertStatus.RESOLVED, resolved_at__gte=since)
         found = (
-            Alert.objects.filter(wanted, integration_id=integration_id, dedup_key__in=chunk)
+            Alert.objects.select_for_update(of=("self",))
+            .filter(wanted, integration_id=integration_id, dedup_key__in=chunk)
             .order_by()
-            .values_list("id", "dedup_key", "status")
+            .values_list("id", "dedup_key", "status", "incident__status")
         )
-        open_ids = []
         for dedup_key in chunk:
             self.open_alerts[(integration_id, dedup_key)] = None
-        for pk, dedup_key, status in found:
+        for pk, dedup_key, status, incident_status in found:
+            key = (integration_id, dedup_key)
             if status == AlertStatus.RESOLVED:
-                self.recently_resolved.add((integration_id, dedup_key))
+                self.recently_resolved.add(key)
             else:
-                open_ids.append(pk)
-        if open_ids:
-            open_alerts = (
-                Alert.objects.select_for_update(of=("self",))
-                .select_related("service", "incident")
-                .filter(pk__in=open_ids, status__in=OPEN_STATUSES)
-            )
-            for alert in open_alerts:
-                self.open_alerts[(integration_id, alert.dedup_key)] = alert
+                self.open_alerts.pop(key, None)  # open: read in full when needed
+                ended = incident_status is not None and incident_status not in OPEN_INCIDENT_STATUSES
+                self.open_ids[key] = (pk, ended)

@@ -7,11 +7,28 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from watchkeeper.alerts.events import AlertEvent
-from watchkeeper.alerts.models import InboxEvent, Integration
+from watchkeeper.alerts.models import Integration
 from watchkeeper.alerts.sources.setup import Setup
 
+
+class InboxRow(Protocol):
+    """What a parser reads of an inbox row: an `InboxEvent`, or the engine's lighter copy of one
+    (reading thousands of rows a second as model instances cost more than parsing them)."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def integration_id(self) -> int: ...
+    @property
+    def integration(self) -> Integration: ...
+    @property
+    def payload(self) -> Any: ...
+    @property
+    def dedup_key(self) -> str: ...
+
+
 # An inbox row of one kind to its normalised events (the engine's side of a wire format).
-Parser = Callable[[InboxEvent], list[AlertEvent]]
+Parser = Callable[[InboxRow], list[AlertEvent]]
 # The problems with an integration's `config` for this kind; [] when it may be saved.
 ConfigCheck = Callable[[Any], list[str]]
 

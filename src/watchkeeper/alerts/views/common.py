@@ -22,6 +22,7 @@ from django.db import DataError, IntegrityError, close_old_connections, connecti
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.urls import Resolver404, get_resolver
 
+from watchkeeper.alerts.backlog import inbox_shed_retry_after
 from watchkeeper.alerts.ratelimit import default_rate, limiter
 from watchkeeper.core.errors import WatchkeeperError
 
@@ -119,6 +120,15 @@ def json_error(status: int, message: str, *, errors: list[str] | None = None) ->
 
 
 def check_rate(key: str, *, per_second: int, cost: int = 1, status: int = 429) -> None:
+    """Refuse an event that the integration's rate or the installation's inbox backlog cannot
+    take now: 429 (or `status`) past the rate, 503 past the backlog threshold, both with
+    Retry-After. Every HTTP source asks before it accepts."""
+    retry_after = inbox_shed_retry_after()
+    if retry_after is not None:
+        log.warning("inbox backlog over WATCHKEEPER_INBOX_SHED_DEPTH: an event was refused with 503")
+        raise IngestError(
+            503, "The inbox is behind; this event was not accepted, retry later", retry_after=retry_after
+        )
     rate = float(per_second or default_rate())
     wait = limiter.allow(key, rate=rate, cost=min(cost, rate))
     if wait > 0:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from watchkeeper.alerts.events import AlertEvent
-from watchkeeper.alerts.models import InboxEvent
 from watchkeeper.alerts.sources.alertmanager import parse, setup
-from watchkeeper.alerts.sources.base import Source, config_unchecked
+from watchkeeper.alerts.sources.base import InboxRow, Source, config_unchecked
 
 
-def _group(row: InboxEvent) -> list[AlertEvent]:
+def _group(row: InboxRow) -> list[AlertEvent]:
     # The whole group is one row: one event per alert, in the order Alertmanager sent them.
     return parse.parse_group(row.payload, config=row.integration.config)
 

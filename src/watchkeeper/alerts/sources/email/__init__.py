@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 from watchkeeper.alerts.events import AlertEvent
-from watchkeeper.alerts.models import InboxEvent
-from watchkeeper.alerts.sources.base import Source
+from watchkeeper.alerts.sources.base import InboxRow, Source
 from watchkeeper.alerts.sources.email import parse, setup
 
 
-def _message(row: InboxEvent) -> list[AlertEvent]:
+def _message(row: InboxRow) -> list[AlertEvent]:
     # The integration's rules as they are now: fixing a rule also fixes mail still in the inbox.
     return [parse.parse_email(row.payload, config=row.integration.config)]
 

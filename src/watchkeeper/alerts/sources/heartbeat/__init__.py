@@ -4,12 +4,11 @@ alert from stored times (services/heartbeats.py)."""
 from __future__ import annotations
 
 from watchkeeper.alerts.events import AlertEvent
-from watchkeeper.alerts.models import InboxEvent
-from watchkeeper.alerts.sources.base import Source, config_unchecked
+from watchkeeper.alerts.sources.base import InboxRow, Source, config_unchecked
 from watchkeeper.alerts.sources.heartbeat import parse, setup
 
 
-def _checkin(row: InboxEvent) -> list[AlertEvent]:
+def _checkin(row: InboxRow) -> list[AlertEvent]:
     return parse.parse_checkin(row.payload)
 
 

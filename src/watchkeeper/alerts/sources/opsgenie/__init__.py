@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 from watchkeeper.alerts.events import AlertEvent
-from watchkeeper.alerts.models import InboxEvent
-from watchkeeper.alerts.sources.base import Parser, Source, config_unchecked
+from watchkeeper.alerts.sources.base import InboxRow, Parser, Source, config_unchecked
 from watchkeeper.alerts.sources.opsgenie import changes, parse, setup
 
 
-def _create(row: InboxEvent) -> list[AlertEvent]:
+def _create(row: InboxRow) -> list[AlertEvent]:
     return [parse.parse_create(row.payload, alias=row.dedup_key)]
 
 
-def _acknowledge(row: InboxEvent) -> list[AlertEvent]:
+def _acknowledge(row: InboxRow) -> list[AlertEvent]:
     return parse.action_events(row.payload, action="acknowledge", integration_id=row.integration_id)
 
 
-def _close(row: InboxEvent) -> list[AlertEvent]:
+def _close(row: InboxRow) -> list[AlertEvent]:
     return parse.action_events(row.payload, action="close", integration_id=row.integration_id)
 
 
 def _change_parser(operation: str) -> Parser:
-    def _parse(row: InboxEvent) -> list[AlertEvent]:
+    def _parse(row: InboxRow) -> list[AlertEvent]:
         return changes.change_events(row.payload, operation=operation, integration_id=row.integration_id)
 
     return _parse

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from watchkeeper.alerts.events import AlertEvent
-from watchkeeper.alerts.models import InboxEvent
-from watchkeeper.alerts.sources.base import Source, config_unchecked
+from watchkeeper.alerts.sources.base import InboxRow, Source, config_unchecked
 from watchkeeper.alerts.sources.pagerduty import parse, setup
 
 
-def _event(row: InboxEvent) -> list[AlertEvent]:
+def _event(row: InboxRow) -> list[AlertEvent]:
     return [parse.parse_event(row.payload, dedup_key=row.dedup_key)]
 
 
-def _change(row: InboxEvent) -> list[AlertEvent]:
+def _change(row: InboxRow) -> list[AlertEvent]:
     return [parse.parse_change(row.payload)]
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from watchkeeper.alerts.events import AlertEvent
-from watchkeeper.alerts.models import InboxEvent
-from watchkeeper.alerts.sources.base import Source
+from watchkeeper.alerts.sources.base import InboxRow, Source
 from watchkeeper.alerts.sources.webhook import parse, setup
 
 
-def _stored(row: InboxEvent) -> list[AlertEvent]:
+def _stored(row: InboxRow) -> list[AlertEvent]:
     # Templates rendered at ingest; the row holds the result (see parse.py).
     return [parse.parse_stored(row.payload)]
 
