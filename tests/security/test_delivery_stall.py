@@ -14,9 +14,10 @@ import pytest
 from tests.security.receivers import SilentListener
 from tests.smoke.harness import Scenario
 from tests.tenancy.factories import ClientFactory, ServiceFactory
+from watchkeeper.engine.loop import warm_up
 from watchkeeper.incidents.services import incident_open
 from watchkeeper.paging import delivery
-from watchkeeper.paging.delivery import Outgoing, apprise_send
+from watchkeeper.paging.delivery import Outgoing, apprise_send, apprise_url_hosts
 from watchkeeper.paging.models import (
     EscalationLevel,
     EscalationPolicy,
@@ -47,6 +48,8 @@ def _arrival(story: Scenario, to: str) -> dict[str, float]:
 
 def test_a_silent_receiver_of_client_a_does_not_delay_client_b_p1(story: Scenario, settings: Any) -> None:
     settings.DELIVERY_DEADLINE_SECONDS = 3
+    warm_up()  # what a starting engine loads before its first cycle (the URL configuration)
+    apprise_url_hosts("json://127.0.0.1/warm-up")  # and Apprise's plugins, loaded on first use
     with SilentListener() as silent:
         alice = story.user("Alice", methods=[])  # client A (the story's Acme)
         story.contact(alice, "webhook", f"json://127.0.0.1:{silent.port}/hook?rto=25&cto=25")
