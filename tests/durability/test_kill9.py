@@ -117,7 +117,10 @@ def test_kill9_of_web_and_engine_loses_nothing_and_duplicates_nothing(tmp_path: 
         stack.start_engine()
         senders.join(timeout=90)
         sent_at = time.monotonic()
-        state = stack.snapshot(timeout=120)
+        # What is checked is that nothing is lost or doubled, not the drain rate: 10,000 new alerts
+        # each open an incident, and PostgreSQL drains those at about a third of SQLite's rate on
+        # two cores (bench/ingest, issue 14), so the wait allows for the slower of the two.
+        state = stack.snapshot(timeout=360)
         drained_in = time.monotonic() - sent_at
     assert 0 < answered_at_kill < EVENTS, "the kill happened in the middle of the run"
     assert state["pending"] == 0 and state["failed"] == [], state["failed"]
