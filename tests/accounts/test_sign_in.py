@@ -88,7 +88,8 @@ def test_two_factor_setup_and_sign_in() -> None:
     device = SealedTOTPDevice.objects.get(user=user, confirmed=False)
     assert http.post("/accounts/two-factor/", {"token": "000000"}).status_code == 400
     device.throttle_reset()  # django-otp makes the next try wait after a failure
-    assert http.post("/accounts/two-factor/", {"token": _code(device)}).status_code == 302
+    setup_code = _code(device)
+    assert http.post("/accounts/two-factor/", {"token": setup_code}).status_code == 302
     device.refresh_from_db()
     assert device.confirmed
     assert AuditEntry.objects.filter(action="user.2fa_enable", object_id=str(user.pk)).exists()
@@ -99,8 +100,9 @@ def test_two_factor_setup_and_sign_in() -> None:
     assert fresh.get("/").status_code == 302, "not signed in before the code"
     assert fresh.post("/accounts/login/verify/", {"token": "123"}).status_code == 400
     device.refresh_from_db()
-    # The setup code cannot be used twice; the next step's code is within tolerance.
-    assert fresh.post("/accounts/login/verify/", {"token": _code(device)}).status_code == 400
+    # The setup code cannot be used twice (the very code, not one computed again: a 30-second
+    # step may have begun since, whose code is new); the next step's code is within tolerance.
+    assert fresh.post("/accounts/login/verify/", {"token": setup_code}).status_code == 400
     device.refresh_from_db()
     device.throttle_reset()
     response = fresh.post("/accounts/login/verify/", {"token": _code(device, drift=1)})
