@@ -19,6 +19,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -73,13 +74,18 @@ class Senders:
                     self.todo.put(key)  # retried by this thread or another: never dropped
                     time.sleep(0.05)
 
-    def _send(self, http: httpx.Client, key: str) -> bool:
+    def _event(self, key: str) -> tuple[str, dict[str, Any]]:
+        """The key recorded as accepted, and the event sent for it."""
         body = {
             "routing_key": self.routing_key,
             "event_action": "trigger",
             "dedup_key": key,
             "payload": {"summary": f"Probe failed for {key}", "source": "kill9", "severity": "error"},
         }
+        return key, body
+
+    def _send(self, http: httpx.Client, key: str) -> bool:
+        accepted_as, body = self._event(key)
         try:
             response = http.post(self.url, json=body)
         except httpx.TransportError:
@@ -88,7 +94,7 @@ class Senders:
             return False
         with self.lock:
             if response.status_code == 202:
-                self.accepted.append(key)
+                self.accepted.append(accepted_as)
                 return True
             self.refusals[response.status_code] += 1
         return False

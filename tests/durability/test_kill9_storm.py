@@ -13,8 +13,8 @@ from __future__ import annotations
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
 
 from tests.compat.live import Stack
@@ -30,24 +30,13 @@ KILL_AFTER = 2_500
 class StormSenders(Senders):
     """Each item is `<dedup key>#<sequence>`: many repeats of a few keys."""
 
-    def _send(self, http: httpx.Client, key: str) -> bool:
+    def _event(self, key: str) -> tuple[str, dict[str, Any]]:
         dedup_key = key.split("#", 1)[0]
         body = {
             "routing_key": self.routing_key, "event_action": "trigger", "dedup_key": dedup_key,
             "payload": {"summary": f"Probe failed ({key})", "source": "storm", "severity": "error"},
         }  # fmt: skip
-        try:
-            response = http.post(self.url, json=body)
-        except httpx.TransportError:
-            with self.lock:
-                self.unanswered += 1
-            return False
-        with self.lock:
-            if response.status_code == 202:
-                self.accepted.append(dedup_key)
-                return True
-            self.refusals[response.status_code] += 1
-        return False
+        return dedup_key, body
 
 
 def test_kill9_in_a_storm_of_repeats_applies_every_row_once(tmp_path: Path) -> None:
