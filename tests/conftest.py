@@ -113,6 +113,18 @@ def _robust_serialized_restore() -> Iterator[None]:
     BaseDatabaseCreation.deserialize_db_from_string = original  # type: ignore[method-assign]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _secret_key_loaded(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """The installation's secret key is kept in the database (config/secret.py) and loaded at
+    first use. A test without database access that is the first of its worker to sign something
+    (a session cookie, a messages cookie) could not load it: load it once the test database
+    exists, as the process roles do at start."""
+    from watchkeeper.config import secret
+
+    with django_db_blocker.unblock():
+        secret.secret_key_preload()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # Production hashing costs ~0.3 s per password; tests create hundreds.

@@ -18,11 +18,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def fresh_key():
-    """Forget this process's key before and after: the test's own database decides."""
+def fresh_key(django_db_blocker):
+    """Forget this process's key before the test: the test's own database decides. After it the
+    key is loaded again, so that later tests of this worker without database access find it."""
     secret.secret_key_forget()
     yield
     secret.secret_key_forget()
+    with django_db_blocker.unblock():
+        secret.secret_key_preload()
 
 
 def _stored() -> list[tuple[str, str]]:

@@ -88,6 +88,7 @@ def test_every_url_is_declared() -> None:
     assert not stale, f"Registry names URLs that no longer exist: {sorted(stale)}"
 
 
+@pytest.mark.django_db  # a request passes the middleware: session, messages, branding
 def test_every_api_operation_is_declared(client: HttpClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     operations = {(method.upper(), path) for path, item in spec["paths"].items() for method in item}
@@ -143,6 +144,7 @@ def test_api_operations_as_another_clients_actor(
     assert _victim_state(world) == before, f"{where} changed the other client's data"
 
 
+@pytest.mark.django_db  # a request passes the middleware: session, messages, branding
 def test_client_filters_are_declared(client: HttpClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     for (method, path), entry in API.items():
