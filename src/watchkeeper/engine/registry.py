@@ -2,7 +2,7 @@
 its delivery, each periodic job with its period.
 
 Kinds are constants owned by their apps (`alerts.timers`, `paging.timers`, `sla.timers`,
-`oncall.timers`);
+`oncall.timers`, `chat.timers`);
 handlers are adapters of a few lines in the engine module of their domain. Nothing registers
 itself as a side effect of an import: a kind missing here is a timer parked as failed ("no
 handler"), and tests check that every kind the apps set is listed.
@@ -16,7 +16,9 @@ from functools import partial
 from types import MappingProxyType
 
 from watchkeeper.alerts import timers as alerts_timers
-from watchkeeper.engine import alerts, jobs, oncall, paging, sla
+from watchkeeper.chat import timers as chat_timers
+from watchkeeper.chat.models import ChatPost
+from watchkeeper.engine import alerts, chat, jobs, oncall, paging, sla
 from watchkeeper.engine.jobs import Job
 from watchkeeper.engine.outbox import Outbox
 from watchkeeper.engine.timers import Batched, Entry
@@ -34,6 +36,8 @@ TIMERS: Mapping[str, Entry] = MappingProxyType({
     sla_timers.CLOCK_CHECK: sla.clock_check,
     oncall_timers.HANDOFF: oncall.handoff,
     oncall_timers.NOTICE: oncall.notice_deliver,
+    chat_timers.INCIDENT_CHANGED: Batched(chat.incidents_changed),
+    chat_timers.DIGEST: chat.digest,
 })  # fmt: skip
 
 PAGING_MESSAGES = Outbox(
@@ -46,7 +50,11 @@ SLA_REPORTS = Outbox(
     name="sla.reports", model=ReportDelivery, deliver=sla.report_deliver, batch=2, related=("client",),
     lease_seconds=600,
 )  # fmt: skip
-OUTBOXES: tuple[Outbox, ...] = (PAGING_MESSAGES, SLA_REPORTS)
+CHAT_POSTS = Outbox(
+    name="chat.posts", model=ChatPost, deliver=chat.post_deliver, batch=50, related=("channel__client",),
+    steps=chat.POST_STEPS,
+)  # fmt: skip
+OUTBOXES: tuple[Outbox, ...] = (PAGING_MESSAGES, SLA_REPORTS, CHAT_POSTS)
 
 JOBS: tuple[Job, ...] = (
     Job("accounts.prune_login_failures", dt.timedelta(minutes=15), jobs.prune_login_failures),

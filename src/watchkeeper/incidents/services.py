@@ -35,15 +35,24 @@ from watchkeeper.tenancy import access
 from watchkeeper.tenancy.access import By
 from watchkeeper.tenancy.models import Client, Service
 
+# The engine handlers that report what happened on an incident's timeline (chat posts): they
+# also follow entries written outside an incident change (escalation steps, `incident_reported`).
+INCIDENT_REPORTERS = ("chat.incident",)
 # The engine handlers that follow every incident change: each reconciles its own state (open
-# alerts, pages, SLA clocks) with the incident's, so one timer per (kind, incident) coalesces
-# bursts of changes.
-INCIDENT_WATCHERS = ("alerts.incident", "paging.incident", "sla.incident")
+# alerts, pages, SLA clocks, posted events) with the incident's, so one timer per (kind,
+# incident) coalesces bursts of changes.
+INCIDENT_WATCHERS = ("alerts.incident", "paging.incident", "sla.incident", *INCIDENT_REPORTERS)
 
 
 def incident_changed(*, incident: Incident) -> None:
     """Tell the watchers the incident changed. Caller is inside the transaction of the change."""
     timer_set_many(timers=[(kind, str(incident.pk)) for kind in INCIDENT_WATCHERS], due_at=clock.now())
+
+
+def incident_reported(*, incident: Incident) -> None:
+    """Tell the reporters a timeline entry worth reporting was added without an incident change
+    (an escalation step). Caller is inside the transaction that added it."""
+    timer_set_many(timers=[(kind, str(incident.pk)) for kind in INCIDENT_REPORTERS], due_at=clock.now())
 
 
 def _who(by: By) -> tuple[User | None, str]:

@@ -84,6 +84,9 @@ _GLOBAL: dict[str, frozenset[str]] = {
     "escalation.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
     "escalation.manage": MSP_ADMIN_ROLES | {Role.MANAGER},
     "paging.self": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    # Team chat: channels (MSP-wide NOC and per client), slash-command endpoints, chat user links.
+    "chat.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    "chat.manage": MSP_ADMIN_ROLES | {Role.MANAGER},
     # The Django admin (accounts.admin): who enters it, who changes and deletes there. A
     # model admin marked `manager_can_change` (teams, clients and what they own) asks
     # "admin.change_by_managers" instead of "admin.change"; API tokens are admins' alone.
@@ -126,6 +129,7 @@ _SCOPE_OF = {
     "schedules.override": "write",
     "escalation.manage": "write",
     "paging.self": "write",
+    "chat.manage": "write",
     "client.edit": "write",
     "services.manage": "write",
     "sites.manage": "write",

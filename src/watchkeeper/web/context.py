@@ -22,6 +22,7 @@ _AREAS: tuple[tuple[str, str, str], ...] = (
     ("On-call", "oncall:list", "schedules.view"),
     ("Escalation", "paging:policies", "escalation.view"),
     ("SLAs", "sla:page", "policy.view"),
+    ("Chat", "chat:page", "chat.view"),
     ("Reports", "sla:reports", "console.use"),
     ("Policy", "policy:page", "policy.view"),
     ("Audit log", "audit:list", "audit.view"),

@@ -25,7 +25,7 @@ from watchkeeper.core.errors import Conflict, InvalidInput
 from watchkeeper.core.timers import timer_cancel_prefix, timer_set
 from watchkeeper.incidents.locks import incident_lock
 from watchkeeper.incidents.models import Incident, IncidentStatus, TimelineKind
-from watchkeeper.incidents.services import incident_assign, timeline_add
+from watchkeeper.incidents.services import incident_assign, incident_reported, timeline_add
 from watchkeeper.paging.models import EscalationLevel, EscalationPolicy, EscalationState, IncidentEscalation
 from watchkeeper.paging.services.messages import page_subject, page_text
 from watchkeeper.paging.services.notify import page_user, pages_cancel
@@ -233,6 +233,8 @@ def _page_level(incident: Incident, row: IncidentEscalation, level: EscalationLe
         data={"cause": cause, "users": [user.pk for user in users],
               "skipped": [user.pk for user in recipients.skipped]},
     )  # fmt: skip
+    if row.level or row.loop:
+        incident_reported(incident=incident)  # an escalation past the first level: chat posts it
 
 
 def incident_escalate(*, incident: Incident, level: int, by: By) -> IncidentEscalation:
@@ -253,6 +255,7 @@ def incident_escalate(*, incident: Incident, level: int, by: By) -> IncidentEsca
         row.updated_at = clock.now()
         row.save()
         timeline_add(incident=incident, kind=PAGE_KIND, by=by, text=f"Escalated to level {level}")
+        incident_reported(incident=incident)
         return row
 
 
