@@ -150,6 +150,10 @@ def _notify(notifier: Any, title: str, text: str, seconds: float) -> Delivery:
             APPRISE_READ_SECONDS,
         )
         plugin.redirects = False
+        # No "Apprise" footer, nor an icon fetched from GitHub by the chat service.
+        for name in ("include_footer", "include_image"):
+            if hasattr(plugin, name):
+                setattr(plugin, name, False)
     with egress.outbound_guarded(seconds=seconds) as scope:
         result = notifier.notify(
             title=one_line(title),
