@@ -626,3 +626,94 @@ API: dict[tuple[str, str], Spec] = {
         WRITE, _incident, body=lambda v: {"user": v.technician.pk}
     ),
 }
+
+
+def _chat_channel(v: Any) -> dict[str, Any]:
+    """The victim client's own chat channel (an e-mail list: no network), made on first use."""
+    from watchkeeper.chat.models import ChatChannel
+
+    channel = ChatChannel.objects.filter(client=v.client).first()
+    if channel is None:
+        channel = ChatChannel(
+            client=v.client, name=f"{v.client.name} channel", kind="email", events=["opened"]
+        )
+        channel.address = v.contact.email
+        channel.save()
+        channel.posts.create(
+            client=v.client, incident=v.incident, cause="isolation", event="opened", state="sent",
+            title=f"{v.incident.reference} opened at {v.client.name}", text=v.client.name,
+        )  # fmt: skip
+    return {"channel_id": channel.pk}
+
+
+def _chat_endpoint(v: Any) -> dict[str, Any]:
+    from watchkeeper.chat.models import SlashEndpoint
+
+    endpoint, _ = SlashEndpoint.objects.get_or_create(
+        key="isolation-endpoint", defaults={"provider": "slack", "name": "Slack", "secret_encrypted": ""}
+    )
+    return {"endpoint_id": endpoint.pk}
+
+
+def _chat_link(v: Any) -> dict[str, Any]:
+    from watchkeeper.chat.models import ChatUserLink
+
+    link, _ = ChatUserLink.objects.get_or_create(
+        provider="slack", team_id="", external_id=f"U-{v.client.slug}", defaults={"user": v.technician}
+    )
+    return {"link_id": link.pk}
+
+
+_CHAT_CHANNEL_BODY = {
+    "name": "Planted",
+    "kind": "email",
+    "address": "planted@evil.example",
+    "events": ["opened"],
+}
+
+URLS.update({
+    # Team chat (issue 15 part 7): channels per client and the NOC's; endpoints and links are
+    # installation-wide (only someone who works on every client changes them).
+    "chat:page": Spec(LIST),
+    "chat:channel": Spec(DETAIL, _chat_channel, viewer="technician"),
+    "chat:channel_new": Spec(
+        PAGE, body=lambda v: {**_CHAT_CHANNEL_BODY, "client": v.client.slug}, method="POST"
+    ),
+    "chat:channel_edit": Spec(PAGE, _chat_channel, body=lambda v: {"name": "Taken over"}, method="POST"),
+    "chat:channel_delete": Spec(PAGE, _chat_channel, method="POST"),
+    "chat:endpoint_new": Spec(
+        PAGE, body=lambda v: {"provider": "slack", "name": "Planted", "secret": "x" * 32}, method="POST"
+    ),
+    "chat:endpoint_delete": Spec(PAGE, _chat_endpoint, method="POST"),
+    "chat:link_new": Spec(
+        PAGE,
+        body=lambda v: {"provider": "slack", "external_id": "U1", "user": str(v.technician.pk)},
+        method="POST",
+    ),
+    "chat:link_delete": Spec(PAGE, _chat_link, method="POST"),
+    # Verified by signature or token; an unknown key is refused before anything is read.
+    "chat:command": Spec(PUBLIC, lambda v: {"key": "not-a-key"}),
+})  # fmt: skip
+
+API.update({
+    ("GET", "/api/v1/chat-channels"): Spec(LIST, client_filter=True),
+    ("POST", "/api/v1/chat-channels"): Spec(
+        WRITE, body=lambda v: {**_CHAT_CHANNEL_BODY, "client": v.client.slug}
+    ),
+    ("GET", "/api/v1/chat-channels/{channel_id}"): Spec(DETAIL, _chat_channel, viewer="technician"),
+    ("PATCH", "/api/v1/chat-channels/{channel_id}"): Spec(
+        WRITE, _chat_channel, body=lambda v: {"name": "Taken"}
+    ),
+    ("DELETE", "/api/v1/chat-channels/{channel_id}"): Spec(WRITE, _chat_channel),
+    ("GET", "/api/v1/chat-channels/{channel_id}/posts"): Spec(DETAIL, _chat_channel, viewer="technician"),
+    ("GET", "/api/v1/chat-commands"): Spec(LIST),
+    ("POST", "/api/v1/chat-commands"): Spec(
+        WRITE, body=lambda v: {"provider": "slack", "name": "Planted", "secret": "x" * 32}
+    ),
+    ("DELETE", "/api/v1/chat-commands/{endpoint_id}"): Spec(WRITE, _chat_endpoint),
+    ("GET", "/api/v1/chat-user-links"): Spec(LIST),
+    ("POST", "/api/v1/chat-user-links"): Spec(
+        WRITE, body=lambda v: {"provider": "slack", "external_id": "U1", "user": v.technician.pk}
+    ),
+    ("DELETE", "/api/v1/chat-user-links/{link_id}"): Spec(WRITE, _chat_link),
+})  # fmt: skip

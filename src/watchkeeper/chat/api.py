@@ -69,7 +69,7 @@ def delete_channel(request: ApiRequest, channel_id: Id) -> Status[None]:
 @paginated()
 def list_posts(request: ApiRequest, channel_id: Id) -> QuerySet[ChatPost]:
     channel = selectors.channel_access(actor=request.auth, channel_id=channel_id)
-    return selectors.channel_posts(channel=channel)
+    return selectors.channel_posts(actor=request.auth, channel=channel)
 
 
 def _endpoint_out(endpoint: SlashEndpoint) -> dict[str, Any]:

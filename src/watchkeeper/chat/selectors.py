@@ -31,16 +31,24 @@ def channel_access(*, actor: ActorLike, channel_id: int) -> ChatChannel:
     return channel
 
 
-def channel_posts(*, channel: ChatChannel) -> QuerySet[ChatPost]:
-    """The channel's posts, newest first (caller checked access to the channel)."""
-    return channel.posts.select_related("incident__client").order_by("-created_at", "-id")
+def _posts_seen(posts: QuerySet[ChatPost], actor: ActorLike) -> QuerySet[ChatPost]:
+    """Posts about clients the actor sees. The NOC channel is shared, but its posts are about
+    every client: a person restricted to some clients sees only theirs, and the NOC digest
+    (about every client, `client` empty) only someone who sees every client."""
+    return access.scope(posts, actor)
+
+
+def channel_posts(*, actor: ActorLike, channel: ChatChannel) -> QuerySet[ChatPost]:
+    """The channel's posts the actor may see, newest first (caller checked access to the channel)."""
+    posts = _posts_seen(channel.posts.select_related("incident__client"), actor)
+    return posts.order_by("-created_at", "-id")
 
 
 def recent_posts(*, actor: ActorLike) -> QuerySet[ChatPost]:
-    """Posts of every channel the actor sees, newest first."""
+    """Posts of every channel the actor sees, about clients the actor sees, newest first."""
     visible = channel_list(actor=actor).values("pk")
     posts = ChatPost.objects.filter(channel__in=visible).select_related("channel", "incident__client")
-    return posts.order_by("-created_at", "-id")
+    return _posts_seen(posts, actor).order_by("-created_at", "-id")
 
 
 def endpoint_list(*, actor: ActorLike) -> QuerySet[SlashEndpoint]:

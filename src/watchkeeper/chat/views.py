@@ -68,9 +68,12 @@ def chat_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def channel_page(request: AuthenticatedHttpRequest, channel_id: int) -> HttpResponse:
+    # Existence first: another client's channel is 404 for everyone, portal users included.
+    channel = selectors.channel_access(actor=request.user, channel_id=channel_id)
     user = _console(request)
-    channel = selectors.channel_access(actor=user, channel_id=channel_id)
-    posts = paginate(selectors.channel_posts(channel=channel), page=request.GET.get("page"), size=50)
+    posts = paginate(
+        selectors.channel_posts(actor=user, channel=channel), page=request.GET.get("page"), size=50
+    )
     context = {
         "channel": channel, "posts": posts, "events": ChatEvent.choices, "priorities": priority_keys(),
         "can_manage": access.can_write(user, "chat.manage", client=channel.client),
