@@ -7,6 +7,7 @@ import json
 import ssl
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ class Receiver:
     port: int
     scheme: str
     requests: list[Received] = field(default_factory=list)
+    arrived: list[float] = field(default_factory=list)  # time.monotonic() of each request
     status: int = 200
 
     @property
@@ -44,6 +46,7 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             receiver.requests.append(Received("POST", self.path, dict(self.headers.items()), body))
+            receiver.arrived.append(time.monotonic())
             self.send_response(receiver.status)
             self.send_header("Content-Type", "text/plain")
             self.end_headers()
