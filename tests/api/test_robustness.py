@@ -21,13 +21,18 @@ pytestmark = pytest.mark.django_db
 
 
 def _paginated_paths(world: Any) -> list[str]:
-    """Every list of the OpenAPI document, its path parameters filled with the owner's id."""
+    """Every list of the OpenAPI document, its path parameters filled with the owner's id (or,
+    for a chat channel's posts, a channel's)."""
+    from watchkeeper.chat.models import ChatChannel
+
+    channel = ChatChannel.objects.create(name="#noc", address_encrypted="", events=[])
+    ids = {"channel_id": channel.pk}
     document = ninja_api.get_openapi_schema(path_prefix="/api/v1/")
     paths = []
     for path, operations in document["paths"].items():
         parameters = operations.get("get", {}).get("parameters", [])
         if any(parameter["name"] == "offset" for parameter in parameters):
-            paths.append(re.sub(r"\{\w+\}", str(world.owner.pk), path))
+            paths.append(re.sub(r"\{(\w+)\}", lambda m: str(ids.get(m.group(1), world.owner.pk)), path))
     return paths
 
 
