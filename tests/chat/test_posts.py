@@ -157,3 +157,40 @@ def test_an_escalation_past_the_first_level_is_an_event() -> None:
     assert entry_event(entry("Paging level 1, repeat 1", cause="page:7:1.1:0", users=[1])) == "escalated"
     assert entry_event(entry("Escalated to level 2")) == "escalated"
     assert entry_event(entry("Nobody to page at level 2", cause="page:7:1.0:1", users=[])) is None
+
+
+def test_a_url_that_resolves_inside_is_refused_when_sent_and_not_retried(world: Any) -> None:
+    # Saved before the guard could see it (or its name moved inside since): refused at send time.
+    make_channel(client=world.a.client, url="mmost://10.0.0.5/token", events=["acknowledged"])
+    incident_acknowledge(incident=world.a.incident, by=world.a.technician)
+    run_engine()
+    post = ChatPost.objects.get()
+    assert post.state == PostState.FAILED and post.attempts == 1
+    assert post.response.startswith("refused by the outbound guard: 10.0.0.5 is a private address")
+
+
+def test_a_channel_added_in_the_console(world: Any, browser_as: Any) -> None:
+    from tests.accounts.factories import UserFactory
+    from watchkeeper.accounts.models import Role
+    from watchkeeper.chat.models import ChatChannel
+
+    http = browser_as(UserFactory(role=Role.MANAGER, all_clients=True))
+    response = http.post(
+        "/chat/channels/new",
+        {"name": "#alpha", "client": world.a.client.slug, "kind": "chat", "address": SLACK,
+         "events": ["opened", "resolved"], "priorities": ["P1"]},
+    )  # fmt: skip
+    channel = ChatChannel.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/chat/channels/{channel.pk}/"
+    assert (channel.client, channel.events, channel.priorities) == (
+        world.a.client,
+        ["opened", "resolved"],
+        ["P1"],
+    )
+    page = http.get(response["Location"])
+    assert page.status_code == 200 and "Slack (slack://…)" in page.content.decode()
+    assert "TIiajkdnlazkcOXrIdevi7" not in page.content.decode()
+    refused = http.post("/chat/channels/new", {"name": "#x", "kind": "chat", "address": "mmost://10.1.2.3/t"})
+    assert refused.status_code == 302 and ChatChannel.objects.count() == 1
+    follow = http.get(refused["Location"])
+    assert "10.1.2.3 is a private address" in follow.content.decode()
