@@ -194,3 +194,16 @@ def test_a_channel_added_in_the_console(world: Any, browser_as: Any) -> None:
     assert refused.status_code == 302 and ChatChannel.objects.count() == 1
     follow = http.get(refused["Location"])
     assert "10.1.2.3 is a private address" in follow.content.decode()
+
+
+def test_old_posts_are_pruned(world: Any) -> None:
+    from watchkeeper.chat.notify import posts_prune
+
+    channel = make_channel(client=world.a.client, url=SLACK)
+    old = clock.now() - dt.timedelta(days=91)
+    for state in (PostState.SENT, PostState.FAILED, PostState.PENDING):
+        ChatPost.objects.create(channel=channel, cause=f"old:{state}", event="opened", title="t", text="t",
+                                state=state, created_at=old)  # fmt: skip
+    ChatPost.objects.create(channel=channel, cause="new", event="opened", title="t", text="t", state="sent")
+    assert posts_prune() == 2
+    assert sorted(ChatPost.objects.values_list("cause", flat=True)) == ["new", "old:pending"]

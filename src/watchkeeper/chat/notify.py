@@ -96,6 +96,20 @@ def post_crashed(*, error: Exception) -> Delivery:
     return Delivery(ok=False, response=f"{type(error).__name__}: {error}"[:500])
 
 
+# Posts are a record of what was said, kept this long (the channel page lists them).
+KEEP_POSTS = dt.timedelta(days=90)
+
+
+def posts_prune(*, now: dt.datetime | None = None) -> int:
+    """Forget sent and failed posts older than KEEP_POSTS."""
+    now = now or clock.now()
+    done = ChatPost.objects.filter(
+        state__in=[PostState.SENT, PostState.FAILED], created_at__lt=now - KEEP_POSTS
+    )
+    deleted, _ = done.delete()
+    return deleted
+
+
 def post_deliver(*, post: ChatPost, owner: str) -> str:
     """Deliver one leased post start to end in this thread (tests; the engine uses the steps)."""
     job = post_prepare(post=post, owner=owner)

@@ -22,6 +22,10 @@ def digest(timer: Timer, now: dt.datetime) -> None:
     digest_post(due_at=timer.due_at, now=now)
 
 
+def prune_posts() -> str:
+    return f"{notify.posts_prune()} chat posts older than {notify.KEEP_POSTS.days} days removed"
+
+
 def post_deliver(post: ChatPost, owner: str) -> None:
     notify.post_deliver(post=post, owner=owner)
 

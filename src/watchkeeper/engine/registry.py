@@ -62,6 +62,7 @@ JOBS: tuple[Job, ...] = (
     Job("alerts.heartbeats", dt.timedelta(minutes=1), jobs.heartbeats),
     Job("incidents.priority_ranks", dt.timedelta(minutes=1), jobs.priority_ranks),
     Job("sla.monthly_reports", dt.timedelta(hours=1), jobs.sla_reports),
+    Job("chat.prune_posts", dt.timedelta(hours=6), chat.prune_posts),
     # The name predates the SLA reports' outbox; it is a stored row's key, so it stays.
     Job("paging.outbox_reap", dt.timedelta(minutes=1), partial(jobs.outboxes_reap, OUTBOXES)),
 )
