@@ -207,3 +207,23 @@ def test_old_posts_are_pruned(world: Any) -> None:
     ChatPost.objects.create(channel=channel, cause="new", event="opened", title="t", text="t", state="sent")
     assert posts_prune() == 2
     assert sorted(ChatPost.objects.values_list("cause", flat=True)) == ["new", "old:pending"]
+
+
+def test_a_test_post_reaches_the_channel(world: Any, slack_at: Any, api_as: Any) -> None:
+    from tests.accounts.factories import UserFactory
+    from watchkeeper.accounts.models import Role
+
+    with receiving() as receiver:
+        slack_at(receiver.base)
+        channel = make_channel(client=world.a.client, url=SLACK, events=["opened"], digest=True)
+        api = api_as(UserFactory(role=Role.MANAGER, all_clients=True))
+        queued = api.post(f"/api/v1/chat-channels/{channel.pk}/test", {})
+        assert queued.status_code == 202 and queued.json()["state"] == "pending"
+        assert api.post(f"/api/v1/chat-channels/{channel.pk}/test", {}).status_code == 409  # once a minute
+        assert not receiver.requests  # never sent by the web request
+        run_engine()
+        [request] = receiver.requests
+        assert "receives opened and the leadership digest" in request.body.decode()
+        assert ChatPost.objects.get(event="test").state == PostState.SENT
+    technician = api_as(world.a.technician).post(f"/api/v1/chat-channels/{channel.pk}/test", {})
+    assert technician.status_code == 403

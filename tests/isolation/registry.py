@@ -681,6 +681,7 @@ URLS.update({
     ),
     "chat:channel_edit": Spec(PAGE, _chat_channel, body=lambda v: {"name": "Taken over"}, method="POST"),
     "chat:channel_delete": Spec(PAGE, _chat_channel, method="POST"),
+    "chat:channel_test": Spec(PAGE, _chat_channel, method="POST"),
     "chat:endpoint_new": Spec(
         PAGE, body=lambda v: {"provider": "slack", "name": "Planted", "secret": "x" * 32}, method="POST"
     ),
@@ -705,6 +706,7 @@ API.update({
         WRITE, _chat_channel, body=lambda v: {"name": "Taken"}
     ),
     ("DELETE", "/api/v1/chat-channels/{channel_id}"): Spec(WRITE, _chat_channel),
+    ("POST", "/api/v1/chat-channels/{channel_id}/test"): Spec(WRITE, _chat_channel),
     ("GET", "/api/v1/chat-channels/{channel_id}/posts"): Spec(DETAIL, _chat_channel, viewer="technician"),
     ("GET", "/api/v1/chat-commands"): Spec(LIST),
     ("POST", "/api/v1/chat-commands"): Spec(

@@ -65,6 +65,12 @@ def delete_channel(request: ApiRequest, channel_id: Id) -> Status[None]:
     return Status(204, None)
 
 
+@router.post("/chat-channels/{channel_id}/test", response={202: PostOut})
+def test_channel(request: ApiRequest, channel_id: Id) -> Status[ChatPost]:
+    channel = selectors.channel_access(actor=request.auth, channel_id=channel_id)
+    return Status(202, services.channel_test(actor=request.auth, channel=channel))
+
+
 @router.get("/chat-channels/{channel_id}/posts", response=list[PostOut])
 @paginated()
 def list_posts(request: ApiRequest, channel_id: Id) -> QuerySet[ChatPost]:

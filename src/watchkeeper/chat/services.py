@@ -18,10 +18,12 @@ from watchkeeper.chat.models import (
     ALL_EVENTS,
     ChannelKind,
     ChatChannel,
+    ChatPost,
     ChatProvider,
     ChatUserLink,
     SlashEndpoint,
 )
+from watchkeeper.core import clock
 from watchkeeper.core.errors import Conflict, InvalidInput
 from watchkeeper.policy.selectors import priority_keys
 from watchkeeper.tenancy import access
@@ -144,6 +146,28 @@ def channel_delete(*, actor: ActorLike, channel: ChatChannel) -> None:
             actor=actor, action="chat.channel.delete", obj=channel, before=snapshot(channel), via=_via(actor)
         )
         channel.delete()
+
+
+def channel_test(*, actor: ActorLike, channel: ChatChannel) -> ChatPost:
+    """Queue a test post to the channel (the engine sends it, like any post: see its answer on the
+    channel page). At most one a minute per channel."""
+    access.require_write(actor, "chat.manage", client=channel.client)
+    now = clock.now()
+    events = ", ".join(channel.events) or "no events"
+    text = (
+        f"A test post from Watchkeeper to {channel.name}: this channel receives {events}"
+        + (" and the leadership digest" if channel.digest else "") + "."
+    )  # fmt: skip
+    post = ChatPost(
+        channel=channel, client=channel.client, cause=f"test:{now:%Y-%m-%dT%H:%M}", event="test",
+        title=f"Watchkeeper test post to {channel.name}"[:255], text=text, due_at=now, created_at=now,
+    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            post.save()
+    except IntegrityError as exc:
+        raise Conflict("A test post to this channel was queued this minute already.") from exc
+    return post
 
 
 def _via(actor: ActorLike) -> str:

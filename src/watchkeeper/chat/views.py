@@ -122,6 +122,20 @@ def channel_edit(request: AuthenticatedHttpRequest, channel_id: int) -> HttpResp
 
 @login_required
 @require_POST
+def channel_test(request: AuthenticatedHttpRequest, channel_id: int) -> HttpResponse:
+    user = _console(request)
+    channel = selectors.channel_access(actor=user, channel_id=channel_id)
+    try:
+        services.channel_test(actor=user, channel=channel)
+    except WatchkeeperError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "A test post is on its way; its answer appears below.")
+    return redirect("chat:channel", channel_id=channel.pk)
+
+
+@login_required
+@require_POST
 def channel_delete(request: AuthenticatedHttpRequest, channel_id: int) -> HttpResponse:
     user = _console(request)
     channel = selectors.channel_access(actor=user, channel_id=channel_id)
