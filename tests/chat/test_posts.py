@@ -227,3 +227,26 @@ def test_a_test_post_reaches_the_channel(world: Any, slack_at: Any, api_as: Any)
         assert ChatPost.objects.get(event="test").state == PostState.SENT
     technician = api_as(world.a.technician).post(f"/api/v1/chat-channels/{channel.pk}/test", {})
     assert technician.status_code == 403
+
+
+def test_an_escalation_step_past_the_first_level_is_posted(world: Any, slack_at: Any) -> None:
+    from tests.paging.factories import client_policy
+    from watchkeeper.paging.models import EscalationLevel, EscalationTarget, TargetKind
+
+    clock.freeze(clock.now())
+    policy = client_policy(world.a)  # level 1 after 10 minutes: the technician
+    second = EscalationLevel.objects.create(policy=policy, position=1, delay_minutes=10)
+    EscalationTarget.objects.create(level=second, kind=TargetKind.USER, user=world.a.technician)
+    with receiving() as receiver:
+        slack_at(receiver.base)
+        channel = make_channel(client=world.a.client, url=SLACK, events=["escalated"])
+        incident = incident_open(client=world.a.client, service=world.a.service, title="Core switch down",
+                                 impact="high", urgency="high", by="monitoring")  # fmt: skip
+        run_engine()
+        assert not ChatPost.objects.filter(channel=channel).exists()  # paging level 1 is no escalation
+        clock.advance(dt.timedelta(minutes=10, seconds=1))
+        run_engine()  # the step timer pages level 2, and sets chat's timer (incident_reported)
+        [post] = ChatPost.objects.filter(channel=channel, incident=incident)
+        assert post.event == "escalated" and "Paging level 2" in post.text
+        assert post.state == PostState.SENT
+        assert any(incident.reference in request.body.decode() for request in receiver.requests)
