@@ -22,13 +22,16 @@ _AREAS: tuple[tuple[str, str, str], ...] = (
     ("On-call", "oncall:list", "schedules.view"),
     ("Escalation", "paging:policies", "escalation.view"),
     ("SLAs", "sla:page", "policy.view"),
+    ("Reviews", "reviews:list", "console.use"),
     ("Reports", "sla:reports", "console.use"),
+    ("Metrics", "reviews:metrics", "console.use"),
     ("Policy", "policy:page", "policy.view"),
     ("Audit log", "audit:list", "audit.view"),
     # The client portal's areas (portal users only).
     ("Overview", "tenancy:portal", "portal.use"),
     ("Our incidents", "portal:incidents", "portal.use"),
     ("Report a problem", "portal:new", "portal.use"),
+    ("Incident summaries", "reviews:portal_list", "portal.use"),
 )
 
 
