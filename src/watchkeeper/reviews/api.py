@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from ninja import Query, Router, Status
+from ninja import Field, Query, Router, Status
 
 from watchkeeper.core import clock
 from watchkeeper.core.pagination import paginated
@@ -72,11 +72,9 @@ def _facts(facts: Facts) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _detail(review: Review) -> dict[str, Any]:
-    data = ReviewOut.from_orm(review).dict(by_alias=False)
-    data["participants"] = list(review.participants.values_list("pk", flat=True))
-    data["facts"] = _facts(review_facts(review))
-    return data
+def _detail(review: Review) -> Review:
+    review.facts = _facts(review_facts(review))  # type: ignore[attr-defined]
+    return review
 
 
 @router.get("/reviews", response=list[ReviewOut])
@@ -99,7 +97,7 @@ def open_review(request: ApiRequest, body: ReviewOpenIn) -> Status[Review]:
 
 
 @router.get("/reviews/{review_id}", response=ReviewDetailOut)
-def get_review(request: ApiRequest, review_id: Id) -> dict[str, Any]:
+def get_review(request: ApiRequest, review_id: Id) -> Review:
     """The review with its facts computed from the incident."""
     return _detail(_review(request, review_id))
 
@@ -184,6 +182,13 @@ def update_action_item(request: ApiRequest, item_id: Id, body: ActionItemUpdateI
     return actions.action_item_update(item=item, by=request.auth, via="api", **body.dict(exclude_unset=True))
 
 
+def _reports_access(request: ApiRequest, client: str) -> None:
+    """Another tenant's client is a 404 for everyone; then the reports need the console."""
+    if client:
+        access.client_access(request.auth, client)
+    access.require(request.auth, "console.use")
+
+
 def _period(request: ApiRequest, start: str, to: str) -> metrics.Period:
     zone = request.auth.user.zone
     return metrics.period_parse(start, to, zone=zone, today=clock.now().astimezone(zone).date())
@@ -208,7 +213,7 @@ def report_metrics(
 ) -> Any:
     """MTTA and MTTR (mean and median, seconds) by group; counts per month; SLA per month;
     priority changes after opening; review and action-item completion. `format=csv`: the table."""
-    access.require(request.auth, "console.use")
+    _reports_access(request, client)
     period = _period(request, start, to)
     result = metrics.incident_metrics(actor=request.auth, period=period, group=group, client_slug=client)
     if format == "csv":
@@ -226,12 +231,12 @@ def report_noise(
     start: str = _FROM,
     to: str = _TO,
     client: str = "",
-    auto_minutes: int = 5,
+    auto_minutes: Annotated[int, Field(ge=1, le=1440)] = 5,
     format: Literal["json", "csv"] = "json",
 ) -> Any:
     """Alert noise: alerts per incident, never acknowledged, resolved on their own within
     `auto_minutes`, flapping; the noisiest integrations and event rules."""
-    access.require(request.auth, "console.use")
+    _reports_access(request, client)
     period = _period(request, start, to)
     noise = metrics.noise_metrics(
         actor=request.auth, period=period, client_slug=client, auto_minutes=auto_minutes
@@ -251,7 +256,7 @@ def report_oncall_load(
 ) -> Any:
     """Pages and interruptions per technician (push, SMS and voice; several within 60 s count
     once), by business, off and sleep hours in the technician's own time zone."""
-    access.require(request.auth, "console.use")
+    _reports_access(request, client)
     loads = metrics.oncall_load(actor=request.auth, period=_period(request, start, to), client_slug=client)
     if format == "csv":
         return _download(exports.load_csv(loads).encode(), "text/csv", "oncall-load.csv")

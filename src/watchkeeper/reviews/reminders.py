@@ -24,7 +24,7 @@ def review_due_fire(*, review_id: int, stage: str, now: dt.datetime) -> int:
     """`reminder`: tell the owner (the managers when nobody owns it) the review is due soon, and
     set the overdue check. `overdue`: tell the owner and the managers."""
     review = (
-        Review.objects.select_for_update()
+        Review.objects.select_for_update(of=("self",))
         .select_related("incident__client", "owner")
         .filter(pk=review_id)
         .first()
@@ -65,7 +65,7 @@ def review_due_fire(*, review_id: int, stage: str, now: dt.datetime) -> int:
 def action_due_fire(*, item_id: int, stage: str, now: dt.datetime) -> int:
     """`reminder`: tell the owner the item is due; `overdue`: tell the owner and the managers."""
     item = (
-        ActionItem.objects.select_for_update()
+        ActionItem.objects.select_for_update(of=("self",))
         .select_related("owner", "review__incident__client")
         .filter(pk=item_id)
         .first()

@@ -157,7 +157,11 @@ class FactsOut(Schema):
 
 class ReviewDetailOut(ReviewOut):
     participants: list[int]
-    facts: FactsOut
+    facts: FactsOut  # set on the review by the API adapter: computed, never stored
+
+    @staticmethod
+    def resolve_participants(obj: Any) -> list[int]:
+        return list(obj.participants.values_list("pk", flat=True))
 
 
 class ActionItemIn(InputSchema):
@@ -187,6 +191,7 @@ class ActionItemOut(Schema):
     review: int = Field(alias="review_id")
     reference: str
     client: str
+    client_name: str
     title: str
     kind: str
     owner: int = Field(alias="owner_id")
@@ -205,6 +210,10 @@ class ActionItemOut(Schema):
     @staticmethod
     def resolve_client(obj: Any) -> str:
         return str(obj.client.slug)
+
+    @staticmethod
+    def resolve_client_name(obj: Any) -> str:
+        return str(obj.client.name)
 
     @staticmethod
     def resolve_overdue(obj: Any) -> bool:

@@ -18,6 +18,7 @@ from watchkeeper.audit.services import audit_record
 from watchkeeper.core import clock
 from watchkeeper.core.errors import Conflict, InvalidInput
 from watchkeeper.core.timers import timer_cancel, timer_set
+from watchkeeper.incidents.locks import incident_lock
 from watchkeeper.incidents.models import Incident, IncidentStatus, TimelineEntry, TimelineKind
 from watchkeeper.incidents.services import timeline_add
 from watchkeeper.policy.selectors import review_rules
@@ -90,10 +91,11 @@ def review_open_if_required(*, incident_id: int, now: dt.datetime) -> Review | N
     """The engine's answer to a resolution: open the review the policy requires. Idempotent:
     an incident has at most one review, and one reopened since is left alone."""
     with transaction.atomic():
-        incident = (
-            Incident.objects.select_for_update().select_related("client").filter(pk=incident_id).first()
-        )
-        if incident is None or incident.status != IncidentStatus.RESOLVED or incident.merged_into_id:
+        try:
+            incident = incident_lock(incident_id=incident_id)
+        except Incident.DoesNotExist:
+            return None
+        if incident.status != IncidentStatus.RESOLVED or incident.merged_into_id:
             return None
         if Review.objects.filter(incident=incident).exists():
             return None
@@ -109,7 +111,7 @@ def review_open(*, incident: Incident, by: access.ActorLike) -> Review:
     if incident.status not in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED):
         raise Conflict(f"Resolve {incident.reference} before reviewing it.")
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().select_related("client").get(pk=incident.pk)
+        incident = incident_lock(incident_id=incident.pk)
         existing = Review.objects.filter(incident=incident).first()
         if existing is not None:
             return existing
