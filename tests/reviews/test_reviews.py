@@ -6,14 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
 
 from tests.accounts.factories import UserFactory
-from tests.sla.factories import calendar_make
-from tests.tenancy.factories import ClientFactory, ServiceFactory
+from tests.reviews.factories import local, resolved_p1
 from watchkeeper.accounts.models import Role
 from watchkeeper.core import clock
 from watchkeeper.core.errors import InvalidInput
@@ -30,39 +28,6 @@ from watchkeeper.reviews.models import Review
 from watchkeeper.sla.businesstime import ALWAYS
 
 pytestmark = pytest.mark.django_db
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def local(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).replace(tzinfo=BERLIN)
-
-
-@pytest.fixture
-def scene(db: Any) -> Any:
-    calendar_make(hours={d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")})
-    client = ClientFactory(
-        name="Łódź Zahnärzte", slug="lodz", timezone="Europe/Berlin", country="DE", region="BY"
-    )
-    service = ServiceFactory(client=client, name="Praxis-Server")
-    owner = UserFactory(role=Role.TECHNICIAN, email="jurgen@msp.example", full_name="Jürgen Müller")
-    owner.assigned_clients.add(client)
-    return client, service, owner
-
-
-def resolved_p1(client: Any, service: Any, owner: Any, when: str = "2026-12-23 10:00") -> Any:
-    clock.freeze(local(when))
-    incident = incidents.incident_open(
-        client=client,
-        service=service,
-        title="Ausfall in Łódź",
-        impact="high",
-        urgency="high",
-        by="monitoring",
-    )
-    incidents.incident_assign(incident=incident, by=owner, owner=owner)
-    incidents.incident_acknowledge(incident=incident, by=owner)
-    clock.freeze(local(when) + dt.timedelta(hours=1))
-    return incidents.incident_resolve(incident=incident, by=owner)
 
 
 def test_business_days_skip_weekends_holidays_and_count_from_the_next_day(scene: Any) -> None:
