@@ -66,7 +66,7 @@ def _due_timer(review: Review, now: dt.datetime) -> None:
         )
 
 
-def _create(incident: Incident, reasons: list[str], by: By, now: dt.datetime) -> Review:
+def _create(incident: Incident, reasons: list[str], by: By, now: dt.datetime, via: str) -> Review:
     resolved = incident.resolved_at or now
     days = review_rules()["due_business_days"]
     due = business_days_after(client_calendar(incident.client, resolved), resolved, days)
@@ -83,13 +83,16 @@ def _create(incident: Incident, reasons: list[str], by: By, now: dt.datetime) ->
         text=f"Post-incident review required ({why}); due {{due}}",
         data={"review": review.pk, "times": {"due": due.isoformat()}},
     )  # fmt: skip
-    audit_record(actor=by, action="reviews.review.open", obj=review, after={"reasons": reasons}, via="engine")
+    audit_record(actor=by, action="reviews.review.open", obj=review, after={"reasons": reasons}, via=via)
     return review
 
 
-def review_open_if_required(*, incident_id: int, now: dt.datetime) -> Review | None:
-    """The engine's answer to a resolution: open the review the policy requires. Idempotent:
-    an incident has at most one review, and one reopened since is left alone."""
+def review_open_if_required(
+    *, incident_id: int, now: dt.datetime, asked: str = "", by: By = "system", via: str = "engine"
+) -> Review | None:
+    """The engine's answer to a resolution: open the review the policy requires (or, with
+    `asked`, the one someone asked for: "Client asked"). Idempotent: an incident has at most
+    one review, and one reopened since is left alone."""
     with transaction.atomic():
         try:
             incident = incident_lock(incident_id=incident_id)
@@ -99,10 +102,10 @@ def review_open_if_required(*, incident_id: int, now: dt.datetime) -> Review | N
             return None
         if Review.objects.filter(incident=incident).exists():
             return None
-        reasons = review_reasons(incident)
+        reasons = review_reasons(incident) or ([asked] if asked else [])
         if not reasons:
             return None
-        return _create(incident, reasons, "system", now)
+        return _create(incident, reasons, by, now, via)
 
 
 def review_open(*, incident: Incident, by: access.ActorLike) -> Review:
@@ -115,7 +118,7 @@ def review_open(*, incident: Incident, by: access.ActorLike) -> Review:
         existing = Review.objects.filter(incident=incident).first()
         if existing is not None:
             return existing
-        return _create(incident, review_reasons(incident), by, clock.now())
+        return _create(incident, review_reasons(incident), by, clock.now(), "console")
 
 
 def _text(name: str, value: Any) -> str:
