@@ -94,3 +94,16 @@ def test_client_users_see_only_published_summaries_of_their_own_client(scene: An
     assert http.get(reverse("reviews:portal_summary", args=[first.pk])).status_code == 200
     assert http.get(reverse("reviews:portal_summary", args=[second.pk])).status_code == 404  # a draft
     assert http.get(reverse("reviews:detail", args=[first.pk])).status_code == 404  # the internal review
+
+
+def test_the_incident_page_links_its_review_or_offers_one(scene: Any, browser_as: Any) -> None:
+    client, service, owner = scene
+    [review] = _reviews(scene, 1)
+    http = browser_as(owner)
+    page = http.get(reverse("incidents:detail", args=[review.incident_id])).content.decode()
+    assert reverse("reviews:detail", args=[review.pk]) in page
+    low = resolved_p1(client, service, owner, when="2026-12-20 10:00")
+    page = http.get(reverse("incidents:detail", args=[low.pk])).content.decode()
+    assert reverse("reviews:open", args=[low.pk]) in page
+    opened = http.post(reverse("reviews:open", args=[low.pk]))
+    assert opened.status_code == 302 and "/reviews/" in opened["Location"]
