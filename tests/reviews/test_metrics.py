@@ -179,5 +179,7 @@ def test_periods_are_checked() -> None:
         metrics.period_parse("2026-11-30", "2026-11-01", zone=zone, today=dt.date(2026, 12, 1))
     with pytest.raises(Exception, match="at most two years"):
         metrics.period_parse("2020-01-01", "2026-11-01", zone=zone, today=dt.date(2026, 12, 1))
+    with pytest.raises(Exception, match="between 1970 and 2999"):
+        metrics.period_parse("9999-12-01", "9999-12-31", zone=zone, today=dt.date(2026, 12, 1))
     with pytest.raises(Exception, match="YYYY-MM-DD"):
         metrics.period_parse("yesterday", "", zone=zone, today=dt.date(2026, 12, 1))

@@ -52,6 +52,7 @@ _GROUP_FIELDS = {
 INTERRUPTING = frozenset({ContactKind.SMS, ContactKind.VOICE, ContactKind.PUSH})
 INTERRUPTION_WINDOW = dt.timedelta(seconds=60)
 MAX_PERIOD = dt.timedelta(days=732)
+EARLIEST, LATEST = dt.date(1970, 1, 1), dt.date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ def period_parse(start: str, end: str, *, zone: ZoneInfo, today: dt.date) -> Per
         last = dt.date.fromisoformat(end) if end else today
     except ValueError:
         raise InvalidInput("from and to must be dates (YYYY-MM-DD).", field="from") from None
+    if first < EARLIEST or last > LATEST:
+        raise InvalidInput("from and to must lie between 1970 and 2999.", field="from")
     if last < first:
         raise InvalidInput("to must not be before from.", field="to")
     a = dt.datetime.combine(first, dt.time(0), tzinfo=zone)
