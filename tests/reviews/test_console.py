@@ -69,6 +69,11 @@ def test_forms_save_and_refuse_with_the_reason(scene: Any, browser_as: Any) -> N
     assert saved.status_code == 302
     review.refresh_from_db()
     assert review.factors == [{"kind": "human", "text": "Müde"}]
+    entry = review.incident.timeline.first()
+    marked = http.post(reverse("reviews:mark", args=[review.pk]), {"entry": entry.pk, "starred": ["0", "1"],
+                                                                   "annotation": "Hier"})  # fmt: skip
+    assert marked.status_code == 302
+    assert review.marks.get(entry=entry).starred
     bad = http.post(
         reverse("reviews:action_add", args=[review.pk]), {"title": "x", "kind": "detect", "due_on": "soon"}
     )

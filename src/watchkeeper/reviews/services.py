@@ -79,7 +79,7 @@ def _create(incident: Incident, reasons: list[str], by: By, now: dt.datetime, vi
     _due_timer(review, now)
     why = ", ".join(reasons) if reasons else "asked for"
     timeline_add(
-        incident=incident, kind=TimelineKind.NOTE, by=by,
+        incident=incident, kind=TimelineKind.CHANGE, by=by,
         text=f"Post-incident review required ({why}); due {{due}}",
         data={"review": review.pk, "times": {"due": due.isoformat()}},
     )  # fmt: skip
