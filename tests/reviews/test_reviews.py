@@ -172,3 +172,23 @@ def test_api_review_and_action_items(scene: Any, api_as: Any) -> None:
     assert api.get("/api/v1/reports/noise").status_code == 200
     assert api.get("/api/v1/reports/oncall-load").status_code == 200
     assert api.get("/api/v1/reports/metrics", **{"from": "nonsense"}).status_code == 400
+
+
+def test_a_late_engine_sends_the_overdue_notice_not_a_stale_reminder(scene: Any) -> None:
+    from watchkeeper.reviews.models import ReviewNotice
+    from watchkeeper.reviews.reminders import action_due_fire, review_due_fire
+
+    client, service, owner = scene
+    manager = UserFactory(role=Role.MANAGER, email="chefin@msp.example", all_clients=True)
+    incident = resolved_p1(client, service, owner)
+    review = services.review_open_if_required(incident_id=incident.pk, now=clock.now())
+    assert review is not None
+    late = review.due_at + dt.timedelta(hours=1)
+    assert review_due_fire(review_id=review.pk, stage="reminder", now=late) == 2  # owner and manager
+    assert {n.dedup_key.split(":")[2] for n in ReviewNotice.objects.all()} == {"overdue"}
+    item = actions.action_item_add(review=review, by=owner, title="x", kind="detect", owner=owner.pk,
+                                   due_on=dt.date(2027, 1, 8))  # fmt: skip
+    after = dt.datetime(2027, 1, 20, tzinfo=dt.UTC)
+    assert action_due_fire(item_id=item.pk, stage="reminder", now=after) == 2
+    assert review_due_fire(review_id=review.pk, stage="overdue", now=late) == 0  # nobody twice
+    assert manager.pk in set(ReviewNotice.objects.values_list("user_id", flat=True))

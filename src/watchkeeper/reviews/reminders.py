@@ -32,11 +32,10 @@ def review_due_fire(*, review_id: int, stage: str, now: dt.datetime) -> int:
     if review is None or not review.is_open:
         return 0
     incident = review.incident
-    if stage == "reminder":
-        if now < review.due_at:
-            timer_set(
-                kind=timers.REVIEW_DUE, key=str(review.pk), due_at=review.due_at, payload={"stage": "overdue"}
-            )
+    if stage == "reminder" and now < review.due_at:  # past the due time (a late engine): overdue
+        timer_set(
+            kind=timers.REVIEW_DUE, key=str(review.pk), due_at=review.due_at, payload={"stage": "overdue"}
+        )
         users = people([review.owner]) or people(managers_of(incident))
         subject = f"[{incident.reference}] Post-incident review due"
         verb = "is due"
@@ -46,6 +45,7 @@ def review_due_fire(*, review_id: int, stage: str, now: dt.datetime) -> int:
                 kind=timers.REVIEW_DUE, key=str(review.pk), due_at=review.due_at, payload={"stage": "overdue"}
             )
             return 0
+        stage = "overdue"
         users = people([review.owner], managers_of(incident))
         subject = f"[{incident.reference}] Post-incident review overdue"
         verb = "was due"
@@ -73,7 +73,7 @@ def action_due_fire(*, item_id: int, stage: str, now: dt.datetime) -> int:
     if item is None or not item.is_open:
         return 0
     incident = item.review.incident
-    if stage == "reminder":
+    if stage == "reminder" and now < overdue_at(item):  # already overdue (a late engine): say so
         timer_set(
             kind=timers.ACTION_DUE,
             key=str(item.pk),
@@ -85,6 +85,7 @@ def action_due_fire(*, item_id: int, stage: str, now: dt.datetime) -> int:
             f"[{incident.reference}] Action item due {item.due_on:%-d %b}: {item.title}",
         )
     else:
+        stage = "overdue"
         if now < overdue_at(item):
             timer_set(
                 kind=timers.ACTION_DUE,
