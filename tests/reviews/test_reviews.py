@@ -192,3 +192,9 @@ def test_a_late_engine_sends_the_overdue_notice_not_a_stale_reminder(scene: Any)
     assert action_due_fire(item_id=item.pk, stage="reminder", now=after) == 2
     assert review_due_fire(review_id=review.pk, stage="overdue", now=late) == 0  # nobody twice
     assert manager.pk in set(ReviewNotice.objects.values_list("user_id", flat=True))
+
+
+def test_the_policy_page_states_the_review_rule(db: Any, browser_as: Any) -> None:
+    admin = UserFactory(role=Role.ADMIN, email="admin@msp.example")
+    page = browser_as(admin).get("/policy/").content.decode()
+    assert "required for P1, P2, any SLA breach, any reopened incident; due 5 business days" in page
