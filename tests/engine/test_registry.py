@@ -10,9 +10,10 @@ from watchkeeper.alerts import timers as alerts_timers
 from watchkeeper.chat import timers as chat_timers
 from watchkeeper.engine.outbox import PENDING, SENDING
 from watchkeeper.engine.registry import JOBS, OUTBOXES, TIMERS
-from watchkeeper.incidents.services import INCIDENT_REPORTERS, INCIDENT_WATCHERS
+from watchkeeper.incidents.services import INCIDENT_REPORTERS, INCIDENT_WATCHERS, RESOLUTION_WATCHERS
 from watchkeeper.oncall import timers as oncall_timers
 from watchkeeper.paging import timers as paging_timers
+from watchkeeper.reviews import timers as reviews_timers
 from watchkeeper.sla import timers as sla_timers
 
 
@@ -22,9 +23,9 @@ def _kinds(module: ModuleType) -> set[str]:
 
 def test_every_kind_an_app_owns_has_a_handler_and_nothing_else_does() -> None:
     owned = _kinds(alerts_timers) | _kinds(paging_timers) | _kinds(sla_timers) | _kinds(oncall_timers)
-    owned |= _kinds(chat_timers)
+    owned |= _kinds(chat_timers) | _kinds(reviews_timers)
     assert set(TIMERS) == owned
-    for module in (alerts_timers, paging_timers, sla_timers, oncall_timers, chat_timers):
+    for module in (alerts_timers, paging_timers, sla_timers, oncall_timers, chat_timers, reviews_timers):
         app = module.__name__.split(".")[1]
         assert all(kind.startswith(f"{app}.") for kind in _kinds(module))
 
@@ -33,6 +34,7 @@ def test_the_timers_incidents_set_for_their_watchers_have_handlers() -> None:
     # incidents names its watchers' kinds as strings (it may not import alerts, paging, sla or chat).
     assert set(INCIDENT_WATCHERS) <= set(TIMERS)
     assert set(INCIDENT_REPORTERS) <= set(INCIDENT_WATCHERS)
+    assert set(RESOLUTION_WATCHERS) <= set(TIMERS)
 
 
 def test_the_registry_cannot_be_changed_at_run_time() -> None:

@@ -189,6 +189,38 @@ def _person(v: Any) -> dict[str, Any]:
     return {"user_id": v.technician.pk}
 
 
+def _review(v: Any) -> dict[str, Any]:
+    """A review of the victim's incident with a published client summary (made on first use)."""
+    from watchkeeper.core import clock
+    from watchkeeper.reviews.models import Review
+
+    review, _ = Review.objects.get_or_create(
+        incident=v.incident,
+        defaults={"client": v.client, "due_at": clock.now(), "reasons": ["P1"], "summary_state": "published",
+                  "client_summary": "Published summary", "summary_published_at": clock.now()},
+    )  # fmt: skip
+    return {"review_id": review.pk}
+
+
+def _action_item(v: Any) -> dict[str, Any]:
+    import datetime as dt
+
+    from watchkeeper.reviews.models import ActionItem, Review
+
+    review = Review.objects.get(pk=_review(v)["review_id"])
+    item, _ = ActionItem.objects.get_or_create(
+        review=review, title="Victim's action",
+        defaults={"client": v.client, "kind": "detect", "owner": v.technician, "due_on": dt.date(2027, 1, 8)},
+    )  # fmt: skip
+    return {"item_id": item.pk}
+
+
+def _reviews_planted(v: Any) -> dict[str, Any]:
+    """Lists: the victim has a review (published summary) and an action item that must not show."""
+    _action_item(v)
+    return {}
+
+
 # HTML URL names (namespace:name). Django admin URLs are covered by test_admin_isolation.
 URLS: dict[str, Spec] = {
     "web:home": Spec(PAGE),
@@ -413,6 +445,26 @@ URLS: dict[str, Spec] = {
     "branding:logo_upload": Spec(PAGE, method="POST"),
     "branding:logo_remove": Spec(PAGE, method="POST"),
     "branding:logo": Spec(PUBLIC, lambda v: {"file_name": "0123456789abcdef.png"}),
+    # Reviews (reviews branch): MSP work per client; the portal shows published summaries only.
+    "reviews:list": Spec(LIST, _reviews_planted),
+    "reviews:actions": Spec(LIST, _reviews_planted),
+    "reviews:detail": Spec(DETAIL, _review, viewer="technician"),
+    "reviews:save": Spec(PAGE, _review, body=lambda v: {"summary": "Planted"}, method="POST"),
+    "reviews:complete": Spec(PAGE, _review, method="POST"),
+    "reviews:mark": Spec(PAGE, _review, body=lambda v: {"entry": "1", "starred": "1"}, method="POST"),
+    "reviews:action_add": Spec(
+        PAGE,
+        _review,
+        body=lambda v: {"title": "Planted", "kind": "detect", "due_on": "2027-01-01"},
+        method="POST",
+    ),
+    "reviews:summary": Spec(PAGE, _review, body=lambda v: {"client_summary": "Planted"}, method="POST"),
+    "reviews:export": Spec(PAGE, lambda v: {**_review(v), "fmt": "md"}),
+    "reviews:action_status": Spec(PAGE, _action_item, body=lambda v: {"status": "done"}, method="POST"),
+    "reviews:open": Spec(PAGE, _incident, method="POST"),
+    "reviews:metrics": Spec(LIST),
+    "reviews:portal_list": Spec(LIST, _reviews_planted),
+    "reviews:portal_summary": Spec(DETAIL, _review, viewer="client_user"),
     "api:api-root": Spec(PUBLIC),
     "api-not-found": Spec(PUBLIC, lambda v: {"rest": f"clients/{v.client.slug}/secrets"}),
     "api:openapi-json": Spec(PUBLIC),
@@ -625,6 +677,35 @@ API: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/incidents/{incident_id}/reassign"): Spec(
         WRITE, _incident, body=lambda v: {"user": v.technician.pk}
     ),
+    # Reviews and action items (reviews branch): MSP data of one client.
+    ("GET", "/api/v1/reviews"): Spec(LIST, _reviews_planted, client_filter=True),
+    ("POST", "/api/v1/reviews"): Spec(WRITE, body=lambda v: {"incident_id": v.incident.pk}),
+    ("GET", "/api/v1/reviews/{review_id}"): Spec(DETAIL, _review, viewer="technician"),
+    ("PATCH", "/api/v1/reviews/{review_id}"): Spec(WRITE, _review, body=lambda v: {"summary": "Planted"}),
+    ("POST", "/api/v1/reviews/{review_id}/complete"): Spec(WRITE, _review),
+    ("POST", "/api/v1/reviews/{review_id}/marks"): Spec(WRITE, _review, body=lambda v: {"entry_id": 1}),
+    ("PUT", "/api/v1/reviews/{review_id}/client-summary"): Spec(
+        WRITE, _review, body=lambda v: {"text": "Planted"}
+    ),
+    ("POST", "/api/v1/reviews/{review_id}/client-summary/publish"): Spec(WRITE, _review),
+    ("GET", "/api/v1/reviews/{review_id}/export"): Spec(DETAIL, _review, viewer="technician"),
+    ("GET", "/api/v1/action-items"): Spec(LIST, _reviews_planted, client_filter=True),
+    ("POST", "/api/v1/action-items"): Spec(
+        WRITE,
+        _review,
+        body=lambda v: {
+            **_review(v),
+            "title": "Planted",
+            "kind": "detect",
+            "owner": v.technician.pk,
+            "due_on": "2027-01-01",
+        },
+    ),
+    ("GET", "/api/v1/action-items/{item_id}"): Spec(DETAIL, _action_item, viewer="technician"),
+    ("PATCH", "/api/v1/action-items/{item_id}"): Spec(WRITE, _action_item, body=lambda v: {"status": "done"}),
+    ("GET", "/api/v1/reports/metrics"): Spec(LIST, client_filter=True),
+    ("GET", "/api/v1/reports/noise"): Spec(LIST, client_filter=True),
+    ("GET", "/api/v1/reports/oncall-load"): Spec(LIST, client_filter=True),
 }
 
 

@@ -22,6 +22,7 @@ from watchkeeper.alerts.models import Alert, EventRule, Integration, Maintenance
 from watchkeeper.audit.services import snapshot
 from watchkeeper.incidents.models import Incident, TimelineEntry
 from watchkeeper.paging.models import EscalationLevel, EscalationPolicy, EscalationTarget, ServiceEscalation
+from watchkeeper.reviews.models import ActionItem, Review
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
 
 API_SHELL = {"api-root", "openapi-json", "openapi-view"}
@@ -72,6 +73,8 @@ def _victim_state(world: Any) -> list[dict[str, Any]]:
     rows += list(EscalationLevel.objects.filter(policy__client=world.a.client).order_by("pk"))
     rows += list(EscalationTarget.objects.filter(level__policy__client=world.a.client).order_by("pk"))
     rows += list(ServiceEscalation.objects.filter(service__client=world.a.client).order_by("pk"))
+    rows += list(Review.objects.filter(client=world.a.client).order_by("pk"))
+    rows += list(ActionItem.objects.filter(client=world.a.client).order_by("pk"))
     return [snapshot(row) for row in rows]
 
 

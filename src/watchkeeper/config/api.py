@@ -23,6 +23,7 @@ from watchkeeper.incidents.api import router as incidents_router
 from watchkeeper.oncall.api import router as oncall_router
 from watchkeeper.paging.api import router as paging_router
 from watchkeeper.policy.api import router as policy_router
+from watchkeeper.reviews.api import router as reviews_router
 from watchkeeper.sla.api import router as sla_router
 from watchkeeper.tenancy.api import router as tenancy_router
 
@@ -57,6 +58,7 @@ api.add_router("", sla_router)
 api.add_router("", paging_router)
 api.add_router("", branding_router)
 api.add_router("", chat_router)
+api.add_router("", reviews_router)
 
 
 def api_not_found(request: HttpRequest, rest: str) -> HttpResponse:

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "watchkeeper.mail.apps.MailConfig",
     "watchkeeper.branding.apps.BrandingConfig",
     "watchkeeper.chat.apps.ChatConfig",
+    "watchkeeper.reviews.apps.ReviewsConfig",
     "watchkeeper.engine.apps.EngineConfig",
     "watchkeeper.web.apps.WebConfig",
 ]

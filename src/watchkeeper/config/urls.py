@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("watchkeeper.tenancy.urls")),
     path("", include("watchkeeper.alerts.urls")),  # integrations/ and alerts/ console pages
     path("incidents/", include("watchkeeper.web.console.urls")),  # the queue and incident pages
+    path("", include("watchkeeper.reviews.urls")),  # reviews/, reports/metrics/, portal/summaries/
     path("portal/", include("watchkeeper.incidents.portal_urls")),  # the portal's incident pages
     path("accounts/", include("watchkeeper.accounts.urls")),
     path("policy/", include("watchkeeper.policy.urls")),

@@ -35,6 +35,7 @@ from watchkeeper.demo import data, intake, oncall
 from watchkeeper.demo import paging as demo_paging
 from watchkeeper.demo.chat import chat_load
 from watchkeeper.demo.logo import demo_logo_png
+from watchkeeper.demo.reviews import reviews_load
 from watchkeeper.demo.sla import sla_load
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
 from watchkeeper.tenancy.services import client_create, contact_create, service_create, site_create
@@ -88,6 +89,7 @@ def _steps() -> list[tuple[str, Step]]:
     steps += [("SLA policies and clocks", lambda run: sla_load(created=run.created))]
     steps += [("Paging", lambda run: demo_paging.paging_load(created=run.created))]
     steps += [("Team chat", lambda run: chat_load(created=run.created))]
+    steps += [("Reviews and action items", lambda run: reviews_load(created=run.created))]
     return steps
 
 

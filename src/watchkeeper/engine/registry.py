@@ -2,7 +2,7 @@
 its delivery, each periodic job with its period.
 
 Kinds are constants owned by their apps (`alerts.timers`, `paging.timers`, `sla.timers`,
-`oncall.timers`, `chat.timers`);
+`oncall.timers`, `chat.timers`, `reviews.timers`);
 handlers are adapters of a few lines in the engine module of their domain. Nothing registers
 itself as a side effect of an import: a kind missing here is a timer parked as failed ("no
 handler"), and tests check that every kind the apps set is listed.
@@ -18,13 +18,14 @@ from types import MappingProxyType
 from watchkeeper.alerts import timers as alerts_timers
 from watchkeeper.chat import timers as chat_timers
 from watchkeeper.chat.models import ChatPost
-from watchkeeper.engine import alerts, chat, jobs, oncall, paging, sla
+from watchkeeper.engine import alerts, chat, jobs, oncall, paging, reviews, sla
 from watchkeeper.engine.jobs import Job
 from watchkeeper.engine.outbox import Outbox
 from watchkeeper.engine.timers import Batched, Entry
 from watchkeeper.oncall import timers as oncall_timers
 from watchkeeper.paging import timers as paging_timers
 from watchkeeper.paging.models import OutboxMessage
+from watchkeeper.reviews import timers as reviews_timers
 from watchkeeper.sla import timers as sla_timers
 from watchkeeper.sla.models import ReportDelivery
 
@@ -38,6 +39,10 @@ TIMERS: Mapping[str, Entry] = MappingProxyType({
     oncall_timers.NOTICE: oncall.notice_deliver,
     chat_timers.INCIDENT_CHANGED: Batched(chat.incidents_changed),
     chat_timers.DIGEST: chat.digest,
+    reviews_timers.INCIDENT_RESOLVED: reviews.incident_resolved,
+    reviews_timers.REVIEW_DUE: reviews.review_due,
+    reviews_timers.ACTION_DUE: reviews.action_due,
+    reviews_timers.SUMMARY_MAIL: reviews.summary_mail,
 })  # fmt: skip
 
 PAGING_MESSAGES = Outbox(

@@ -42,6 +42,9 @@ INCIDENT_REPORTERS = ("chat.incident",)
 # alerts, pages, SLA clocks, posted events) with the incident's, so one timer per (kind,
 # incident) coalesces bursts of changes.
 INCIDENT_WATCHERS = ("alerts.incident", "paging.incident", "sla.incident", *INCIDENT_REPORTERS)
+# The handlers that follow a resolution only (reviews: does the policy require one?); named, not
+# imported, since the apps that watch incidents sit above this one.
+RESOLUTION_WATCHERS = ("reviews.resolved",)
 
 
 def incident_changed(*, incident: Incident) -> None:
@@ -276,6 +279,7 @@ def incident_resolve(*, incident: Incident, by: By, note: str = "", client_visib
             data={"status": "resolved", **({"note": note} if note else {})},
             text="Resolved" + (f": {note}" if note else ""), client_visible=client_visible and bool(note),
         )  # fmt: skip
+        timer_set_many(timers=[(kind, str(incident.pk)) for kind in RESOLUTION_WATCHERS], due_at=clock.now())
     return incident
 
 

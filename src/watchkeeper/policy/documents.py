@@ -38,6 +38,20 @@ class SeverityDoc(TypedDict):
     default_urgency: str
 
 
+class ReviewRulesDoc(TypedDict):
+    """When a resolved incident needs a post-incident review: its priority is listed, it
+    breached an SLA target, or it was reopened; due this many business days after resolution."""
+
+    priorities: list[str]
+    sla_breach: bool
+    reopened: bool
+    due_business_days: int
+
+
+def default_review_rules() -> ReviewRulesDoc:
+    return {"priorities": ["P1", "P2"], "sla_breach": True, "reopened": True, "due_business_days": 5}
+
+
 class PolicyDocument(TypedDict):
     title: str
     owner: str
@@ -52,6 +66,7 @@ class PolicyDocument(TypedDict):
     priorities: list[ItemDoc]
     matrix: dict[str, dict[str, str]]  # impact key → urgency key → priority key
     severities: list[SeverityDoc]
+    reviews: ReviewRulesDoc
 
 
 def normalise_text(value: str) -> str:

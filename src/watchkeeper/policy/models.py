@@ -11,6 +11,11 @@ from django.db import models
 from watchkeeper.core import clock
 
 
+def default_review_rules() -> dict[str, object]:
+    """Which resolved incidents need a post-incident review, and when it is due."""
+    return {"priorities": ["P1", "P2"], "sla_breach": True, "reopened": True, "due_business_days": 5}
+
+
 class Policy(models.Model):
     title = models.CharField(max_length=200)
     owner = models.CharField(max_length=200, help_text="Who owns and maintains the policy")
@@ -20,6 +25,8 @@ class Policy(models.Model):
     # A client's reply in the portal ends "waiting on client": the incident is acknowledged
     # again and its SLA clocks run (on by default; off, the reply only marks the incident).
     resume_on_client_reply = models.BooleanField(default=True)
+    # The `reviews:` block of the YAML: see `documents.ReviewRulesDoc`.
+    review_rules = models.JSONField(default=default_review_rules)
     updated_at = models.DateTimeField(default=clock.now)
 
     class Meta:

@@ -27,6 +27,13 @@ class SeverityOut(Schema):
     default_urgency: str
 
 
+class ReviewRulesOut(Schema):
+    priorities: list[str]
+    sla_breach: bool
+    reopened: bool
+    due_business_days: int
+
+
 class IncidentPolicyOut(Schema):
     title: str
     owner: str
@@ -43,6 +50,7 @@ class IncidentPolicyOut(Schema):
     priorities: list[ItemOut]
     matrix: dict[str, dict[str, str]]  # impact key → urgency key → priority key
     severities: list[SeverityOut]
+    reviews: ReviewRulesOut
 
 
 class PriorityOut(Schema):

@@ -8,11 +8,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from watchkeeper.core import clock
 from watchkeeper.core.errors import InvalidInput, NotFound
-from watchkeeper.policy.documents import SEVERITIES, ItemDoc, PolicyDocument
+from watchkeeper.policy.documents import (
+    SEVERITIES,
+    ItemDoc,
+    PolicyDocument,
+    ReviewRulesDoc,
+    default_review_rules,
+)
 from watchkeeper.policy.models import (
     Category,
     ImpactLevel,
@@ -157,7 +163,23 @@ def policy_document(view: PolicyView | None = None) -> PolicyDocument:
             }
             for row in view.severities
         ],
+        "reviews": _review_rules(policy.review_rules),
     }
+
+
+def _review_rules(stored: object) -> ReviewRulesDoc:
+    rules = default_review_rules()
+    if isinstance(stored, dict):
+        merged: dict[str, Any] = {**rules, **{key: stored[key] for key in rules if key in stored}}
+        return cast(ReviewRulesDoc, merged)
+    return rules
+
+
+def review_rules() -> ReviewRulesDoc:
+    """When a resolved incident needs a review (the policy's `reviews:`; the defaults when there
+    is no policy yet)."""
+    stored = Policy.objects.filter(pk=POLICY_PK).values_list("review_rules", flat=True).first()
+    return _review_rules(stored)
 
 
 def _known(model: type[ImpactLevel] | type[UrgencyLevel]) -> str:

@@ -61,7 +61,7 @@ def _delete(objects: list[Any]) -> None:
 
 
 def _policy_row(document: PolicyDocument, get_model: ModelGetter) -> Any:
-    values = {
+    values: dict[str, object] = {
         "title": document["title"],
         "owner": document["owner"],
         "version": document["version"],
@@ -74,6 +74,8 @@ def _policy_row(document: PolicyDocument, get_model: ModelGetter) -> Any:
     # later fields: those come with their own migration's default.
     if any(field.name == "resume_on_client_reply" for field in model._meta.get_fields()):
         values["resume_on_client_reply"] = document["resume_on_client_reply"]
+    if any(field.name == "review_rules" for field in model._meta.get_fields()):
+        values["review_rules"] = dict(document["reviews"])
     policy, _ = model._default_manager.update_or_create(pk=POLICY_PK, defaults=values)
     return policy
 

@@ -17,7 +17,13 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from watchkeeper.core.errors import InvalidInput
-from watchkeeper.policy.documents import SEVERITIES, PolicyDocument, normalise_text
+from watchkeeper.policy.documents import (
+    SEVERITIES,
+    PolicyDocument,
+    ReviewRulesDoc,
+    default_review_rules,
+    normalise_text,
+)
 
 HEADER = (
     "# Watchkeeper incident policy. Edit it, then load it with `watchkeeper policy import FILE`\n"
@@ -270,7 +276,7 @@ _LISTS: tuple[tuple[str, tuple[_Field, ...], int, bool], ...] = (
     ("urgency_levels", _ITEM, 1, True),
     ("priorities", _ITEM, 1, True),
 )
-TOP_KEYS = (*(f.name for f in _META), *(name for name, *_ in _LISTS), "matrix", "severities")
+TOP_KEYS = (*(f.name for f in _META), *(name for name, *_ in _LISTS), "matrix", "severities", "reviews")
 _REQUIRED = (
     *(f.name for f in _META if f.required),
     *(name for name, _, _, required in _LISTS if required),
@@ -358,6 +364,42 @@ def _severities(node: Node, impacts: list[str], urgencies: list[str]) -> list[di
     return [values for values, _ in records]
 
 
+_REVIEW_KEYS = ("priorities", "sla_breach", "reopened", "due_business_days")
+
+
+def _reviews(node: Node | None, priorities: list[str]) -> ReviewRulesDoc:
+    """The optional `reviews:` block; a file without it gets the defaults (P1 and P2, any SLA
+    breach, any reopened incident; due in 5 business days)."""
+    rules = default_review_rules()
+    if node is None:
+        return rules
+    entries = _entries(node, "reviews", allowed=_REVIEW_KEYS)
+    if "priorities" in entries:
+        listed = entries["priorities"][1]
+        if not isinstance(listed, SequenceNode):
+            raise PolicyFileError(
+                _line(listed), "reviews.priorities", f"expected a list, got {_kind(listed)}"
+            )
+        keys = [
+            _reference(item, f"reviews.priorities[{index}]", "priority", priorities)
+            for index, item in enumerate(listed.value)
+        ]
+        rules["priorities"] = list(dict.fromkeys(keys))
+    if "sla_breach" in entries:
+        rules["sla_breach"] = _flag_value(entries["sla_breach"][1], "reviews.sla_breach")
+    if "reopened" in entries:
+        rules["reopened"] = _flag_value(entries["reopened"][1], "reviews.reopened")
+    if "due_business_days" in entries:
+        days_node = entries["due_business_days"][1]
+        days = _days_value(days_node, "reviews.due_business_days")
+        if days > 60:
+            raise PolicyFileError(
+                _line(days_node), "reviews.due_business_days", "must be between 1 and 60 days"
+            )
+        rules["due_business_days"] = days
+    return rules
+
+
 def policy_yaml_parse(text: str) -> PolicyDocument:
     """Validate a whole policy file; PolicyFileError names the first problem's line and field."""
     root = _compose(text)
@@ -377,4 +419,6 @@ def policy_yaml_parse(text: str) -> PolicyDocument:
     priorities = [item["key"] for item in data["priorities"]]
     data["matrix"] = _matrix(top["matrix"][1], impacts, urgencies, priorities)
     data["severities"] = _severities(top["severities"][1], impacts, urgencies)
+    found = top.get("reviews")
+    data["reviews"] = _reviews(found[1] if found else None, priorities)
     return cast(PolicyDocument, data)

@@ -23,13 +23,16 @@ _AREAS: tuple[tuple[str, str, str], ...] = (
     ("Escalation", "paging:policies", "escalation.view"),
     ("SLAs", "sla:page", "policy.view"),
     ("Chat", "chat:page", "chat.view"),
+    ("Reviews", "reviews:list", "console.use"),
     ("Reports", "sla:reports", "console.use"),
+    ("Metrics", "reviews:metrics", "console.use"),
     ("Policy", "policy:page", "policy.view"),
     ("Audit log", "audit:list", "audit.view"),
     # The client portal's areas (portal users only).
     ("Overview", "tenancy:portal", "portal.use"),
     ("Our incidents", "portal:incidents", "portal.use"),
     ("Report a problem", "portal:new", "portal.use"),
+    ("Incident summaries", "reviews:portal_list", "portal.use"),
 )
 
 

@@ -30,6 +30,7 @@ from watchkeeper.mail.backend import server_paths_hidden
 from watchkeeper.paging import selectors as paging
 from watchkeeper.policy.markup import markdown_html
 from watchkeeper.policy.selectors import policy_get
+from watchkeeper.reviews import selectors as reviews
 from watchkeeper.sla import selectors as sla
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.http import AuthenticatedHttpRequest
@@ -66,6 +67,7 @@ def _page(
         "alerts": list(selectors.incident_alerts(incident=incident)),
         "sla_clocks": sla.clock_views(incident=incident),
         "paging": paging.incident_panel(incident=incident, can_respond=can_respond),
+        "review": reviews.review_for_incident(actor=user, incident_id=incident.pk),
         "responders": list(incident.responders.all()),
         "responder_roles": ResponderRole.choices,
         "can_respond": can_respond,
