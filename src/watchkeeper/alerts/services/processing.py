@@ -1,11 +1,13 @@
 """The engine side of intake: turn pending inbox rows into alerts and incidents.
 
-Rows are processed in id (arrival) order, in batches: one transaction per batch, one savepoint
-per row. A row turns `done` in the same transaction as its effects, so a crash at any point
-repeats or loses nothing. A row that fails rolls back to its savepoint (only its own effects),
-has the attempt counted, and is retried by a later batch or parked as failed; later rows of the
-same dedup key wait for it, so events of one key still apply in arrival order. Only one engine
-processes the inbox at a time (an advisory lock on PostgreSQL; SQLite has one writer).
+Rows are processed in id (arrival) order, except that rows opening a new problem go first when
+the inbox is long (`lane.py`, ADR 0038: per-key order holds, global order need not), in batches:
+one transaction per batch, one savepoint per row. A row turns `done` in the same transaction as
+its effects, so a crash at any point repeats or loses nothing. A row that fails rolls back to its
+savepoint (only its own effects), has the attempt counted, and is retried by a later batch or
+parked as failed; later rows of the same dedup key wait for it, so events of one key still apply
+in arrival order. Only one engine processes the inbox at a time (an advisory lock on
+PostgreSQL; SQLite has one writer).
 
 A batch reads once what its rows share (rules, policy, the open alerts of its keys: see
 `batch.py`). On SQLite a batch also holds the only write lock, which the web processes need
@@ -32,6 +34,7 @@ from watchkeeper.alerts.models import InboxEvent, InboxStatus, Integration
 from watchkeeper.alerts.redact import ROUTING_KEY, payload_redact
 from watchkeeper.alerts.services.apply import event_apply, flapping_settings
 from watchkeeper.alerts.services.batch import AlertKey, ApplyCache
+from watchkeeper.alerts.services.lane import lane_first
 from watchkeeper.alerts.services.repeats import Repeats
 from watchkeeper.alerts.sources.registry import PARSERS
 from watchkeeper.core import clock
@@ -121,6 +124,8 @@ def inbox_process(*, limit: int = PASS_ROWS, seconds: float | None = None) -> in
             .order_by("id")
             .values_list("id", flat=True)[:limit]
         )
+        # New problems first (ADR 0038): a new P1 does not wait behind a storm's repeats.
+        ids = lane_first(ids, limit=limit)
         # The policy's matrix is read once per call (a few seconds of work at most): a policy
         # saved meanwhile applies from the next call on.
         with policy_lookups_cached():
@@ -171,7 +176,7 @@ _batch_size = _BatchSize()
 
 
 def _batch_process(ids: list[int], run: _Pass) -> int:
-    """Process the rows `ids` (ascending) in one transaction; returns how many of them it got
+    """Process the rows `ids` (in the pass's order) in one transaction; returns how many of them it got
     through (all, unless the time budget ran out first). A batch that fails as a whole (the
     connection, not a row) is done again one row per transaction, which isolates the cause."""
     try:
