@@ -213,7 +213,8 @@ def test_repeats_of_open_alerts_are_folded_into_one_update_per_alert(monkeypatch
     monkeypatch.setattr(processing._batch_size, "rows", 1000)
     with CaptureQueriesContext(connection) as queries:
         assert inbox_process() == 300
-    assert len(queries) <= 12, [query["sql"][:80] for query in queries]
+    # (three of them look for the priority lane: 300 rows are a long inbox, ADR 0038)
+    assert len(queries) <= 15, [query["sql"][:80] for query in queries]
     alerts = {alert.dedup_key: alert for alert in Alert.objects.all()}
     assert {key: alert.occurrence_count for key, alert in alerts.items()} == {
         "host-0": 101, "host-1": 101, "host-2": 101,

@@ -26,12 +26,17 @@ from watchkeeper.paging.models import OutboxMessage
 from watchkeeper.sla import timers as sla_timers
 from watchkeeper.sla.models import ReportDelivery
 
+# Handlers that do real work per incident run in smaller chunks: a chunk's transaction holds the
+# incidents' locks (and on SQLite the write lock that intake waits for) until it commits.
+WATCHER_CHUNK = MappingProxyType({"postgresql": 100, "sqlite": 10})
+
 TIMERS: Mapping[str, Entry] = MappingProxyType({
-    alerts_timers.INCIDENT_CHANGED: alerts.incident_changed,
-    paging_timers.INCIDENT_CHANGED: paging.incident_changed,
+    # The incident's watchers are independent of each other (ADR 0038): each batches on its own.
+    alerts_timers.INCIDENT_CHANGED: Batched(alerts.incidents_changed, independent=True),
+    paging_timers.INCIDENT_CHANGED: Batched(paging.incidents_changed, independent=True, chunk=WATCHER_CHUNK),
     paging_timers.ESCALATION_STEP: Batched(paging.steps),
-    sla_timers.INCIDENT_CHANGED: sla.incident_changed,
-    sla_timers.CLOCK_CHECK: sla.clock_check,
+    sla_timers.INCIDENT_CHANGED: Batched(sla.incidents_reconcile, independent=True, chunk=WATCHER_CHUNK),
+    sla_timers.CLOCK_CHECK: Batched(sla.incidents_reconcile, independent=True, chunk=WATCHER_CHUNK),
     oncall_timers.HANDOFF: oncall.handoff,
     oncall_timers.NOTICE: oncall.notice_deliver,
 })  # fmt: skip
