@@ -35,6 +35,7 @@ from watchkeeper.alerts.redact import ROUTING_KEY, payload_redact
 from watchkeeper.alerts.services.apply import event_apply, flapping_settings
 from watchkeeper.alerts.services.batch import AlertKey, ApplyCache
 from watchkeeper.alerts.services.lane import lane_first
+from watchkeeper.alerts.services.news import NewAlerts
 from watchkeeper.alerts.services.repeats import Repeats
 from watchkeeper.alerts.sources.registry import PARSERS
 from watchkeeper.core import clock
@@ -213,7 +214,7 @@ def _batch_apply(ids: list[int], run: _Pass) -> int:
         flapping_minutes=_flapping_minutes(integrations),
         now=now,
     )  # fmt: skip
-    repeats = Repeats()
+    repeats, news = Repeats(), NewAlerts()
     done: list[int] = []
     handled = 0
     next_check = started
@@ -228,9 +229,12 @@ def _batch_apply(ids: list[int], run: _Pass) -> int:
         row = rows.get(row_id)
         if row is None:
             continue  # another engine (or an earlier run) finished it: fenced
-        if _row_apply(row, parsed[row_id], integrations[row.integration_id], cache, repeats, run.waiting):
+        if _row_apply(
+            row, parsed[row_id], integrations[row.integration_id], cache, (repeats, news), run.waiting
+        ):
             done.append(row_id)
-    repeats.flush()  # before the rows turn done, in the same transaction
+    news.flush(cache)  # before the rows turn done, in the same transaction
+    repeats.flush()
     InboxEvent.objects.filter(pk__in=done).update(
         status=InboxStatus.DONE, processed_at=clock.now(), attempts=F("attempts") + 1,
         payload=JsonWithout("payload", ROUTING_KEY),
@@ -243,23 +247,30 @@ def _row_apply(
     events: list[AlertEvent] | Exception,
     integration: Integration,
     cache: ApplyCache,
-    repeats: Repeats,
+    deferred: tuple[Repeats, NewAlerts],
     waiting: set[AlertKey],
 ) -> bool:
-    """Apply one row; True when it is done. Repeats of open alerts are folded per key (no
-    statement until the flush); anything else runs under its own savepoint, and a failure
-    rolls back the row's effects only, records the attempt, and makes later rows of its keys
-    wait."""
+    """Apply one row; True when it is done. Repeats of open alerts are folded per key and plain
+    new problems deferred (no statement until the flush); anything else runs under its own
+    savepoint, and a failure rolls back the row's effects only, records the attempt, and makes
+    later rows of its keys wait."""
+    repeats, news = deferred
     keys = {(row.integration_id, event.dedup_key) for event in events} if isinstance(events, list) else set()
     if keys & waiting:
         return False  # stays pending behind the failed row of its key
     try:
-        if isinstance(events, list) and repeats.try_fold(
-            integration=integration, events=events, cache=cache, now=clock.now()
-        ):
-            return True
-        # The key's folded repeats are written first, outside the savepoint: they belong to
-        # rows that are done, and this row must see them (a resolve after repeats).
+        if isinstance(events, list):
+            if keys & news.keys:
+                news.flush(cache)  # a later event of a new problem: it applies to the new alert
+            now = clock.now()
+            if repeats.try_fold(integration=integration, events=events, cache=cache, now=now):
+                return True
+            if news.try_defer(integration=integration, events=events, cache=cache, now=now):
+                return True
+        # What was deferred is written first, outside the savepoint: it belongs to rows that
+        # are done, and this row must see it (a resolve after repeats; an alert that joins the
+        # incident of its group).
+        news.flush(cache)
         repeats.flush_keys(keys, cache)
         with transaction.atomic():
             if isinstance(events, Exception):
@@ -269,7 +280,8 @@ def _row_apply(
     except Exception as exc:
         log.exception("inbox event %s failed", row.pk)
         # The cache may hold what the savepoint just rolled back; what it forgets is read again,
-        # so nothing folded may stay unwritten behind it.
+        # so nothing folded or deferred may stay unwritten behind it.
+        news.flush(cache)
         repeats.flush()
         cache.forget()
         waiting |= keys
