@@ -10,6 +10,7 @@ batch's); nothing here commits.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,9 +126,9 @@ def incidents_open_many(*, openings: list[Opening]) -> list[Incident]:
     return incidents
 
 
-def timeline_add_many(*, entries: list[tuple[Incident, str, str, str, dict[str, Any]]]) -> None:
+def timeline_add_many(*, entries: Sequence[tuple[Incident, str, str, str, Mapping[str, Any]]]) -> None:
     """`timeline_add` for many entries by system actors: (incident, kind, text, by, data)."""
     rows_insert([
-        TimelineEntry(incident=incident, kind=kind, text=text, actor=None, actor_label=by, data=data)
+        TimelineEntry(incident=incident, kind=kind, text=text, actor=None, actor_label=by, data=dict(data))
         for incident, kind, text, by, data in entries
     ])  # fmt: skip
