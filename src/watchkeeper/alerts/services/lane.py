@@ -6,9 +6,10 @@ hold, not global order, so each pass of a long inbox first takes the rows that a
 
 - the **first pending row of their key** (integration, dedup key): nothing of the key can be
   overtaken;
-- of a kind whose row names the key of its one event (`LANE_KINDS`: PagerDuty, where the key is
-  the payload's `dedup_key` or the one chosen at ingest and stored on the row), so the key is
-  known without parsing;
+- of a kind whose row names the key of its one event (`LANE_KINDS`: PagerDuty, whose intake
+  stores the event's key on the row, the sender's or the one it chose), so the key is known
+  without parsing and grouped on a plain column (no JSON is read: the lane looks at every
+  pending row, and a storm's backlog is tens of thousands of them);
 - with **no earlier pending row of their integration whose key is unknown** (an Alertmanager
   batch, a change event, an e-mail): such a row may carry the same key, so the lane stops there
   for that integration;
@@ -16,8 +17,8 @@ hold, not global order, so each pass of a long inbox first takes the rows that a
   has no effect either way).
 
 Everything else keeps its arrival order behind them. The lane is looked for only when the inbox
-is long (`LANE_FROM`), among its oldest `LANE_SCAN` pending rows, and holds at most `LANE_ROWS`
-rows per pass: a steady flood of new keys still leaves the rest of the pass to the repeats.
+is long (`LANE_FROM`), and holds at most `LANE_ROWS` rows per pass: a steady flood of new keys
+still leaves the rest of the pass to the repeats.
 """
 
 from __future__ import annotations
@@ -32,36 +33,25 @@ from watchkeeper.alerts.models.alerts import OPEN_STATUSES
 from watchkeeper.alerts.services.batch import KEYS_PER_QUERY
 
 LANE_FROM = 200  # pending rows in a pass's window before a lane is worth its queries
-LANE_SCAN = 20_000  # the oldest pending rows the lane looks at
 LANE_ROWS = 500  # lane rows per pass at most
 LANE_KINDS = ("pagerduty",)  # kinds whose row names its one event's key (see the docstring)
 
 
 def _firsts_sql() -> str:
     table, q = connection.ops.quote_name(InboxEvent._meta.db_table), connection.ops.quote_name
-    if connection.vendor == "postgresql":
-        payload_key = f"{q('payload')} ->> 'dedup_key'"
-    else:
-        payload_key = f"json_extract({q('payload')}, '$.dedup_key')"
     kinds = ", ".join(f"'{kind}'" for kind in LANE_KINDS)
-    key = f"CASE WHEN {q('kind')} IN ({kinds}) THEN COALESCE(NULLIF({q('dedup_key')}, ''), {payload_key}) END"
-    # The key of a row is NULL when it cannot be known without parsing: it blocks its integration.
+    # NULL where the key cannot be known without parsing: such a row blocks its integration.
+    key = f"CASE WHEN {q('kind')} IN ({kinds}) AND {q('dedup_key')} <> '' THEN {q('dedup_key')} END"
     return (
         f"SELECT {q('integration_id')}, {key}, MIN({q('id')}) FROM {table} "  # noqa: S608 — names, not data
-        f"WHERE {q('status')} = %s AND {q('id')} <= %s GROUP BY 1, 2"
+        f"WHERE {q('status')} = %s GROUP BY 1, 2"
     )
 
 
 def lane_ids() -> list[int]:
     """The rows to take before the others this pass, oldest first (see the module docstring)."""
-    bound = (
-        InboxEvent.objects.filter(status=InboxStatus.PENDING)
-        .order_by("id")
-        .values_list("id", flat=True)[LANE_SCAN - 1 : LANE_SCAN]
-    )
-    upper = next(iter(bound), None)
     with connection.cursor() as cursor:
-        cursor.execute(_firsts_sql(), [InboxStatus.PENDING, upper if upper is not None else 2**62])
+        cursor.execute(_firsts_sql(), [InboxStatus.PENDING])
         firsts = cursor.fetchall()
     blocked: dict[int, float] = defaultdict(lambda: math.inf)  # integration: its first unknown key
     for integration_id, key, first in firsts:
