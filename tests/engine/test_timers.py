@@ -279,3 +279,22 @@ def test_a_chunk_of_an_independent_kind_is_bounded_by_its_own_size(frozen, monke
     finally:
         HANDLERS.clear()
     assert sizes == [3, 3, 1]
+
+
+def test_urgent_kinds_are_claimed_and_run_before_older_timers_of_other_kinds(frozen):
+    """A storm's SLA clocks, due earlier, do not delay the page of a new incident (ADR 0038)."""
+    order: list[str] = []
+    HANDLERS["w.sla"] = lambda timer, now: order.append(timer.key)
+    HANDLERS["w.page"] = lambda timer, now: order.append(timer.key)
+    try:
+        for n in range(5):
+            timer_set(kind="w.sla", key=f"sla-{n}", due_at=T0 + dt.timedelta(seconds=n))
+        timer_set(kind="w.page", key="page-b", due_at=T0 + dt.timedelta(seconds=9))
+        timer_set(kind="w.page", key="page-a", due_at=T0 + dt.timedelta(seconds=8))
+        clock.advance(dt.timedelta(minutes=1))
+        assert _run_due(handlers=HANDLERS, first=("w.page",), limit=4) == 4
+        assert order == ["page-a", "page-b", "sla-0", "sla-1"]  # each part oldest due first
+        assert _run_due(handlers=HANDLERS, first=("w.page",)) == 3
+    finally:
+        HANDLERS.clear()
+    assert order[4:] == ["sla-2", "sla-3", "sla-4"]

@@ -41,6 +41,11 @@ TIMERS: Mapping[str, Entry] = MappingProxyType({
     oncall_timers.NOTICE: oncall.notice_deliver,
 })  # fmt: skip
 
+# Claimed ahead of every other kind (ADR 0038): the pages of new incidents do not wait for the
+# other watchers of a storm's incidents. Both are paging's, so their own order (an acknowledgement's
+# reconcile before a later step) is kept.
+URGENT_TIMERS: tuple[str, ...] = (paging_timers.INCIDENT_CHANGED, paging_timers.ESCALATION_STEP)
+
 PAGING_MESSAGES = Outbox(
     name="paging.messages", model=OutboxMessage, deliver=paging.message_deliver, batch=50,
     related=("user", "contact_method", "incident__client", "incident__service"),

@@ -90,10 +90,14 @@ def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(300, 2**attempts))
 
 
-def _claim_sql(*, vendor: str) -> str:
+def _claim_sql(*, vendor: str, kinds: int = 0) -> str:
+    """The claim; with `kinds`, only timers of that many kinds (bound parameters after the due
+    condition's)."""
     table, q = connection.ops.quote_name(Timer._meta.db_table), connection.ops.quote_name
     lock = " FOR UPDATE SKIP LOCKED" if vendor == "postgresql" else ""
-    due = f"({q('state')} = %s AND {q('due_at')} <= %s) OR ({q('state')} = %s AND {q('lease_until')} < %s)"
+    due = f"(({q('state')} = %s AND {q('due_at')} <= %s) OR ({q('state')} = %s AND {q('lease_until')} < %s))"
+    if kinds:
+        due += f" AND {q('kind')} IN ({', '.join(['%s'] * kinds)})"
     return (
         f"UPDATE {table} SET {q('state')} = %s, {q('lease_owner')} = %s, {q('lease_until')} = %s "  # noqa: S608 — names, not data
         f"WHERE {q('id')} IN (SELECT {q('id')} FROM {table} WHERE {due} "
@@ -102,18 +106,32 @@ def _claim_sql(*, vendor: str) -> str:
     )
 
 
-def timers_claim(*, now: dt.datetime, limit: int = CLAIM) -> list[Timer]:
+def timers_claim(*, now: dt.datetime, limit: int = CLAIM, first: Sequence[str] = ()) -> list[Timer]:
     """Lease up to `limit` due timers (pending, or leased with an expired lease: the reaper) for
     this worker, oldest due first, in one statement. On PostgreSQL SKIP LOCKED lets several
     engines claim at once without waiting for or taking each other's rows; a row another engine
-    leased meanwhile is re-checked against the condition and left out."""
+    leased meanwhile is re-checked against the condition and left out.
+
+    `first`: kinds claimed ahead of the others, by a statement of their own (ADR 0038: in a storm
+    the SLA clocks of a thousand new incidents must not delay the page of a new P1). They come
+    first in the result, each part oldest due first."""
     stamp = Timer._meta.get_field("due_at").get_db_prep_value(now, connection)
     until = Timer._meta.get_field("lease_until").get_db_prep_value(now + lease(), connection)
-    params = [TimerState.LEASED, WORKER_ID, until, TimerState.PENDING, stamp, TimerState.LEASED, stamp, limit]
+    head = [TimerState.LEASED, WORKER_ID, until, TimerState.PENDING, stamp, TimerState.LEASED, stamp]
+    vendor = connection.vendor
     with writer_turn(), transaction.atomic():
-        claimed = list(Timer.objects.raw(_claim_sql(vendor=connection.vendor), params))
-    claimed.sort(key=lambda timer: (timer.due_at, timer.pk))
-    return claimed
+        urgent: list[Timer] = []
+        if first:
+            sql = _claim_sql(vendor=vendor, kinds=len(first))
+            urgent = list(Timer.objects.raw(sql, [*head, *first, limit]))
+        rest: list[Timer] = []
+        if len(urgent) < limit:
+            rest = list(Timer.objects.raw(_claim_sql(vendor=vendor), [*head, limit - len(urgent)]))
+    return sorted(urgent, key=_due_order) + sorted(rest, key=_due_order)
+
+
+def _due_order(timer: Timer) -> tuple[dt.datetime, int]:
+    return (timer.due_at, timer.pk)
 
 
 def _mine(timer: Timer) -> Q:
@@ -230,15 +248,18 @@ def _work_units(batch: Sequence[Timer], handlers: Mapping[str, Entry]) -> list[U
     return work
 
 
-def timers_run_due(*, handlers: Mapping[str, Entry], limit: int = CLAIM, budget: float = BUDGET) -> int:
+def timers_run_due(
+    *, handlers: Mapping[str, Entry], limit: int = CLAIM, budget: float = BUDGET, first: Sequence[str] = ()
+) -> int:
     """Claim and run one batch of due timers, each with its kind's handler; returns how many ran.
     In the claim's order, in the units of `_work_units`: a chunk of a batched kind in one
     transaction, any other timer in one of its own.
+    `first`: kinds claimed and run ahead of the others (`timers_claim`).
     After `budget` seconds the timers not yet run are released: a claim of 500 slow handlers
     must not keep the engine from the inbox for many seconds."""
     now = clock.now()
     started = time.monotonic()
-    work = _work_units(timers_claim(now=now, limit=limit), handlers)
+    work = _work_units(timers_claim(now=now, limit=limit, first=first), handlers)
     ran = 0
     for position, (part, handler) in enumerate(work):
         if ran and time.monotonic() - started > budget:
