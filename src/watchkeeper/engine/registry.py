@@ -27,8 +27,9 @@ from watchkeeper.sla import timers as sla_timers
 from watchkeeper.sla.models import ReportDelivery
 
 # Handlers that do real work per incident run in smaller chunks: a chunk's transaction holds the
-# incidents' locks (and on SQLite the write lock that intake waits for) until it commits.
-WATCHER_CHUNK = MappingProxyType({"postgresql": 100, "sqlite": 10})
+# incidents' locks (and on SQLite the write lock that intake waits for) until it commits, and the
+# cycle's time budget is checked between chunks (100 SLA reconciles took seconds under load).
+WATCHER_CHUNK = MappingProxyType({"postgresql": 20, "sqlite": 10})
 
 TIMERS: Mapping[str, Entry] = MappingProxyType({
     # The incident's watchers are independent of each other (ADR 0038): each batches on its own.
