@@ -9,7 +9,7 @@ import pytest
 
 from tests.alerts.factories import IntegrationFactory
 from watchkeeper.alerts.models import Alert, AlertStatus, Integration
-from watchkeeper.alerts.services.incident_end import incident_alerts_resolve
+from watchkeeper.alerts.services.incident_end import incident_alerts_resolve, incidents_alerts_resolve
 from watchkeeper.alerts.services.intake import inbox_accept_many
 from watchkeeper.alerts.services.processing import inbox_process
 from watchkeeper.incidents.models import Incident
@@ -49,3 +49,18 @@ def test_a_reopened_incident_keeps_its_alerts() -> None:
     incident_reopen(incident=incident, by="someone")  # before the watcher ran
     assert incident_alerts_resolve(incident_id=incident.pk) == 0
     assert Alert.objects.get().status == AlertStatus.TRIGGERED
+
+
+def test_the_batched_watcher_reads_once_and_resolves_only_the_ended_incidents(
+    django_assert_max_num_queries: Any,
+) -> None:
+    integration = IntegrationFactory()
+    _trigger(integration, *[f"k{n}" for n in range(5)])
+    incidents = list(Incident.objects.order_by("id"))
+    ids = [incident.pk for incident in incidents]
+    with django_assert_max_num_queries(1):
+        assert incidents_alerts_resolve(incident_ids=ids) == 0  # all open: one read, no lock
+    incident_resolve(incident=incidents[2], by="Alice")
+    assert incidents_alerts_resolve(incident_ids=ids) == 1
+    assert Alert.objects.get(dedup_key="k2").status == AlertStatus.RESOLVED
+    assert Alert.objects.filter(status=AlertStatus.TRIGGERED).count() == 4

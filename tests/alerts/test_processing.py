@@ -12,6 +12,7 @@ from tests.alerts.factories import IntegrationFactory
 from watchkeeper.alerts.models import Alert, AlertStatus, EventRule, InboxEvent, InboxStatus, Integration
 from watchkeeper.alerts.services import processing
 from watchkeeper.alerts.services.intake import inbox_accept_many
+from watchkeeper.alerts.services.news import NewAlerts
 from watchkeeper.alerts.services.processing import MAX_ATTEMPTS, inbox_process
 from watchkeeper.core.models import Timer
 from watchkeeper.incidents.models import Incident, TimelineEntry
@@ -45,6 +46,9 @@ def failing_key(monkeypatch: pytest.MonkeyPatch) -> set[str]:
         return result
 
     monkeypatch.setattr(processing, "event_apply", apply)
+    # New problems take the per-event path here, where the failure is injected (a failure while
+    # deferred new problems are written: test_a_failing_write_of_new_problems_fails_only_its_row).
+    monkeypatch.setattr(NewAlerts, "try_defer", lambda *_, **__: False)
     # One batch for all rows: on a loaded machine the 50 ms budget can cut the batch after the
     # failing row, and the next batch (which does not know it failed) would try its later rows.
     monkeypatch.setattr(processing, "BATCH_SECONDS", 60.0)
@@ -213,7 +217,8 @@ def test_repeats_of_open_alerts_are_folded_into_one_update_per_alert(monkeypatch
     monkeypatch.setattr(processing._batch_size, "rows", 1000)
     with CaptureQueriesContext(connection) as queries:
         assert inbox_process() == 300
-    assert len(queries) <= 12, [query["sql"][:80] for query in queries]
+    # (three of them look for the priority lane: 300 rows are a long inbox, ADR 0038)
+    assert len(queries) <= 15, [query["sql"][:80] for query in queries]
     alerts = {alert.dedup_key: alert for alert in Alert.objects.all()}
     assert {key: alert.occurrence_count for key, alert in alerts.items()} == {
         "host-0": 101, "host-1": 101, "host-2": 101,
@@ -264,3 +269,69 @@ def test_the_engine_pass_ends_on_time_so_timers_and_pages_get_a_turn(monkeypatch
     monkeypatch.setattr(processing._BatchSize, "adapt", lambda *_: None)
     assert inbox_process(seconds=0) == 2  # one batch, then the time is up
     assert inbox_process() == 3  # without a time limit: every batch of the pass
+
+
+def test_new_problems_are_written_together_and_stay_exactly_as_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batch of new problems: the same alerts, incidents (numbered in arrival order), timeline
+    entries and watchers' timers as the per-event path, in a handful of statements; a later
+    repeat in the batch folds into the new alert, a later resolve resolves it."""
+    integration = IntegrationFactory()
+    _accept(integration, _event("trigger", "warm"))
+    inbox_process()
+    events = [_event("trigger", f"host-{n}", f"Disk full on host-{n}") for n in range(30)]
+    _accept(integration, *events, _event("trigger", "host-3"), _event("resolve", "host-4"))
+    monkeypatch.setattr(processing, "BATCH_SECONDS", 60)
+    monkeypatch.setattr(processing, "BATCH_SECONDS_SERVER", 60)
+    monkeypatch.setattr(processing._batch_size, "rows", 200)
+    with CaptureQueriesContext(connection) as queries:
+        assert inbox_process() == 32
+    assert len(queries) <= 40, [query["sql"][:80] for query in queries]
+    alerts = {alert.dedup_key: alert for alert in Alert.objects.select_related("incident")}
+    assert (alerts["host-3"].occurrence_count, alerts["host-4"].status) == (2, AlertStatus.RESOLVED)
+    incidents = list(Incident.objects.order_by("number"))
+    assert [incident.title for incident in incidents[1:4]] == [f"Disk full on host-{n}" for n in range(3)]
+    assert [incident.number for incident in incidents] == list(range(1, 32))
+    for n in range(30):
+        alert = alerts[f"host-{n}"]
+        assert alert.incident is not None and alert.incident.title == f"Disk full on host-{n}"
+        assert {"alert", "opened"} <= set(alert.incident.timeline.values_list("kind", flat=True))
+    assert Timer.objects.filter(kind="paging.incident").count() == 31
+    assert Timer.objects.filter(kind="sla.incident").count() == 31
+
+
+def test_a_failing_write_of_new_problems_fails_only_its_row(
+    failing_key: set[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch's write of new problems fails (here: for key "k"): the batch is done again row
+    by row, where only k's row fails."""
+    monkeypatch.undo()  # new problems are deferred again
+    monkeypatch.setattr(processing, "BATCH_SECONDS", 60.0)
+    failing_key.add("k")
+    real = processing.event_apply
+
+    def apply(**kwargs: Any) -> Any:
+        if kwargs["event"].dedup_key in failing_key:
+            raise RuntimeError("database hiccup")
+        return real(**kwargs)
+
+    monkeypatch.setattr(processing, "event_apply", apply)
+    flush = NewAlerts.flush
+
+    def failing_flush(self: NewAlerts, cache: Any) -> None:
+        if any(key for _, key in self.keys if key in failing_key):
+            raise RuntimeError("database hiccup")
+        flush(self, cache)
+
+    monkeypatch.setattr(NewAlerts, "flush", failing_flush)
+    integration = IntegrationFactory()
+    first, bad, last = _accept(
+        integration, _event("trigger", "a"), _event("trigger", "k"), _event("trigger", "b")
+    )
+    inbox_process()
+    rows = {row.pk: row for row in InboxEvent.objects.all()}
+    assert (rows[first].status, rows[last].status) == (InboxStatus.DONE, InboxStatus.DONE)
+    assert (rows[bad].status, rows[bad].attempts) == (InboxStatus.PENDING, 1)
+    assert sorted(Alert.objects.values_list("dedup_key", flat=True)) == ["a", "b"]
+    assert Incident.objects.count() == 2

@@ -241,3 +241,60 @@ def test_racing_engines_fire_each_timer_exactly_once():
     assert len(counts) == RACED + RACED // 10
     assert [key for key, count in counts.items() if count > 1] == []
     assert Timer.objects.exclude(state=TimerState.DONE).count() == 0
+
+
+# --- independent watchers batched across each other (ADR 0038) --------------------------------
+
+
+def test_independent_kinds_form_one_chunk_each_but_never_move_past_a_barrier(frozen):
+    """The watchers of new incidents (set together, so they alternate in the claim) form one
+    chunk per kind; a timer of any other kind closes the chunks: nothing after it runs before it."""
+    order: list[str] = []
+
+    def watcher(name: str) -> engine_timers.Batched:
+        return engine_timers.Batched(lambda timers, now: order.append(f"{name}{[t.key for t in timers]}"),
+                                     independent=True)  # fmt: skip
+
+    HANDLERS.update({"w.a": watcher("a"), "w.b": watcher("b")})
+    HANDLERS["w.step"] = lambda timer, now: order.append(f"step[{timer.key}]")
+    try:
+        for n, kind in enumerate(["w.a", "w.b", "w.a", "w.b", "w.step", "w.a", "w.b"]):
+            timer_set(kind=kind, key=str(n), due_at=T0 + dt.timedelta(seconds=n))
+        clock.advance(dt.timedelta(minutes=1))
+        assert timers_run_due() == 7
+    finally:
+        HANDLERS.clear()
+    assert order == ["a['0', '2']", "b['1', '3']", "step[4]", "a['5']", "b['6']"]
+    assert set(Timer.objects.values_list("state", flat=True)) == {TimerState.DONE}
+
+
+def test_a_chunk_of_an_independent_kind_is_bounded_by_its_own_size(frozen, monkeypatch):
+    sizes: list[int] = []
+    HANDLERS["w.a"] = engine_timers.Batched(lambda timers, now: sizes.append(len(timers)), independent=True,
+                                            chunk={connection.vendor: 3})  # fmt: skip
+    try:
+        for n in range(7):
+            timer_set(kind="w.a", key=str(n), due_at=T0)
+        assert timers_run_due() == 7
+    finally:
+        HANDLERS.clear()
+    assert sizes == [3, 3, 1]
+
+
+def test_urgent_kinds_are_claimed_and_run_before_older_timers_of_other_kinds(frozen):
+    """A storm's SLA clocks, due earlier, do not delay the page of a new incident (ADR 0038)."""
+    order: list[str] = []
+    HANDLERS["w.sla"] = lambda timer, now: order.append(timer.key)
+    HANDLERS["w.page"] = lambda timer, now: order.append(timer.key)
+    try:
+        for n in range(5):
+            timer_set(kind="w.sla", key=f"sla-{n}", due_at=T0 + dt.timedelta(seconds=n))
+        timer_set(kind="w.page", key="page-b", due_at=T0 + dt.timedelta(seconds=9))
+        timer_set(kind="w.page", key="page-a", due_at=T0 + dt.timedelta(seconds=8))
+        clock.advance(dt.timedelta(minutes=1))
+        assert _run_due(handlers=HANDLERS, first=("w.page",), limit=4) == 4
+        assert order == ["page-a", "page-b", "sla-0", "sla-1"]  # each part oldest due first
+        assert _run_due(handlers=HANDLERS, first=("w.page",)) == 3
+    finally:
+        HANDLERS.clear()
+    assert order[4:] == ["sla-2", "sla-3", "sla-4"]

@@ -27,7 +27,7 @@ from watchkeeper.engine import wakeup
 from watchkeeper.engine.jobs import Job
 from watchkeeper.engine.models import EngineProcess, PeriodicJob
 from watchkeeper.engine.outbox import outbox_run_due
-from watchkeeper.engine.registry import JOBS, OUTBOXES, TIMERS
+from watchkeeper.engine.registry import JOBS, OUTBOXES, TIMERS, URGENT_TIMERS
 from watchkeeper.engine.timers import timers_run_due
 
 log = logging.getLogger("watchkeeper.engine")
@@ -98,7 +98,7 @@ def run_cycle(process: EngineProcess | None = None) -> int:
 
 _PHASES: tuple[tuple[str, Callable[[], int]], ...] = (
     ("inbox", lambda: inbox_process(seconds=PASS_SECONDS)),
-    ("timers", lambda: timers_run_due(handlers=TIMERS)),
+    ("timers", lambda: timers_run_due(handlers=TIMERS, first=URGENT_TIMERS)),
     ("outbox", lambda: sum(outbox_run_due(outbox=outbox) for outbox in OUTBOXES)),
     ("jobs", lambda: sum(run_job(job) for job in _due_jobs())),
 )

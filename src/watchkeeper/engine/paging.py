@@ -18,6 +18,13 @@ def incident_changed(timer: Timer, now: dt.datetime) -> None:
     escalation_reconcile(incident_id=int(timer.key), changed_at=min(timer.due_at, now))
 
 
+def incidents_changed(timers: Sequence[Timer], now: dt.datetime) -> None:
+    """`paging.incident` in a batch: each incident reconciled as alone, in incident order (the
+    lock order of every batch, so engines cannot deadlock each other)."""
+    for timer in sorted(timers, key=lambda timer: int(timer.key)):
+        incident_changed(timer, now)
+
+
 def steps(timers: Sequence[Timer], now: dt.datetime) -> None:
     escalation_steps(steps=[(timer.key, timer.due_at) for timer in timers])
 

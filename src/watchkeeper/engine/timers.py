@@ -47,9 +47,19 @@ class Batched:
     """A kind whose claimed timers are handled together: `run(timers, now)` in one transaction.
     It must be as fenced as a single handler: each timer's effect re-checked under its
     subject's lock, and locks taken in one order (e.g. by incident id) so engines cannot
-    deadlock."""
+    deadlock.
+
+    `independent`: the kind's handler reconciles its own domain from its subject's state, so
+    its timers may run before timers of other independent kinds claimed ahead of them (an
+    incident's `alerts.incident`, `paging.incident` and `sla.incident` watchers, set together,
+    each form one chunk instead of alternating). Any other timer is a barrier: nothing moves
+    past it (an acknowledgement's reconcile must still halt the escalation before a later step).
+    `chunk`: timers per transaction by database vendor, for handlers that do real work per
+    timer (the transaction holds their locks, and on SQLite the write lock intake waits for)."""
 
     run: Callable[[Sequence[Timer], dt.datetime], None]
+    independent: bool = False
+    chunk: Mapping[str, int] | None = None
 
 
 Entry = Handler | Batched
@@ -80,10 +90,14 @@ def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(300, 2**attempts))
 
 
-def _claim_sql(*, vendor: str) -> str:
+def _claim_sql(*, vendor: str, kinds: int = 0) -> str:
+    """The claim; with `kinds`, only timers of that many kinds (bound parameters after the due
+    condition's)."""
     table, q = connection.ops.quote_name(Timer._meta.db_table), connection.ops.quote_name
     lock = " FOR UPDATE SKIP LOCKED" if vendor == "postgresql" else ""
-    due = f"({q('state')} = %s AND {q('due_at')} <= %s) OR ({q('state')} = %s AND {q('lease_until')} < %s)"
+    due = f"(({q('state')} = %s AND {q('due_at')} <= %s) OR ({q('state')} = %s AND {q('lease_until')} < %s))"
+    if kinds:
+        due += f" AND {q('kind')} IN ({', '.join(['%s'] * kinds)})"
     return (
         f"UPDATE {table} SET {q('state')} = %s, {q('lease_owner')} = %s, {q('lease_until')} = %s "  # noqa: S608 — names, not data
         f"WHERE {q('id')} IN (SELECT {q('id')} FROM {table} WHERE {due} "
@@ -92,18 +106,32 @@ def _claim_sql(*, vendor: str) -> str:
     )
 
 
-def timers_claim(*, now: dt.datetime, limit: int = CLAIM) -> list[Timer]:
+def timers_claim(*, now: dt.datetime, limit: int = CLAIM, first: Sequence[str] = ()) -> list[Timer]:
     """Lease up to `limit` due timers (pending, or leased with an expired lease: the reaper) for
     this worker, oldest due first, in one statement. On PostgreSQL SKIP LOCKED lets several
     engines claim at once without waiting for or taking each other's rows; a row another engine
-    leased meanwhile is re-checked against the condition and left out."""
+    leased meanwhile is re-checked against the condition and left out.
+
+    `first`: kinds claimed ahead of the others, by a statement of their own (ADR 0038: in a storm
+    the SLA clocks of a thousand new incidents must not delay the page of a new P1). They come
+    first in the result, each part oldest due first."""
     stamp = Timer._meta.get_field("due_at").get_db_prep_value(now, connection)
     until = Timer._meta.get_field("lease_until").get_db_prep_value(now + lease(), connection)
-    params = [TimerState.LEASED, WORKER_ID, until, TimerState.PENDING, stamp, TimerState.LEASED, stamp, limit]
+    head = [TimerState.LEASED, WORKER_ID, until, TimerState.PENDING, stamp, TimerState.LEASED, stamp]
+    vendor = connection.vendor
     with writer_turn(), transaction.atomic():
-        claimed = list(Timer.objects.raw(_claim_sql(vendor=connection.vendor), params))
-    claimed.sort(key=lambda timer: (timer.due_at, timer.pk))
-    return claimed
+        urgent: list[Timer] = []
+        if first:
+            sql = _claim_sql(vendor=vendor, kinds=len(first))
+            urgent = list(Timer.objects.raw(sql, [*head, *first, limit]))
+        rest: list[Timer] = []
+        if len(urgent) < limit:
+            rest = list(Timer.objects.raw(_claim_sql(vendor=vendor), [*head, limit - len(urgent)]))
+    return sorted(urgent, key=_due_order) + sorted(rest, key=_due_order)
+
+
+def _due_order(timer: Timer) -> tuple[dt.datetime, int]:
+    return (timer.due_at, timer.pk)
 
 
 def _mine(timer: Timer) -> Q:
@@ -188,28 +216,50 @@ def _release(timers: Sequence[Timer]) -> None:
     ).update(state=TimerState.PENDING, lease_owner="", lease_until=None)
 
 
-def timers_run_due(*, handlers: Mapping[str, Entry], limit: int = CLAIM, budget: float = BUDGET) -> int:
+Unit = tuple[list[Timer], Entry | None]
+
+
+def _work_units(batch: Sequence[Timer], handlers: Mapping[str, Entry]) -> list[Unit]:
+    """The claim's timers as units of work, in the claim's order (oldest due first): a batched
+    kind's consecutive timers form one chunk; an independent kind's timers join its open chunk
+    across other independent kinds' timers; any other timer is a unit of its own and closes
+    every open chunk (keeping the order matters: an acknowledgement's reconcile due before a
+    step must halt the escalation before that step)."""
+    vendor = connection.vendor
+    work: list[Unit] = []
+    open_chunks: dict[str, Unit] = {}  # independent kinds' chunks that may still grow
+    for timer in batch:
+        handler = handlers.get(timer.kind)
+        if isinstance(handler, Batched) and handler.independent:
+            size = (handler.chunk or CHUNK).get(vendor, 50)
+            unit = open_chunks.get(timer.kind)
+            if unit is None or len(unit[0]) >= size:
+                unit = open_chunks[timer.kind] = ([], handler)
+                work.append(unit)
+            unit[0].append(timer)
+            continue
+        open_chunks.clear()
+        last = work[-1] if work else None
+        size = (handler.chunk or CHUNK).get(vendor, 50) if isinstance(handler, Batched) else 1
+        if isinstance(handler, Batched) and last is not None and last[1] is handler and len(last[0]) < size:
+            last[0].append(timer)
+        else:
+            work.append(([timer], handler))
+    return work
+
+
+def timers_run_due(
+    *, handlers: Mapping[str, Entry], limit: int = CLAIM, budget: float = BUDGET, first: Sequence[str] = ()
+) -> int:
     """Claim and run one batch of due timers, each with its kind's handler; returns how many ran.
-    In the claim's order; consecutive timers of a batched kind run as one chunk, the others one
-    transaction each.
+    In the claim's order, in the units of `_work_units`: a chunk of a batched kind in one
+    transaction, any other timer in one of its own.
+    `first`: kinds claimed and run ahead of the others (`timers_claim`).
     After `budget` seconds the timers not yet run are released: a claim of 500 slow handlers
     must not keep the engine from the inbox for many seconds."""
     now = clock.now()
     started = time.monotonic()
-    batch = timers_claim(now=now, limit=limit)
-    chunk = CHUNK.get(connection.vendor, 50)
-    # Work units in the claim's order (oldest due first): a batched kind's consecutive timers
-    # form one unit, any other timer is a unit of its own. Keeping the order matters: an
-    # acknowledgement's reconcile due before a step must halt the escalation before that step.
-    work: list[tuple[list[Timer], Entry | None]] = []
-    for timer in batch:
-        handler = handlers.get(timer.kind)
-        last = work[-1] if work else None
-        batched = isinstance(handler, Batched)
-        if batched and last is not None and last[1] is handler and len(last[0]) < chunk:
-            last[0].append(timer)
-        else:
-            work.append(([timer], handler))
+    work = _work_units(timers_claim(now=now, limit=limit, first=first), handlers)
     ran = 0
     for position, (part, handler) in enumerate(work):
         if ran and time.monotonic() - started > budget:

@@ -96,7 +96,9 @@ def raw_payload(event: AlertEvent, integration: Integration) -> dict[str, Any]:
     return {"truncated": True, "size": len(text), "head": text[: RAW_PAYLOAD_LIMIT - 200]}
 
 
-def _service(integration: Integration, event: AlertEvent, decision: Decision, cache: ApplyCache) -> Service:
+def alert_service(
+    integration: Integration, event: AlertEvent, decision: Decision, cache: ApplyCache
+) -> Service:
     if decision.service is not None:
         return decision.service
     if event.service_name:
@@ -117,13 +119,34 @@ def _count_drop(decision: Decision, now: dt.datetime) -> None:
 def _new_alert(
     integration: Integration, event: AlertEvent, decision: Decision, now: dt.datetime, cache: ApplyCache
 ) -> Alert:
-    service = _service(integration, event, decision, cache)
+    service = alert_service(integration, event, decision, cache)
     flapping = None
     if not decision.suppress_reason and cache.may_flap(integration, event.dedup_key):
         flapping = flapping_check(integration, event.dedup_key, now)
     if flapping is not None:
         decision.suppress_reason = FLAPPING
-    alert = Alert(
+    alert = alert_build(integration, event, decision, now, service)
+    if alert.suppressed:
+        row_insert(alert)
+        if flapping is not None:
+            flapping_record(alert, integration, flapping)
+        return alert
+    # The incident first, so the alert is inserted with it (one statement fewer per alert).
+    alert.incident = _incident_for(alert, integration, now)
+    row_insert(alert)
+    incidents.timeline_add(
+        incident=alert.incident, kind=TimelineKind.ALERT, by=alert_by(integration),
+        text=f"Alert {alert.severity}: {alert.summary}",
+        data={"alert": alert.pk, "dedup_key": alert.dedup_key, "event": "triggered"},
+    )  # fmt: skip
+    return alert
+
+
+def alert_build(
+    integration: Integration, event: AlertEvent, decision: Decision, now: dt.datetime, service: Service
+) -> Alert:
+    """The new alert of a trigger, not saved yet (no incident)."""
+    return Alert(
         client_id=integration.client_id, integration=integration, service=service,
         dedup_key=event.dedup_key, summary=event.summary[:1024] or "(no summary)", source=event.source[:255],
         severity=decision.severity or event.severity, component=event.component[:255],
@@ -135,20 +158,6 @@ def _new_alert(
         suppressed=bool(decision.suppress_reason), suppressed_reason=decision.suppress_reason[:200],
         first_seen_at=now, last_seen_at=now,
     )  # fmt: skip
-    if alert.suppressed:
-        row_insert(alert)
-        if flapping is not None:
-            flapping_record(alert, integration, flapping)
-        return alert
-    # The incident first, so the alert is inserted with it (one statement fewer per alert).
-    alert.incident = _incident_for(alert, integration, now)
-    row_insert(alert)
-    incidents.timeline_add(
-        incident=alert.incident, kind=TimelineKind.ALERT, by=_by(integration),
-        text=f"Alert {alert.severity}: {alert.summary}",
-        data={"alert": alert.pk, "dedup_key": alert.dedup_key, "event": "triggered"},
-    )  # fmt: skip
-    return alert
 
 
 def _tags(sent: list[str], added: list[str]) -> list[str]:
@@ -166,7 +175,7 @@ def _repeat(alert: Alert, event: AlertEvent, now: dt.datetime, integration: Inte
     return alert
 
 
-def _by(integration: Integration) -> str:
+def alert_by(integration: Integration) -> str:
     return f"{integration.name} ({integration.get_type_display()})"
 
 
@@ -177,16 +186,22 @@ def _incident_for(alert: Alert, integration: Integration, now: dt.datetime) -> I
         incident = incident_lock_grouped(service=alert.service, group_key=alert.group_key, since=since)
         if incident is not None:
             return incident
+    impact, urgency = incident_terms(alert)
+    # The service is the integration's client's (rules and names resolve within it).
+    return incidents.incident_open(
+        client=integration.client, service=alert.service, title=alert.summary, impact=impact,
+        urgency=urgency, category=alert.category, group_key=alert.group_key, by=alert_by(integration),
+        data={"dedup_key": alert.dedup_key, "severity": alert.severity},
+    )  # fmt: skip
+
+
+def incident_terms(alert: Alert) -> tuple[str, str]:
+    """The impact and urgency of the incident a new alert opens: the rules', else its severity's."""
     impact, urgency = alert.impact, alert.urgency
     if not (impact and urgency):
         default_impact, default_urgency = severity_defaults(alert.severity)
         impact, urgency = impact or default_impact, urgency or default_urgency
-    # The service is the integration's client's (rules and names resolve within it).
-    return incidents.incident_open(
-        client=integration.client, service=alert.service, title=alert.summary, impact=impact,
-        urgency=urgency, category=alert.category, group_key=alert.group_key, by=_by(integration),
-        data={"dedup_key": alert.dedup_key, "severity": alert.severity},
-    )  # fmt: skip
+    return impact, urgency
 
 
 def _note(alert: Alert, integration: Integration, event: AlertEvent) -> None:
@@ -291,7 +306,7 @@ def flapping_record(alert: Alert, integration: Integration, flapping: Flapping) 
     if incident is None:
         return
     incidents.timeline_add(
-        incident=incident, kind=TimelineKind.ALERT, by=_by(integration),
+        incident=incident, kind=TimelineKind.ALERT, by=alert_by(integration),
         text=(
             f"Alert flapping: {alert.summary} changed state {flapping.changes} times in "
             f"{flapping.minutes} minutes; new triggers are kept but suppressed until it stays quiet"
@@ -302,7 +317,7 @@ def flapping_record(alert: Alert, integration: Integration, flapping: Flapping) 
 
 def _annotate(integration: Integration, event: AlertEvent, cache: ApplyCache) -> None:
     """Change events: a note on the open incidents of the service; nobody is paged."""
-    service = _service(integration, event, Decision(), cache)
+    service = alert_service(integration, event, Decision(), cache)
     for incident in Incident.objects.filter(service=service, status__in=OPEN_INCIDENT_STATUSES):
         incidents.timeline_add(
             incident=incident, kind=TimelineKind.CHANGE, by=integration.name,

@@ -150,11 +150,20 @@ def inbox_add(
 def inbox_accept_many(*, integration: Integration, kind: str, payloads: list[Any]) -> None:
     if connection.in_atomic_block:
         InboxEvent.objects.bulk_create(
-            [InboxEvent(integration=integration, kind=kind, payload=payload) for payload in payloads]
+            [
+                InboxEvent(integration=integration, kind=kind, payload=payload, dedup_key=_key(kind, payload))
+                for payload in payloads
+            ]
         )
         return
     now = clock.now()
-    _writer().commit([_Row(integration.pk, kind, json.dumps(p), "", "", now) for p in payloads])
+    _writer().commit([_Row(integration.pk, kind, json.dumps(p), _key(kind, p), "", now) for p in payloads])
+
+
+def _key(kind: str, payload: Any) -> str:
+    """The key a PagerDuty event's row names, as its endpoint stores it (ADR 0038)."""
+    key = payload.get("dedup_key") if kind == "pagerduty" and isinstance(payload, dict) else None
+    return key if isinstance(key, str) and len(key) <= 255 else ""
 
 
 class _GroupWriter:

@@ -1,11 +1,13 @@
 """The engine side of intake: turn pending inbox rows into alerts and incidents.
 
-Rows are processed in id (arrival) order, in batches: one transaction per batch, one savepoint
-per row. A row turns `done` in the same transaction as its effects, so a crash at any point
-repeats or loses nothing. A row that fails rolls back to its savepoint (only its own effects),
-has the attempt counted, and is retried by a later batch or parked as failed; later rows of the
-same dedup key wait for it, so events of one key still apply in arrival order. Only one engine
-processes the inbox at a time (an advisory lock on PostgreSQL; SQLite has one writer).
+Rows are processed in id (arrival) order, except that rows opening a new problem go first when
+the inbox is long (`lane.py`, ADR 0038: per-key order holds, global order need not), in batches:
+one transaction per batch, one savepoint per row. A row turns `done` in the same transaction as
+its effects, so a crash at any point repeats or loses nothing. A row that fails rolls back to its
+savepoint (only its own effects), has the attempt counted, and is retried by a later batch or
+parked as failed; later rows of the same dedup key wait for it, so events of one key still apply
+in arrival order. Only one engine processes the inbox at a time (an advisory lock on
+PostgreSQL; SQLite has one writer).
 
 A batch reads once what its rows share (rules, policy, the open alerts of its keys: see
 `batch.py`). On SQLite a batch also holds the only write lock, which the web processes need
@@ -32,6 +34,8 @@ from watchkeeper.alerts.models import InboxEvent, InboxStatus, Integration
 from watchkeeper.alerts.redact import ROUTING_KEY, payload_redact
 from watchkeeper.alerts.services.apply import event_apply, flapping_settings
 from watchkeeper.alerts.services.batch import AlertKey, ApplyCache
+from watchkeeper.alerts.services.lane import lane_first
+from watchkeeper.alerts.services.news import NewAlerts
 from watchkeeper.alerts.services.repeats import Repeats
 from watchkeeper.alerts.sources.registry import PARSERS
 from watchkeeper.core import clock
@@ -121,6 +125,8 @@ def inbox_process(*, limit: int = PASS_ROWS, seconds: float | None = None) -> in
             .order_by("id")
             .values_list("id", flat=True)[:limit]
         )
+        # New problems first (ADR 0038): a new P1 does not wait behind a storm's repeats.
+        ids = lane_first(ids, limit=limit)
         # The policy's matrix is read once per call (a few seconds of work at most): a policy
         # saved meanwhile applies from the next call on.
         with policy_lookups_cached():
@@ -171,7 +177,7 @@ _batch_size = _BatchSize()
 
 
 def _batch_process(ids: list[int], run: _Pass) -> int:
-    """Process the rows `ids` (ascending) in one transaction; returns how many of them it got
+    """Process the rows `ids` (in the pass's order) in one transaction; returns how many of them it got
     through (all, unless the time budget ran out first). A batch that fails as a whole (the
     connection, not a row) is done again one row per transaction, which isolates the cause."""
     try:
@@ -208,7 +214,7 @@ def _batch_apply(ids: list[int], run: _Pass) -> int:
         flapping_minutes=_flapping_minutes(integrations),
         now=now,
     )  # fmt: skip
-    repeats = Repeats()
+    repeats, news = Repeats(), NewAlerts()
     done: list[int] = []
     handled = 0
     next_check = started
@@ -223,9 +229,12 @@ def _batch_apply(ids: list[int], run: _Pass) -> int:
         row = rows.get(row_id)
         if row is None:
             continue  # another engine (or an earlier run) finished it: fenced
-        if _row_apply(row, parsed[row_id], integrations[row.integration_id], cache, repeats, run.waiting):
+        if _row_apply(
+            row, parsed[row_id], integrations[row.integration_id], cache, (repeats, news), run.waiting
+        ):
             done.append(row_id)
-    repeats.flush()  # before the rows turn done, in the same transaction
+    news.flush(cache)  # before the rows turn done, in the same transaction
+    repeats.flush()
     InboxEvent.objects.filter(pk__in=done).update(
         status=InboxStatus.DONE, processed_at=clock.now(), attempts=F("attempts") + 1,
         payload=JsonWithout("payload", ROUTING_KEY),
@@ -238,23 +247,30 @@ def _row_apply(
     events: list[AlertEvent] | Exception,
     integration: Integration,
     cache: ApplyCache,
-    repeats: Repeats,
+    deferred: tuple[Repeats, NewAlerts],
     waiting: set[AlertKey],
 ) -> bool:
-    """Apply one row; True when it is done. Repeats of open alerts are folded per key (no
-    statement until the flush); anything else runs under its own savepoint, and a failure
-    rolls back the row's effects only, records the attempt, and makes later rows of its keys
-    wait."""
+    """Apply one row; True when it is done. Repeats of open alerts are folded per key and plain
+    new problems deferred (no statement until the flush); anything else runs under its own
+    savepoint, and a failure rolls back the row's effects only, records the attempt, and makes
+    later rows of its keys wait."""
+    repeats, news = deferred
     keys = {(row.integration_id, event.dedup_key) for event in events} if isinstance(events, list) else set()
     if keys & waiting:
         return False  # stays pending behind the failed row of its key
     try:
-        if isinstance(events, list) and repeats.try_fold(
-            integration=integration, events=events, cache=cache, now=clock.now()
-        ):
-            return True
-        # The key's folded repeats are written first, outside the savepoint: they belong to
-        # rows that are done, and this row must see them (a resolve after repeats).
+        if isinstance(events, list):
+            if keys & news.keys:
+                news.flush(cache)  # a later event of a new problem: it applies to the new alert
+            now = clock.now()
+            if repeats.try_fold(integration=integration, events=events, cache=cache, now=now):
+                return True
+            if news.try_defer(integration=integration, events=events, cache=cache, now=now):
+                return True
+        # What was deferred is written first, outside the savepoint: it belongs to rows that
+        # are done, and this row must see it (a resolve after repeats; an alert that joins the
+        # incident of its group).
+        news.flush(cache)
         repeats.flush_keys(keys, cache)
         with transaction.atomic():
             if isinstance(events, Exception):
@@ -264,7 +280,8 @@ def _row_apply(
     except Exception as exc:
         log.exception("inbox event %s failed", row.pk)
         # The cache may hold what the savepoint just rolled back; what it forgets is read again,
-        # so nothing folded may stay unwritten behind it.
+        # so nothing folded or deferred may stay unwritten behind it.
+        news.flush(cache)
         repeats.flush()
         cache.forget()
         waiting |= keys

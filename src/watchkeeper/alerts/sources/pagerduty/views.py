@@ -54,8 +54,11 @@ def pagerduty_answer(content_length: str | None, read: BodyReader, *, kind: str)
             pagerduty.parse_change(value)
             inbox_accept(integration=integration, kind=kind, payload=value, payload_json=stored_text(body))
             return Answer(202, {"status": "success", "message": "Change event processed"})
-        key = "" if value.get("dedup_key") else pagerduty.new_dedup_key()
-        event = pagerduty.parse_event(value, dedup_key=key)
+        # The row names its event's key, the sender's or a new one: the engine's priority lane
+        # groups pending rows by it without reading their payloads (ADR 0038).
+        key = value.get("dedup_key") or pagerduty.new_dedup_key()
+        event = pagerduty.parse_event(value, dedup_key=key if isinstance(key, str) else "")
+        key = event.dedup_key
     except IngestError as exc:
         return _refused(exc)
     except EventError as exc:
