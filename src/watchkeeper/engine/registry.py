@@ -16,7 +16,9 @@ from functools import partial
 from types import MappingProxyType
 
 from watchkeeper.alerts import timers as alerts_timers
-from watchkeeper.engine import alerts, jobs, oncall, paging, sla
+from watchkeeper.comms import timers as comms_timers
+from watchkeeper.comms.models import UpdateDelivery
+from watchkeeper.engine import alerts, comms, jobs, oncall, paging, sla
 from watchkeeper.engine.jobs import Job
 from watchkeeper.engine.outbox import Outbox
 from watchkeeper.engine.timers import Batched, Entry
@@ -34,6 +36,9 @@ TIMERS: Mapping[str, Entry] = MappingProxyType({
     sla_timers.CLOCK_CHECK: sla.clock_check,
     oncall_timers.HANDOFF: oncall.handoff,
     oncall_timers.NOTICE: oncall.notice_deliver,
+    comms_timers.INCIDENT_CHANGED: comms.incident_changed,
+    comms_timers.REMIND: comms.remind,
+    comms_timers.OVERDUE: comms.overdue,
 })  # fmt: skip
 
 PAGING_MESSAGES = Outbox(
@@ -46,7 +51,11 @@ SLA_REPORTS = Outbox(
     name="sla.reports", model=ReportDelivery, deliver=sla.report_deliver, batch=2, related=("client",),
     lease_seconds=600,
 )  # fmt: skip
-OUTBOXES: tuple[Outbox, ...] = (PAGING_MESSAGES, SLA_REPORTS)
+COMMS_UPDATES = Outbox(
+    name="comms.updates", model=UpdateDelivery, deliver=comms.update_send, batch=100,
+    related=("update__incident__client", "update__incident__service"),
+)  # fmt: skip
+OUTBOXES: tuple[Outbox, ...] = (PAGING_MESSAGES, SLA_REPORTS, COMMS_UPDATES)
 
 JOBS: tuple[Job, ...] = (
     Job("accounts.prune_login_failures", dt.timedelta(minutes=15), jobs.prune_login_failures),

@@ -38,7 +38,7 @@ from watchkeeper.tenancy.models import Client, Service
 # The engine handlers that follow every incident change: each reconciles its own state (open
 # alerts, pages, SLA clocks) with the incident's, so one timer per (kind, incident) coalesces
 # bursts of changes.
-INCIDENT_WATCHERS = ("alerts.incident", "paging.incident", "sla.incident")
+INCIDENT_WATCHERS = ("alerts.incident", "paging.incident", "sla.incident", "comms.incident")
 
 
 def incident_changed(*, incident: Incident) -> None:

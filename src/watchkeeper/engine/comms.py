@@ -1,0 +1,29 @@
+"""The comms app's adapters. Timers: `comms.incident` (announce the incident's new events, keep
+its cadence), `comms.remind` and `comms.overdue` (the cadence's two moments, fenced on the due
+time in their payload). Outbox: the client updates' e-mails."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from watchkeeper.comms.cadence import comms_overdue, comms_remind
+from watchkeeper.comms.delivery import update_deliver
+from watchkeeper.comms.models import UpdateDelivery
+from watchkeeper.comms.services import comms_incident_reconcile
+from watchkeeper.core.models import Timer
+
+
+def incident_changed(timer: Timer, now: dt.datetime) -> None:
+    comms_incident_reconcile(incident_id=int(timer.key), now=now)
+
+
+def remind(timer: Timer, now: dt.datetime) -> None:
+    comms_remind(incident_id=int(timer.key), due=str(timer.payload.get("due", "")), now=now)
+
+
+def overdue(timer: Timer, now: dt.datetime) -> None:
+    comms_overdue(incident_id=int(timer.key), due=str(timer.payload.get("due", "")), now=now)
+
+
+def update_send(row: UpdateDelivery, owner: str) -> None:
+    update_deliver(row=row, owner=owner)
