@@ -125,15 +125,15 @@ def is_client_sender(*, client: Client, address: str) -> tuple[str, User | None]
 
 
 def policy_list_for(*, actor: access.ActorLike) -> QuerySet[CommunicationPolicy]:
-    """The MSP default and the client policies the actor may see."""
-    access.require(actor, "policy.view")
+    """The MSP default and the client policies the actor may see (the caller checks that the
+    actor may read policies at all: after the lookup, so another client's is 404 for anyone)."""
     return access.scope_shared(CommunicationPolicy.objects.select_related("client"), actor).order_by(
         "client__name", "pk"
     )
 
 
 def template_list_for(*, actor: access.ActorLike, client: Client | None = None) -> QuerySet[MessageTemplate]:
-    access.require(actor, "policy.view")
+    """As `policy_list_for`: the MSP's templates and the client overrides the actor may see."""
     rows = access.scope_shared(MessageTemplate.objects.select_related("client"), actor)
     if client is not None:
         rows = rows.filter(client=client)

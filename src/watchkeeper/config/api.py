@@ -16,6 +16,7 @@ from watchkeeper.accounts.api import router as accounts_router
 from watchkeeper.accounts.auth import BearerToken
 from watchkeeper.alerts.api import router as alerts_router
 from watchkeeper.branding.api import router as branding_router
+from watchkeeper.comms.api import router as comms_router
 from watchkeeper.config.openapi import errors_documented
 from watchkeeper.core.errors import RateLimited, WatchkeeperError
 from watchkeeper.incidents.api import router as incidents_router
@@ -55,6 +56,7 @@ api.add_router("", oncall_router)
 api.add_router("", sla_router)
 api.add_router("", paging_router)
 api.add_router("", branding_router)
+api.add_router("", comms_router)
 
 
 def api_not_found(request: HttpRequest, rest: str) -> HttpResponse:

@@ -66,7 +66,8 @@ ROOT_URLCONF = "watchkeeper.config.urls"
 # Sections of a lower app's page that belong to an app above it (core/panels.py, ADR 0022).
 WATCHKEEPER_PANELS = {
     "account": ["watchkeeper.paging.panels.account"],
-    "client": ["watchkeeper.sla.panels.client_standing"],
+    "client": ["watchkeeper.sla.panels.client_standing", "watchkeeper.comms.panels.client_contacts"],
+    "incident": ["watchkeeper.comms.panels.incident_comms"],
 }
 WSGI_APPLICATION = "watchkeeper.config.wsgi.application"
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 from watchkeeper.accounts.models import User
 from watchkeeper.core import clock
 from watchkeeper.core.errors import WatchkeeperError
+from watchkeeper.core.panels import panels
 from watchkeeper.incidents import forms as incident_forms
 from watchkeeper.incidents import selectors, services
 from watchkeeper.incidents.models import Incident, IncidentStatus, ResponderRole, TimelineEntry, TimelineKind
@@ -66,6 +67,7 @@ def _page(
         "alerts": list(selectors.incident_alerts(incident=incident)),
         "sla_clocks": sla.clock_views(incident=incident),
         "paging": paging.incident_panel(incident=incident, can_respond=can_respond),
+        "panels": panels("incident", request, incident=incident),
         "responders": list(incident.responders.all()),
         "responder_roles": ResponderRole.choices,
         "can_respond": can_respond,
