@@ -130,7 +130,6 @@ def _sla_breach(v: Any) -> dict[str, Any]:
 
 def _comms_policy(v: Any) -> dict[str, Any]:
     from watchkeeper.comms.models import CommunicationPolicy
-
     from watchkeeper.policy.selectors import priority_keys
 
     rules = {key: {"roles": ["technical"], "events": ["opened"]} for key in priority_keys()}
