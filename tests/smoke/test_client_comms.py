@@ -181,3 +181,47 @@ def test_a_reply_forged_to_another_clients_incident_is_never_attached(story: Sce
     )
     assert HeldReply.objects.filter(incident=other_incident).count() == 1
     assert not TimelineEntry.objects.filter(kind=TimelineKind.COMMENT).exists()
+
+
+def test_each_recipient_has_its_delivery_state_with_the_servers_answer(story: Scenario) -> None:
+    from watchkeeper.comms.models import DeliveryState, UpdateDelivery
+
+    policy_make(story.client, P1=(["technical"], 60))
+    jane = contact_make(story.client, "Jane Roe", "jane@acme.example", "technical")
+    gone = contact_make(story.client, "Left Us", "gone@acme.example", "technical")
+    busy = contact_make(story.client, "Busy Box", "busy@acme.example", "technical")
+    story.sinks.recorder.refuse = {gone.email: 550, busy.email: 451}
+    story.incident()
+    story.run_engine()
+    story.expect_message(to=jane.email, containing="We are working on")
+    rows = {row.address: row for row in UpdateDelivery.objects.all()}
+    assert rows[jane.email].state == DeliveryState.SENT and rows[jane.email].response.startswith("250")
+    assert rows[gone.email].state == DeliveryState.FAILED and "550" in rows[gone.email].response
+    assert rows[busy.email].state == DeliveryState.PENDING and "451" in rows[busy.email].response
+    story.sinks.recorder.refuse = {gone.email: 550}
+    story.fast_forward(minutes=1)
+    story.run_engine()  # the retry, after its backoff
+    story.expect_message(to=busy.email, containing="We are working on")
+    assert UpdateDelivery.objects.get(address=busy.email).state == DeliveryState.SENT
+    assert UpdateDelivery.objects.get(address=gone.email).attempts == 1  # a 5xx is not retried
+
+
+def test_waiting_on_the_client_tells_them_and_pauses_the_cadence(story: Scenario) -> None:
+    from watchkeeper.incidents.services import incident_set_waiting
+
+    alice = story.user("Alice")
+    policy_make(story.client, P1=(["technical"], 30))
+    jane = contact_make(story.client, "Jane Roe", "jane@acme.example", "technical")
+    incident = story.incident()
+    story.run_engine()
+    story.expect_message(to=jane.email, containing="We are working on")
+    story.fast_forward(minutes=10)
+    incident_set_waiting(
+        incident=incident, by=alice, status="waiting_client", note="Which office is affected?"
+    )
+    story.run_engine()
+    story.expect_message(to=jane.email, containing="We need your input")
+    assert IncidentComms.objects.get(incident=incident).next_update_due_at is None
+    story.fast_forward(minutes=60)
+    story.run_engine()  # no reminder while the ball is in the client's court
+    story.expect_no_messages()

@@ -7,7 +7,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from watchkeeper.core.schemas import InputSchema
+from watchkeeper.core.schemas import DateTime, InputSchema
 
 
 class RuleSchema(Schema):
@@ -15,6 +15,12 @@ class RuleSchema(Schema):
                              "security; 'portal' for the client's portal users")  # fmt: skip
     events: list[str] = Field(default_factory=list, description="opened, update, waiting, resolved, review")
     cadence_minutes: int | None = Field(None, description="Empty: the SLA's client-update target")
+
+
+class RuleIn(InputSchema):
+    roles: list[str] = Field(default_factory=list, max_length=10)
+    events: list[str] = Field(default_factory=list, max_length=10)
+    cadence_minutes: int | None = None
 
 
 class PolicyOut(Schema):
@@ -39,7 +45,7 @@ class PolicyOut(Schema):
 
 class PolicyIn(InputSchema):
     client: str = Field("", description="A client's slug; empty for the MSP's default")
-    rules: dict[str, RuleSchema] = Field(default_factory=dict)
+    rules: dict[str, RuleIn] = Field(default_factory=dict)
     remind_before_minutes: int = Field(5, ge=1, le=1440)
     from_name: str = Field("", max_length=100)
     reply_to: str = Field("", max_length=254)
@@ -47,7 +53,7 @@ class PolicyIn(InputSchema):
 
 
 class PolicyUpdateIn(InputSchema):
-    rules: dict[str, RuleSchema] | None = None
+    rules: dict[str, RuleIn] | None = None
     remind_before_minutes: int | None = Field(None, ge=1, le=1440)
     from_name: str | None = Field(None, max_length=100)
     reply_to: str | None = Field(None, max_length=254)
@@ -106,8 +112,8 @@ class UpdateIn(InputSchema):
     text: str = Field(min_length=1, max_length=10_000, description="What the client should know")
     impact: str = Field("", max_length=10_000, description="What is happening, in plain words")
     action: str = Field("", max_length=10_000, description="What is being done")
-    eta: dt.datetime | None = Field(None, description="When it should be fixed")
-    next_update_by: dt.datetime | None = Field(None, description="The next update is promised by")
+    eta: DateTime | None = Field(None, description="When it should be fixed")
+    next_update_by: DateTime | None = Field(None, description="The next update is promised by")
 
 
 class DeliveryOut(Schema):
