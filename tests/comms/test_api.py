@@ -22,8 +22,10 @@ def admin(world: Any, api_as: Any) -> Any:
 
 
 def test_policy_create_read_change_delete(world: Any, admin: Any) -> None:
-    body = {"client": world.a.client.slug,
-            "rules": {"P1": {"roles": ["technical"], "events": ["opened", "update"], "cadence_minutes": 30}}}  # fmt: skip
+    body = {
+        "client": world.a.client.slug,
+        "rules": {"P1": {"roles": ["technical"], "events": ["opened", "update"], "cadence_minutes": 30}},
+    }
     created = admin.post("/api/v1/communication-policies", body)
     assert created.status_code == 201, created.content
     policy = created.json()
@@ -46,13 +48,16 @@ def test_bad_rules_answer_400(world: Any, admin: Any, rules: Any) -> None:
 
 
 def test_template_refused_with_the_line_and_previewed_with_a_real_incident(world: Any, admin: Any) -> None:
-    refused = admin.post("/api/v1/message-templates",
-                         {"kind": "update", "subject": "x", "body": "one\n{{ incident.title | nosuchfilter }}"})  # fmt: skip
+    refused = admin.post(
+        "/api/v1/message-templates",
+        {"kind": "update", "subject": "x", "body": "one\n{{ incident.title | nosuchfilter }}"},
+    )
     assert refused.status_code == 400
     assert refused.json()["detail"].startswith("Line 2:") and refused.json()["field"] == "body"
-    preview = admin.post("/api/v1/message-templates/preview",
-                         {"subject": "{{ incident.reference }}", "body": "{{ client.name }}",
-                          "incident": world.a.incident.pk})  # fmt: skip
+    preview = admin.post(
+        "/api/v1/message-templates/preview",
+        {"subject": "{{ incident.reference }}", "body": "{{ client.name }}", "incident": world.a.incident.pk},
+    )
     assert preview.json() == {"subject": world.a.incident.reference, "body": world.a.client.name}
     saved = admin.post("/api/v1/message-templates", {"kind": "update", "subject": "S", "body": "B"})
     assert saved.status_code == 201
@@ -101,10 +106,12 @@ def test_the_updates_list_does_not_grow_queries_with_rows(world: Any, api_as: An
 
     def add(n: int) -> None:
         for i in range(n):
-            update = ClientUpdate.objects.create(incident=world.a.incident, kind="update", cause=f"c{i}-{n}",
-                                                 subject="s", body="b")  # fmt: skip
-            UpdateDelivery.objects.create(update=update, client=world.a.client, address=f"x{i}@a.example",
-                                          message_id=f"<{i}-{n}@x>")  # fmt: skip
+            update = ClientUpdate.objects.create(
+                incident=world.a.incident, kind="update", cause=f"c{i}-{n}", subject="s", body="b"
+            )
+            UpdateDelivery.objects.create(
+                update=update, client=world.a.client, address=f"x{i}@a.example", message_id=f"<{i}-{n}@x>"
+            )
 
     add(1)
     queries()  # the token's first use is recorded once
@@ -116,8 +123,9 @@ def test_the_updates_list_does_not_grow_queries_with_rows(world: Any, api_as: An
 def test_contact_roles_api(world: Any, api_as: Any) -> None:
     tech = api_as(world.a.technician)
     url = f"/api/v1/contacts/{world.a.contact.pk}/roles"
-    answer = tech.http.put(url, {"roles": ["technical", "management"]}, content_type="application/json",
-                           headers=tech.headers)  # fmt: skip
+    answer = tech.http.put(
+        url, {"roles": ["technical", "management"]}, content_type="application/json", headers=tech.headers
+    )
     assert answer.status_code == 200 and answer.json()["roles"] == ["management", "technical"]
     bad = tech.http.put(url, {"roles": ["ceo"]}, content_type="application/json", headers=tech.headers)
     assert bad.status_code == 400

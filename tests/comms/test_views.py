@@ -24,10 +24,17 @@ def test_the_policy_page_saves_a_rule_table(world: Any, browser_as: Any) -> None
     assert http.get("/comms/").status_code == 200
     assert http.post("/comms/policies/new", {"client": ""}).status_code == 302
     policy = CommunicationPolicy.objects.get(client=None)
-    saved = http.post(f"/comms/policies/{policy.pk}", {
-        "P1_roles": ["technical", "portal"], "P1_events": ["opened", "update"], "P1_cadence": "30",
-        "P2_roles": ["primary"], "P2_events": ["opened"], "remind_before_minutes": "10",
-    })  # fmt: skip
+    saved = http.post(
+        f"/comms/policies/{policy.pk}",
+        {
+            "P1_roles": ["technical", "portal"],
+            "P1_events": ["opened", "update"],
+            "P1_cadence": "30",
+            "P2_roles": ["primary"],
+            "P2_events": ["opened"],
+            "remind_before_minutes": "10",
+        },
+    )
     assert saved.status_code == 302
     policy.refresh_from_db()
     assert policy.rules["P1"] == {
@@ -51,8 +58,15 @@ def test_the_template_page_previews_and_refuses_with_the_line(world: Any, browse
     http = browser_as(world.owner)
     page = http.get("/comms/templates/update/")
     assert page.status_code == 200 and "{{ incident.reference }}" in page.content.decode()
-    preview = http.post("/comms/templates/update/", {"subject": "[{{ incident.reference }}]", "body": "{{ client.name }}",
-                                                     "incident": world.a.incident.pk, "preview": "1"})  # fmt: skip
+    preview = http.post(
+        "/comms/templates/update/",
+        {
+            "subject": "[{{ incident.reference }}]",
+            "body": "{{ client.name }}",
+            "incident": world.a.incident.pk,
+            "preview": "1",
+        },
+    )
     assert preview.status_code == 200 and world.a.incident.reference in preview.content.decode()
     refused = http.post("/comms/templates/update/", {"subject": "x", "body": "ok\n{% for %}", "save": "1"})
     assert refused.status_code == 400 and "Line 2:" in refused.content.decode()
@@ -80,8 +94,10 @@ def test_compose_shows_who_receives_it_then_sends(world: Any, browser_as: Any) -
 def test_next_update_by_sets_the_due_time(world: Any, api_as: Any) -> None:
     policy_make(world.a.client, **{world.a.incident.priority: (["technical"], 60)})
     promised = clock.now() + dt.timedelta(minutes=20)
-    api_as(world.a.technician).post(f"/api/v1/incidents/{world.a.incident.pk}/client-updates",
-                                    {"text": "x", "next_update_by": promised.isoformat()})  # fmt: skip
+    api_as(world.a.technician).post(
+        f"/api/v1/incidents/{world.a.incident.pk}/client-updates",
+        {"text": "x", "next_update_by": promised.isoformat()},
+    )
     state = IncidentComms.objects.get(incident=world.a.incident)
     assert state.next_update_due_at == promised.replace(microsecond=promised.microsecond)
 
@@ -93,8 +109,14 @@ def test_leadership_view_lists_p1_p2_across_clients_in_constant_queries(world: A
         for client in (world.a.client, world.b.client):
             for i in range(n):
                 service = ServiceFactory(client=client, name=f"{client.slug} {n} {i}")
-                incident_open(client=client, service=service, title=f"Down {i}",
-                              impact="high", urgency="high", by="monitoring")  # fmt: skip
+                incident_open(
+                    client=client,
+                    service=service,
+                    title=f"Down {i}",
+                    impact="high",
+                    urgency="high",
+                    by="monitoring",
+                )
 
     def queries() -> tuple[int, str]:
         with CaptureQueriesContext(connection) as captured:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from watchkeeper.accounts.models import CLIENT_ROLES, User
+from watchkeeper.accounts.models import User
 from watchkeeper.comms.models import (
     PORTAL_USERS,
     ClientUpdate,
@@ -89,7 +89,7 @@ def recipients_for(*, client: Client, roles: Sequence[str]) -> list[Recipient]:
                     contact.email.lower(), Recipient(contact.name, contact.email, f"{matched[0]} contact")
                 )
     if PORTAL_USERS in roles:
-        users = User.objects.filter(client=client, role__in=CLIENT_ROLES, is_active=True).exclude(email="")
+        users = access.portal_users_for(client).exclude(email="")
         for user in users.order_by("email"):
             found.setdefault(
                 user.email.lower(), Recipient(user.get_full_name() or user.email, user.email, "portal user")
@@ -113,9 +113,7 @@ def is_client_sender(*, client: Client, address: str) -> tuple[str, User | None]
     address = address.strip().lower()
     if not address:
         return None
-    user = User.objects.filter(
-        client=client, role__in=CLIENT_ROLES, is_active=True, email__iexact=address
-    ).first()
+    user = access.portal_users_for(client).filter(email__iexact=address).first()
     if user is not None:
         return user.get_full_name() or user.email, user
     contact = Contact.objects.filter(client=client, email__iexact=address).first()
