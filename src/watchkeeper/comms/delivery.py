@@ -13,6 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import ssl
+import threading
+import time
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
 
@@ -27,7 +30,7 @@ from watchkeeper.comms.selectors import policy_for
 from watchkeeper.core import clock
 from watchkeeper.mail.backend import files_note
 from watchkeeper.mail.selectors import MailSetup, mail_setup_current
-from watchkeeper.mail.transport import smtp_deliver, smtp_problem
+from watchkeeper.mail.transport import STARTTLS, TLS, SmtpServer, smtp_problem
 
 log = logging.getLogger("watchkeeper.comms")
 
@@ -67,6 +70,96 @@ def message_build(row: UpdateDelivery, setup: MailSetup) -> EmailMessage:
     return message
 
 
+class _Sessions(threading.local):
+    """One open SMTP connection per engine thread and server, reused from message to message: a
+    fan-out of one update to a thousand people is a thousand MAIL/RCPT/DATA exchanges, not a
+    thousand connections with TLS and login each. Dropped on any error and after IDLE_SECONDS
+    unused (servers close idle connections after a few minutes anyway)."""
+
+    def __init__(self) -> None:
+        self.key: SmtpServer | None = None
+        self.smtp: smtplib.SMTP | None = None
+        self.used = 0.0
+
+    def drop(self) -> None:
+        smtp, self.smtp, self.key = self.smtp, None, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+
+
+IDLE_SECONDS = 30.0
+_sessions = _Sessions()
+
+
+def _open(server: SmtpServer) -> smtplib.SMTP:
+    context = ssl.create_default_context()
+    smtp: smtplib.SMTP
+    if server.security == TLS:
+        smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=server.timeout, context=context)
+    else:
+        smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+    try:
+        if server.security == STARTTLS:
+            smtp.starttls(context=context)
+        if server.username:
+            smtp.login(server.username, server.password)
+        smtp.ehlo_or_helo_if_needed()
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _exchange(smtp: smtplib.SMTP, *, sender: str, to: str, message: EmailMessage) -> str:
+    """MAIL, RCPT, DATA on an open connection; the server's answer to DATA. A refusal resets the
+    transaction (RSET) so the connection serves the next message."""
+    try:
+        code, answer = smtp.mail(sender)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, answer, sender)
+        code, answer = smtp.rcpt(to)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({to: (code, answer)})
+        code, answer = smtp.data(message.as_bytes())
+        if code != 250:
+            raise smtplib.SMTPDataError(code, answer)
+    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+        smtp.rset()
+        raise
+    text = answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
+    return f"{code} {text}"
+
+
+def smtp_send_reusing(server: SmtpServer, *, sender: str, to: str, message: EmailMessage) -> str:
+    """`mail.transport.smtp_deliver` on this thread's open connection to `server` (opened or
+    replaced as needed). A connection found closed before anything was sent is reopened once."""
+    now = time.monotonic()
+    if _sessions.smtp is not None and (_sessions.key != server or now - _sessions.used > IDLE_SECONDS):
+        _sessions.drop()
+    smtp, fresh = _sessions.smtp, _sessions.smtp is None
+    if smtp is None:
+        smtp = _open(server)
+        _sessions.smtp, _sessions.key = smtp, server
+    try:
+        answer = _exchange(smtp, sender=sender, to=to, message=message)
+    except smtplib.SMTPServerDisconnected:
+        _sessions.drop()
+        if fresh:
+            raise
+        return smtp_send_reusing(server, sender=sender, to=to, message=message)
+    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+        _sessions.used = time.monotonic()
+        raise
+    except BaseException:
+        _sessions.drop()
+        raise
+    _sessions.used = time.monotonic()
+    return answer
+
+
 def _send(row: UpdateDelivery, setup: MailSetup) -> tuple[bool, bool, str]:
     """(sent, permanent failure, the server's answer). Never raises for the network."""
     message = message_build(row, setup)
@@ -81,7 +174,7 @@ def _send(row: UpdateDelivery, setup: MailSetup) -> tuple[bool, bool, str]:
         return True, False, files_note()
     try:
         sender = parseaddr(setup.from_address)[1]
-        return True, False, smtp_deliver(setup.server, sender=sender, to=row.address, message=message)
+        return True, False, smtp_send_reusing(setup.server, sender=sender, to=row.address, message=message)
     except smtplib.SMTPRecipientsRefused as exc:
         code, refusal = next(iter(exc.recipients.values()))
         text = refusal.decode(errors="replace") if isinstance(refusal, bytes) else str(refusal)
