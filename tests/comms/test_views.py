@@ -88,6 +88,8 @@ def test_compose_shows_who_receives_it_then_sends(world: Any, browser_as: Any) -
     incident_page = http.get(f"/incidents/{world.a.incident.pk}/").content.decode()
     assert "Client communication" in incident_page and "tina@alpha.example" in incident_page
     assert "queued" in incident_page
+    # On the timeline entry itself: who it was e-mailed to, and the state.
+    assert 'aria-label="E-mailed to"' in incident_page
     assert browser_as(world.b.technician).get(url).status_code == 404
 
 

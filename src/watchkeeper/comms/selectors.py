@@ -18,6 +18,7 @@ from watchkeeper.comms.models import (
     ContactRoles,
     IncidentComms,
     MessageTemplate,
+    UpdateDelivery,
 )
 from watchkeeper.incidents.models import OPEN_INCIDENT_STATUSES, Incident
 from watchkeeper.sla.selectors import clocks_for_incidents, policy_for_client, target_for
@@ -151,6 +152,17 @@ def incident_updates(*, incident: Incident, limit: int = 20) -> list[ClientUpdat
     """The incident's latest messages to the client, each with its deliveries (two queries)."""
     rows = ClientUpdate.objects.filter(incident=incident).order_by("-created_at", "-id")[:limit]
     return list(rows.prefetch_related("deliveries"))
+
+
+def deliveries_by_entry(*, incident: Incident) -> dict[int, list[UpdateDelivery]]:
+    """The e-mails each timeline entry caused (the update itself, or the opening, the wait, the
+    resolution that a notice announced), per recipient with its state: two queries."""
+    grouped: dict[int, list[UpdateDelivery]] = {}
+    updates = ClientUpdate.objects.filter(incident=incident, entry__isnull=False)
+    for update in updates.prefetch_related("deliveries"):
+        if update.entry_id is not None:
+            grouped.setdefault(update.entry_id, []).extend(update.deliveries.all())
+    return grouped
 
 
 def overdue_incident_ids(incident_ids: Sequence[int]) -> set[int]:

@@ -21,6 +21,7 @@ from django.template.defaultfilters import linebreaksbr
 from django.views.decorators.http import require_POST, require_safe
 
 from watchkeeper.accounts.models import User
+from watchkeeper.comms import selectors as comms
 from watchkeeper.core import clock
 from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.core.panels import panels
@@ -57,6 +58,10 @@ def _page(
     policy = policy_get()
     show = request.GET.get("show", "all")
     entries = selectors.timeline_filtered(incident=incident, show=show)
+    # Who each client-visible update or announced event was e-mailed to, and how that went.
+    deliveries = comms.deliveries_by_entry(incident=incident)
+    for entry in entries:
+        entry.client_deliveries = deliveries.get(entry.pk, [])  # type: ignore[attr-defined]
     context = {
         "incident": incident,
         "timeline": [
