@@ -225,3 +225,26 @@ def test_waiting_on_the_client_tells_them_and_pauses_the_cadence(story: Scenario
     story.fast_forward(minutes=60)
     story.run_engine()  # no reminder while the ball is in the client's court
     story.expect_no_messages()
+
+
+def test_the_cadence_starts_afresh_when_the_wait_ends(story: Scenario) -> None:
+    from watchkeeper.incidents.services import incident_resume, incident_set_waiting
+
+    alice = story.user("Alice")
+    policy_make(story.client, P1=(["technical"], 30))
+    jane = contact_make(story.client, "Jane Roe", "jane@acme.example", "technical")
+    incident = story.incident()
+    incident_acknowledge(incident=incident, by=alice)
+    story.run_engine()
+    story.expect_message(to=jane.email, containing="We are working on")
+    story.fast_forward(minutes=5)
+    incident_set_waiting(incident=incident, by=alice, status="waiting_client")
+    story.run_engine()
+    story.expect_message(to=jane.email, containing="We need your input")
+    story.fast_forward(minutes=60)
+    incident_resume(incident=incident, by=alice)
+    story.run_engine()
+    story.expect_no_messages()  # not overdue at once: 30 minutes from the resumption
+    story.fast_forward(minutes=25)
+    story.run_engine()
+    story.expect_message(to=alice.email, containing="Client update due in 5 min")

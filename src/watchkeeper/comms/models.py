@@ -123,6 +123,8 @@ class IncidentComms(models.Model):
     # The last timeline entry the engine looked at: entries after it are events to act on.
     seen_entry_id = models.BigIntegerField(default=0)
     last_update_at = models.DateTimeField(null=True, blank=True)
+    # When the cadence last started afresh without an update: a reopening, the end of a wait.
+    cadence_from = models.DateTimeField(null=True, blank=True)
     next_update_due_at = models.DateTimeField(null=True, blank=True)
     next_update_by = models.DateTimeField(null=True, blank=True, help_text="Promised by the technician")
     eta = models.DateTimeField(null=True, blank=True, help_text="When it should be fixed")

@@ -42,6 +42,7 @@ log = logging.getLogger("watchkeeper.comms")
 # Events older than this when the engine first sees them are not announced: catching up after
 # a long outage (or installing comms on a busy database) must not mail stale news.
 STALE_AFTER = dt.timedelta(hours=1)
+RESTART = "restart"  # not a message: the cadence counts from this entry (reopened, resumed)
 MAX_TEXT = 10_000
 
 _wake_hooks: list[Callable[[], None]] = []
@@ -193,6 +194,10 @@ def _event_of(entry: TimelineEntry) -> tuple[str, str] | None:
         return CommsEvent.RESOLVED, ""
     if entry.kind == TimelineKind.NOTE and entry.client_visible:
         return CommsEvent.UPDATE, entry.text
+    if entry.kind == TimelineKind.STATUS and (
+        data.get("status") == IncidentStatus.TRIGGERED or entry.text.startswith("Resumed")
+    ):
+        return RESTART, ""  # reopened, or no longer waiting: the cadence starts from now
     return None
 
 
@@ -219,6 +224,9 @@ def comms_incident_reconcile(*, incident_id: int, now: dt.datetime | None = None
                 continue
             if event[0] == CommsEvent.UPDATE:
                 state.last_update_at = entry.at
+            elif event[0] == RESTART:
+                state.cadence_from = entry.at
+                continue
             if event[0] not in rule.events or entry.at < now - STALE_AFTER:
                 continue
             update = _queue(
@@ -257,7 +265,7 @@ def _due(state: IncidentComms, incident: Incident, rule: Rule) -> dt.datetime | 
     no cadence."""
     if not incident.is_open or incident.status == IncidentStatus.WAITING_CLIENT or rule.cadence is None:
         return None
-    anchor = state.last_update_at or incident.opened_at
+    anchor = max(t for t in (state.last_update_at, state.cadence_from, incident.opened_at) if t is not None)
     due = anchor + rule.cadence
     if state.next_update_by is not None and anchor < state.next_update_by < due:
         due = state.next_update_by
