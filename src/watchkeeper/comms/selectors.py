@@ -21,6 +21,7 @@ from watchkeeper.comms.models import (
     UpdateDelivery,
 )
 from watchkeeper.incidents.models import OPEN_INCIDENT_STATUSES, Incident
+from watchkeeper.sla.models import ClockState
 from watchkeeper.sla.selectors import clocks_for_incidents, policy_for_client, target_for
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Client, Contact
@@ -177,10 +178,14 @@ class LeadershipRow:
     last_update_at: dt.datetime | None
     next_update_due_at: dt.datetime | None
     overdue: bool
-    sla_state: str  # the worst SLA clock: breached, at risk, on track … or "" without SLA
+    sla_state: str  # the worst running SLA clock's state key (breached, at_risk …), "" without SLA
+
+    @property
+    def sla_label(self) -> str:
+        return dict(ClockState.choices).get(self.sla_state, self.sla_state.replace("_", " ").capitalize())
 
 
-_SLA_ORDER = {"breached": 0, "warning": 1, "at_risk": 1, "on_track": 2, "paused": 3, "met": 4}
+_SLA_ORDER = {"breached": 0, "at_risk": 1, "on_track": 2, "paused": 3, "met": 4}
 
 
 def leadership_rows(*, actor: access.ActorLike, ranks: int = 2, limit: int = 200) -> list[LeadershipRow]:

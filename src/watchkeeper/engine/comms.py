@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from watchkeeper.comms.cadence import comms_overdue, comms_remind
-from watchkeeper.comms.delivery import update_deliver
+from watchkeeper.comms.delivery import update_deliver, updates_deliver
 from watchkeeper.comms.models import UpdateDelivery
 from watchkeeper.comms.services import comms_incident_reconcile
 from watchkeeper.core.models import Timer
@@ -27,3 +27,7 @@ def overdue(timer: Timer, now: dt.datetime) -> None:
 
 def update_send(row: UpdateDelivery, owner: str) -> None:
     update_deliver(row=row, owner=owner)
+
+
+def updates_send(rows: list[UpdateDelivery], owner: str) -> None:
+    updates_deliver(rows=rows, owner=owner)

@@ -53,7 +53,7 @@ SLA_REPORTS = Outbox(
 )  # fmt: skip
 COMMS_UPDATES = Outbox(
     name="comms.updates", model=UpdateDelivery, deliver=comms.update_send, batch=100,
-    related=("update__incident__client", "update__incident__service"),
+    related=("update__incident__client", "update__incident__service"), deliver_batch=comms.updates_send,
 )  # fmt: skip
 OUTBOXES: tuple[Outbox, ...] = (PAGING_MESSAGES, SLA_REPORTS, COMMS_UPDATES)
 
