@@ -93,3 +93,33 @@ def test_a_closed_connection_is_reopened(sink: Any) -> None:
         server, sender="desk@msp.example", to="b@client.example", message=_message("b")
     )
     assert len(handler.received) == 2 and handler.ehlo == 2
+
+
+@pytest.mark.django_db
+def test_answers_are_recorded_together_and_fenced_on_the_lease(world: Any, sink: Any) -> None:
+    from watchkeeper.comms.models import ClientUpdate, DeliveryState, UpdateDelivery
+    from watchkeeper.mail.selectors import MailSetup
+
+    _handler, server = sink
+    update = ClientUpdate.objects.create(
+        incident=world.a.incident, kind="update", cause="x", subject="S", body="B"
+    )
+    rows = [
+        UpdateDelivery.objects.create(
+            update=update, client=world.a.client, address=f"p{n}@client.example", message_id=f"<{n}@x>",
+            state=DeliveryState.SENDING, lease_owner="me", attempts=1,
+        )
+        for n in range(3)
+    ]  # fmt: skip
+    # Our lease on the last row expired and another engine took it over meanwhile.
+    UpdateDelivery.objects.filter(pk=rows[2].pk).update(lease_owner="other")
+    setup = MailSetup("console", "desk@msp.example", server)
+    delivery.updates_deliver(rows=list(UpdateDelivery.objects.filter(update=update).order_by("pk")),
+                             owner="me", setup=setup)  # fmt: skip
+    states = dict(UpdateDelivery.objects.values_list("address", "state"))
+    assert states == {
+        "p0@client.example": "sent",
+        "p1@client.example": "sent",
+        "p2@client.example": "sending",
+    }
+    assert UpdateDelivery.objects.get(pk=rows[0].pk).response.startswith("250 2.0.0 queued")
