@@ -151,3 +151,22 @@ def test_contact_roles_from_the_client_page(world: Any, browser_as: Any) -> None
         .status_code
         == 404
     )
+
+
+def test_times_typed_in_the_form_are_in_the_users_zone(world: Any, browser_as: Any) -> None:
+    from zoneinfo import ZoneInfo
+
+    world.a.technician.timezone = "Europe/Berlin"
+    world.a.technician.save(update_fields=["timezone"])
+    promised = (
+        (clock.now() + dt.timedelta(hours=1))
+        .astimezone(ZoneInfo("Europe/Berlin"))
+        .replace(second=0, microsecond=0)
+    )
+    http = browser_as(world.a.technician)
+    sent = http.post(
+        f"/comms/incidents/{world.a.incident.pk}/update/",
+        {"text": "x", "next_update_by": promised.strftime("%Y-%m-%dT%H:%M")},
+    )
+    assert sent.status_code == 302
+    assert IncidentComms.objects.get(incident=world.a.incident).next_update_by == promised

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from watchkeeper.comms import configuration, selectors, services
@@ -149,7 +150,9 @@ def compose_page(request: AuthenticatedHttpRequest, incident_id: int) -> HttpRes
     form = UpdateForm(request.POST or None, initial=initial)
     error, status = "", 200
     if request.method == "POST":
-        if not form.is_valid():
+        with timezone.override(user.zone):  # the times typed are in the user's own zone
+            valid = form.is_valid()
+        if not valid:
             error, status = f"Check the form: {_problems(form)}", 400
         else:
             try:
