@@ -8,7 +8,7 @@ from tests.tenancy.factories import ContactFactory
 from watchkeeper.comms.models import CommunicationPolicy, ContactRoles
 from watchkeeper.tenancy.models import Client, Contact
 
-ALL_EVENTS = ["opened", "update", "waiting", "resolved"]
+ALL_EVENTS = ["opened", "update", "waiting", "resolved", "review"]
 
 
 def policy_make(client: Client | None, **rules: Any) -> CommunicationPolicy:

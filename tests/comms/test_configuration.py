@@ -135,3 +135,17 @@ def test_contact_roles_are_checked_and_audited(world: Any) -> None:
     )
     assert row.roles == ["billing", "technical"]
     assert AuditEntry.objects.filter(action="contact_roles.update").exists()
+
+
+def test_the_review_summary_goes_once_to_the_policys_recipients(world: Any) -> None:
+    from watchkeeper.comms.services import review_summary_send
+
+    contact_make(world.a.client, "Tina", "tina@alpha.example", "technical")
+    policy = policy_make(world.a.client, **{world.a.incident.priority: (["technical"], 30)})
+    sent = review_summary_send(incident=world.a.incident, by=world.owner, text="Root cause: a full disk.")
+    assert sent is not None and sent.kind == "summary" and "Root cause" in sent.body
+    assert [d.address for d in sent.deliveries.all()] == ["tina@alpha.example"]
+    assert review_summary_send(incident=world.a.incident, by=world.owner, text="again") is None
+    policy.rules[world.a.incident.priority]["events"] = ["opened"]
+    policy.save()
+    assert review_summary_send(incident=world.a.incident, by=world.owner, text="x", cause="review:2") is None

@@ -36,6 +36,7 @@ from watchkeeper.core.timers import timer_cancel, timer_set
 from watchkeeper.incidents.models import Incident, IncidentStatus, TimelineEntry, TimelineKind
 from watchkeeper.incidents.services import incident_update
 from watchkeeper.tenancy import access
+from watchkeeper.tenancy.access import By
 
 log = logging.getLogger("watchkeeper.comms")
 
@@ -288,3 +289,27 @@ def _schedule(state: IncidentComms, incident: Incident, rule: Rule, now: dt.date
     payload = {"due": due.isoformat()}
     timer_set(kind=timers.REMIND, key=key, due_at=max(now, due - lead), payload=payload)
     timer_set(kind=timers.OVERDUE, key=key, due_at=due, payload=payload)
+
+
+def review_summary_send(
+    *, incident: Incident, by: By, text: str, cause: str = "review"
+) -> ClientUpdate | None:
+    """The post-incident summary, for the reviews app to call when a review is published: sent
+    with the client's `summary` template to the recipients of its policy when the policy's events
+    include "review". Once per (incident, `cause`); None when not sent."""
+    if not text.strip():
+        raise InvalidInput("A summary needs some text.", field="text")
+    with incident_update(incident=incident, by=by) as change:
+        incident = change.incident
+        rule = rule_for(policy_for(incident.client), incident)
+        if CommsEvent.REVIEW not in rule.events:
+            return None
+        state = _state_locked(incident)
+        update = _queue(
+            incident=incident, kind=MessageKind.SUMMARY, cause=cause[:100],
+            recipients=recipients_for(client=incident.client, roles=rule.roles),
+            context=_context(incident, state, text=text.strip()), by=access.user_of(by),
+        )  # fmt: skip
+        if update is not None:
+            _notice_record(change, update)
+        return update
