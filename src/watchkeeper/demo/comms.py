@@ -24,6 +24,7 @@ from watchkeeper.comms.replies import reply_accept, reply_address
 from watchkeeper.comms.services import update_send
 from watchkeeper.core import clock
 from watchkeeper.incidents.models import OPEN_INCIDENT_STATUSES, Incident, TimelineEntry, TimelineKind
+from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Client, Contact
 
 THREAD_DOMAIN = "watchkeeper.invalid"
@@ -102,10 +103,13 @@ def _thread(created: Counter[str]) -> None:
     """An open P1/P2 with an update e-mailed to its technical contact and that contact's reply."""
     if ClientUpdate.objects.filter(cause__startswith="entry:", created_by__isnull=False).exists():
         return
-    incident = (
+    candidates = (
         Incident.objects.filter(status__in=OPEN_INCIDENT_STATUSES, priority_rank__lte=2, owner__isnull=False)
-        .select_related("client", "owner").order_by("opened_at").first()
+        .select_related("client", "owner").order_by("opened_at")[:20]
     )  # fmt: skip
+    incident = next(
+        (i for i in candidates if i.owner and access.can(i.owner, "incidents.respond", client=i.client)), None
+    )
     if incident is None or incident.owner is None:
         return
     update = update_send(
