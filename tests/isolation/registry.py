@@ -696,9 +696,7 @@ API: dict[tuple[str, str], Spec] = {
     ("PUT", "/api/v1/contacts/{contact_id}/roles"): Spec(
         WRITE, lambda v: {"contact_id": v.contact.pk}, body=lambda v: {"roles": ["billing"]}
     ),
-    ("GET", "/api/v1/incidents/{incident_id}/client-updates"): Spec(
-        DETAIL, _client_updated, viewer="technician"
-    ),
+    ("GET", "/api/v1/client-updates"): Spec(LIST, _client_updated, client_filter=True),
     ("GET", "/api/v1/incidents/{incident_id}/client-updates/recipients"): Spec(
         DETAIL, _client_updated, viewer="technician"
     ),

@@ -11,19 +11,19 @@ from ninja import Router, Status
 from watchkeeper.comms import configuration, selectors, services
 from watchkeeper.comms.models import ClientUpdate, CommunicationPolicy, ContactRoles, MessageTemplate
 from watchkeeper.comms.schemas import (
+    ClientUpdateOut,
+    ClientUpdateSendIn,
+    CommsPolicyIn,
+    CommsPolicyOut,
+    CommsPolicyUpdateIn,
     ContactRolesIn,
     ContactRolesOut,
-    PolicyIn,
-    PolicyOut,
-    PolicyUpdateIn,
-    PreviewIn,
-    PreviewOut,
-    RecipientOut,
-    TemplateIn,
-    TemplateOut,
-    TemplateUpdateIn,
-    UpdateIn,
-    UpdateOut,
+    MessageTemplateIn,
+    MessageTemplateOut,
+    MessageTemplateUpdateIn,
+    TemplatePreviewIn,
+    TemplatePreviewOut,
+    UpdateRecipientOut,
 )
 from watchkeeper.core.errors import InvalidInput, NotFound
 from watchkeeper.core.pagination import paginated
@@ -52,28 +52,28 @@ def _template(request: ApiRequest, template_id: int) -> MessageTemplate:
     return template
 
 
-@router.get("/communication-policies", response=list[PolicyOut])
+@router.get("/communication-policies", response=list[CommsPolicyOut])
 @paginated()
 def list_policies(request: ApiRequest) -> QuerySet[CommunicationPolicy]:
     access.require(request.auth, "policy.view")
     return selectors.policy_list_for(actor=request.auth)
 
 
-@router.post("/communication-policies", response={201: PolicyOut})
-def create_policy(request: ApiRequest, body: PolicyIn) -> Status[CommunicationPolicy]:
+@router.post("/communication-policies", response={201: CommsPolicyOut})
+def create_policy(request: ApiRequest, body: CommsPolicyIn) -> Status[CommunicationPolicy]:
     data: dict[str, Any] = body.dict()
     slug = data.pop("client")
     client = access.client_reference(request.auth, slug) if slug else None
     return Status(201, configuration.policy_save(actor=request.auth, client=client, **data))
 
 
-@router.get("/communication-policies/{policy_id}", response=PolicyOut)
+@router.get("/communication-policies/{policy_id}", response=CommsPolicyOut)
 def get_policy(request: ApiRequest, policy_id: Id) -> CommunicationPolicy:
     return _policy(request, policy_id)
 
 
-@router.patch("/communication-policies/{policy_id}", response=PolicyOut)
-def update_policy(request: ApiRequest, policy_id: Id, body: PolicyUpdateIn) -> CommunicationPolicy:
+@router.patch("/communication-policies/{policy_id}", response=CommsPolicyOut)
+def update_policy(request: ApiRequest, policy_id: Id, body: CommsPolicyUpdateIn) -> CommunicationPolicy:
     policy = _policy(request, policy_id)
     fields = body.dict(exclude_unset=True)
     return configuration.policy_save(actor=request.auth, client=policy.client, policy=policy, **fields)
@@ -85,7 +85,7 @@ def delete_policy(request: ApiRequest, policy_id: Id) -> Status[None]:
     return Status(204, None)
 
 
-@router.get("/message-templates", response=list[TemplateOut])
+@router.get("/message-templates", response=list[MessageTemplateOut])
 @paginated()
 def list_templates(request: ApiRequest, client: str | None = None) -> QuerySet[MessageTemplate]:
     target = access.client_access(request.auth, client) if client else None
@@ -93,8 +93,8 @@ def list_templates(request: ApiRequest, client: str | None = None) -> QuerySet[M
     return selectors.template_list_for(actor=request.auth, client=target)
 
 
-@router.post("/message-templates", response={201: TemplateOut})
-def create_template(request: ApiRequest, body: TemplateIn) -> Status[MessageTemplate]:
+@router.post("/message-templates", response={201: MessageTemplateOut})
+def create_template(request: ApiRequest, body: MessageTemplateIn) -> Status[MessageTemplate]:
     client = access.client_reference(request.auth, body.client) if body.client else None
     template = configuration.template_save(
         actor=request.auth, client=client, kind=body.kind, subject=body.subject, body=body.body
@@ -102,8 +102,8 @@ def create_template(request: ApiRequest, body: TemplateIn) -> Status[MessageTemp
     return Status(201, template)
 
 
-@router.post("/message-templates/preview", response=PreviewOut)
-def preview_template(request: ApiRequest, body: PreviewIn) -> dict[str, str]:
+@router.post("/message-templates/preview", response=TemplatePreviewOut)
+def preview_template(request: ApiRequest, body: TemplatePreviewIn) -> dict[str, str]:
     """Render a template before saving it: with a real incident (`incident`), or a sample."""
     access.require(request.auth, "policy.view")
     incident = None
@@ -116,13 +116,13 @@ def preview_template(request: ApiRequest, body: PreviewIn) -> dict[str, str]:
     return {"subject": rendered.subject, "body": rendered.body}
 
 
-@router.get("/message-templates/{template_id}", response=TemplateOut)
+@router.get("/message-templates/{template_id}", response=MessageTemplateOut)
 def get_template(request: ApiRequest, template_id: Id) -> MessageTemplate:
     return _template(request, template_id)
 
 
-@router.patch("/message-templates/{template_id}", response=TemplateOut)
-def update_template(request: ApiRequest, template_id: Id, body: TemplateUpdateIn) -> MessageTemplate:
+@router.patch("/message-templates/{template_id}", response=MessageTemplateOut)
+def update_template(request: ApiRequest, template_id: Id, body: MessageTemplateUpdateIn) -> MessageTemplate:
     template = _template(request, template_id)
     return configuration.template_save(
         actor=request.auth, client=template.client, kind=template.kind, template=template,
@@ -157,19 +157,25 @@ def set_contact_roles(request: ApiRequest, contact_id: Id, body: ContactRolesIn)
     return _roles_out(contact, row)
 
 
-@router.get("/incidents/{incident_id}/client-updates", response=list[UpdateOut], tags=["incidents"])
+@router.get("/client-updates", response=list[ClientUpdateOut])
 @paginated()
-def list_updates(request: ApiRequest, incident_id: Id) -> QuerySet[ClientUpdate]:
-    incident = incident_access(actor=request.auth, pk=incident_id)
-    return (
-        ClientUpdate.objects.filter(incident=incident)
-        .prefetch_related("deliveries")
-        .order_by("-created_at", "-id")
-    )
+def list_updates(
+    request: ApiRequest, incident: Id | None = None, client: str | None = None
+) -> QuerySet[ClientUpdate]:
+    """The messages sent to clients about their incidents, newest first, each with its
+    deliveries (state, attempts, the server's answer); `incident` or `client` narrows them."""
+    updates = selectors.update_list_for(actor=request.auth)
+    if incident is not None:
+        updates = updates.filter(incident=incident_access(actor=request.auth, pk=incident))
+    if client:
+        updates = updates.filter(incident__client=access.client_access(request.auth, client))
+    return updates
 
 
 @router.get(
-    "/incidents/{incident_id}/client-updates/recipients", response=list[RecipientOut], tags=["incidents"]
+    "/incidents/{incident_id}/client-updates/recipients",
+    response=list[UpdateRecipientOut],
+    tags=["incidents"],
 )
 def update_recipients(request: ApiRequest, incident_id: Id) -> list[Any]:
     """Who an update sent now would reach, under the client's policy."""
@@ -177,8 +183,8 @@ def update_recipients(request: ApiRequest, incident_id: Id) -> list[Any]:
     return list(services.update_preview(incident=incident, actor=request.auth))
 
 
-@router.post("/incidents/{incident_id}/client-updates", response={201: UpdateOut}, tags=["incidents"])
-def send_update(request: ApiRequest, incident_id: Id, body: UpdateIn) -> Status[ClientUpdate]:
+@router.post("/incidents/{incident_id}/client-updates", response={201: ClientUpdateOut}, tags=["incidents"])
+def send_update(request: ApiRequest, incident_id: Id, body: ClientUpdateSendIn) -> Status[ClientUpdate]:
     """Write a client-visible update and e-mail it to the recipients of the client's policy; it
     restarts the client-update clock."""
     incident = incident_access(actor=request.auth, pk=incident_id)

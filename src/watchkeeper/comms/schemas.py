@@ -7,27 +7,27 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from watchkeeper.core.schemas import DateTime, InputSchema
+from watchkeeper.core.schemas import DateTime, Id, InputSchema, Int
 
 
-class RuleSchema(Schema):
+class CommsRuleOut(Schema):
     roles: list[str] = Field(default_factory=list, description="primary, technical, management, billing, "
                              "security; 'portal' for the client's portal users")  # fmt: skip
     events: list[str] = Field(default_factory=list, description="opened, update, waiting, resolved, review")
     cadence_minutes: int | None = Field(None, description="Empty: the SLA's client-update target")
 
 
-class RuleIn(InputSchema):
+class CommsRuleIn(InputSchema):
     roles: list[str] = Field(default_factory=list, max_length=10)
     events: list[str] = Field(default_factory=list, max_length=10)
-    cadence_minutes: int | None = None
+    cadence_minutes: Int | None = None
 
 
-class PolicyOut(Schema):
+class CommsPolicyOut(Schema):
     id: int
     client: str | None
     client_name: str | None
-    rules: dict[str, RuleSchema]
+    rules: dict[str, CommsRuleOut]
     remind_before_minutes: int
     from_name: str
     reply_to: str
@@ -43,24 +43,24 @@ class PolicyOut(Schema):
         return obj.client.name if obj.client_id else None
 
 
-class PolicyIn(InputSchema):
+class CommsPolicyIn(InputSchema):
     client: str = Field("", description="A client's slug; empty for the MSP's default")
-    rules: dict[str, RuleIn] = Field(default_factory=dict)
+    rules: dict[str, CommsRuleIn] = Field(default_factory=dict)
     remind_before_minutes: int = Field(5, ge=1, le=1440)
     from_name: str = Field("", max_length=100)
     reply_to: str = Field("", max_length=254)
     is_active: bool = True
 
 
-class PolicyUpdateIn(InputSchema):
-    rules: dict[str, RuleIn] | None = None
+class CommsPolicyUpdateIn(InputSchema):
+    rules: dict[str, CommsRuleIn] | None = None
     remind_before_minutes: int | None = Field(None, ge=1, le=1440)
     from_name: str | None = Field(None, max_length=100)
     reply_to: str | None = Field(None, max_length=254)
     is_active: bool | None = None
 
 
-class TemplateOut(Schema):
+class MessageTemplateOut(Schema):
     id: int
     client: str | None
     kind: str
@@ -73,25 +73,25 @@ class TemplateOut(Schema):
         return obj.client.slug if obj.client_id else None
 
 
-class TemplateIn(InputSchema):
+class MessageTemplateIn(InputSchema):
     client: str = Field("", description="A client's slug; empty for the MSP's template")
     kind: str = Field(description="initial, update, waiting, resolved or summary")
     subject: str = Field(min_length=1, max_length=300)
     body: str = Field(min_length=1, max_length=20_000)
 
 
-class TemplateUpdateIn(InputSchema):
+class MessageTemplateUpdateIn(InputSchema):
     subject: str | None = Field(None, min_length=1, max_length=300)
     body: str | None = Field(None, min_length=1, max_length=20_000)
 
 
-class PreviewIn(InputSchema):
+class TemplatePreviewIn(InputSchema):
     subject: str = Field(min_length=1, max_length=300)
     body: str = Field(min_length=1, max_length=20_000)
-    incident: int | None = Field(None, description="A real incident's id; empty for a sample")
+    incident: Id | None = Field(None, description="A real incident's id; empty for a sample")
 
 
-class PreviewOut(Schema):
+class TemplatePreviewOut(Schema):
     subject: str
     body: str
 
@@ -108,7 +108,7 @@ class ContactRolesOut(Schema):
     roles: list[str]
 
 
-class UpdateIn(InputSchema):
+class ClientUpdateSendIn(InputSchema):
     text: str = Field(min_length=1, max_length=10_000, description="What the client should know")
     impact: str = Field("", max_length=10_000, description="What is happening, in plain words")
     action: str = Field("", max_length=10_000, description="What is being done")
@@ -116,7 +116,7 @@ class UpdateIn(InputSchema):
     next_update_by: DateTime | None = Field(None, description="The next update is promised by")
 
 
-class DeliveryOut(Schema):
+class UpdateDeliveryOut(Schema):
     name: str
     address: str
     state: str
@@ -125,20 +125,25 @@ class DeliveryOut(Schema):
     sent_at: dt.datetime | None
 
 
-class UpdateOut(Schema):
+class ClientUpdateOut(Schema):
     id: int
+    incident: int
     kind: str
     subject: str
     body: str
     created_at: dt.datetime
-    deliveries: list[DeliveryOut]
+    deliveries: list[UpdateDeliveryOut]
+
+    @staticmethod
+    def resolve_incident(obj: Any) -> int:
+        return int(obj.incident_id)
 
     @staticmethod
     def resolve_deliveries(obj: Any) -> list[Any]:
         return list(obj.deliveries.all())
 
 
-class RecipientOut(Schema):
+class UpdateRecipientOut(Schema):
     name: str
     address: str
     why: str

@@ -149,6 +149,12 @@ def incident_state(*, incident: Incident) -> IncidentComms | None:
     return IncidentComms.objects.filter(incident=incident).first()
 
 
+def update_list_for(*, actor: access.ActorLike) -> QuerySet[ClientUpdate]:
+    """Client updates of the incidents the actor may see, newest first, deliveries prefetched."""
+    updates = access.scope_for(ClientUpdate.objects.all(), actor, "incidents.view", field="incident__client")
+    return updates.prefetch_related("deliveries").order_by("-created_at", "-id")
+
+
 def incident_updates(*, incident: Incident, limit: int = 20) -> list[ClientUpdate]:
     """The incident's latest messages to the client, each with its deliveries (two queries)."""
     rows = ClientUpdate.objects.filter(incident=incident).order_by("-created_at", "-id")[:limit]

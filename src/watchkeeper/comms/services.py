@@ -65,11 +65,15 @@ def message_id_new() -> str:
 
 
 def _state_locked(incident: Incident) -> IncidentComms:
-    """The incident's communication state, created on first use. Caller holds the incident lock."""
+    """The incident's communication state, created on first use. Caller holds the incident lock.
+    An incident first seen long after it opened (comms installed on a busy database, the engine
+    back from a long outage) starts its cadence now: not overdue at once, nobody told at once."""
+    now = clock.now()
     state, _ = IncidentComms.objects.select_for_update().get_or_create(
         incident=incident,
         defaults={"thread_id": f"<incident-{incident.pk}.{secrets.token_hex(6)}@"
-                                f"{settings.INBOUND_EMAIL_DOMAIN or 'watchkeeper.invalid'}>"},
+                                f"{settings.INBOUND_EMAIL_DOMAIN or 'watchkeeper.invalid'}>",
+                  "cadence_from": now if incident.opened_at < now - STALE_AFTER else None},
     )  # fmt: skip
     return state
 

@@ -92,8 +92,14 @@ def _history_seen() -> None:
         .values("incident_id").annotate(last=Max("pk")).values_list("incident_id", "last")
     )  # fmt: skip
     have = set(IncidentComms.objects.filter(incident_id__in=last).values_list("incident_id", flat=True))
+    now = clock.now()
     IncidentComms.objects.bulk_create(
-        IncidentComms(incident_id=pk, seen_entry_id=top, thread_id=f"<incident-{pk}.demo@{THREAD_DOMAIN}>")
+        IncidentComms(
+            incident_id=pk,
+            seen_entry_id=top,
+            thread_id=f"<incident-{pk}.demo@{THREAD_DOMAIN}>",
+            cadence_from=now,
+        )
         for pk, top in last.items()
         if pk not in have
     )
