@@ -13,6 +13,7 @@ from watchkeeper.comms.models import (
     CommunicationPolicy,
     ContactRoles,
     DeliveryState,
+    IncidentComms,
     MessageTemplate,
     UpdateDelivery,
 )
@@ -42,9 +43,11 @@ def test_the_demo_has_policies_roles_and_a_thread_with_a_reply(db: Any, data_dir
         incident=update.incident, kind=TimelineKind.COMMENT, data__comms="reply"
     )
     assert reply.text.startswith("Thanks.") and "wrote:" not in reply.text
+    assert IncidentComms.objects.filter(overdue_since__isnull=False).count() == 1
     for _ in range(5):
         run_cycle()
     assert not UpdateDelivery.objects.exclude(state=DeliveryState.SENT).exists()  # nothing new for clients
+    assert IncidentComms.objects.filter(overdue_since__isnull=False).count() == 1  # the engine keeps it
     before = (ClientUpdate.objects.count(), ContactRoles.objects.count(), CommunicationPolicy.objects.count())
     demo_load()
     assert (

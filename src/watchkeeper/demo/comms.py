@@ -6,6 +6,7 @@ only what happens after the load. Idempotent: keyed on clients, kinds and the up
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from email.message import EmailMessage
 from typing import Any
@@ -21,6 +22,7 @@ from watchkeeper.comms.models import (
     MessageTemplate,
 )
 from watchkeeper.comms.replies import reply_accept, reply_address
+from watchkeeper.comms.selectors import policy_for, rule_for
 from watchkeeper.comms.services import update_send
 from watchkeeper.core import clock
 from watchkeeper.incidents.models import OPEN_INCIDENT_STATUSES, Incident, TimelineEntry, TimelineKind
@@ -83,6 +85,7 @@ def comms_load(*, created: Counter[str]) -> None:
         created["contact roles"] += 1
     _history_seen()
     _thread(created)
+    _overdue(created)
 
 
 def _history_seen() -> None:
@@ -140,3 +143,26 @@ def _thread(created: Counter[str]) -> None:
     ).exists():
         reply_accept(local_part=reply_address(incident).split("@")[0], message=reply.as_bytes())
         created["client reply"] += 1
+
+
+def _overdue(created: Counter[str]) -> None:
+    """One open P1/P2 whose client is due an update that nobody sent: the queue and the
+    leadership view show "Update overdue" (as the engine leaves it; nobody is paged for it)."""
+    if IncidentComms.objects.filter(overdue_since__isnull=False).exists():
+        return
+    now = clock.now()
+    for state in IncidentComms.objects.filter(
+        incident__status__in=OPEN_INCIDENT_STATUSES,
+        incident__priority_rank__lte=2,
+        last_update_at__isnull=True,
+    ).select_related("incident__client")[:20]:
+        rule = rule_for(policy_for(state.incident.client), state.incident)
+        if rule.cadence is None:
+            continue
+        state.cadence_from = now - rule.cadence - dt.timedelta(minutes=10)
+        if state.incident.opened_at > state.cadence_from:
+            continue  # too young to be overdue: the engine would recompute it
+        state.next_update_due_at = state.overdue_since = state.cadence_from + rule.cadence
+        state.save(update_fields=["cadence_from", "next_update_due_at", "overdue_since"])
+        created["overdue client update"] += 1
+        return
