@@ -134,9 +134,12 @@ def cmd_smtp(args: argparse.Namespace) -> int:
     from django.conf import settings
 
     from watchkeeper.alerts.sources.email.smtp import REPLY_HANDLERS, smtp_serve
+    from watchkeeper.comms.replies import PREFIX as UPDATE_PREFIX
+    from watchkeeper.comms.replies import reply_receive
     from watchkeeper.paging.services.replies import page_reply_receive
 
     REPLY_HANDLERS["page-"] = page_reply_receive  # "ack"/"resolve" replies to pages
+    REPLY_HANDLERS[UPDATE_PREFIX] = reply_receive  # clients' replies to their incident's updates
 
     stop = threading.Event()
 

@@ -8,6 +8,7 @@ import pytest
 
 from watchkeeper.alerts import timers as alerts_timers
 from watchkeeper.chat import timers as chat_timers
+from watchkeeper.comms import timers as comms_timers
 from watchkeeper.engine.outbox import PENDING, SENDING
 from watchkeeper.engine.registry import JOBS, OUTBOXES, TIMERS
 from watchkeeper.incidents.services import INCIDENT_REPORTERS, INCIDENT_WATCHERS, RESOLUTION_WATCHERS
@@ -22,10 +23,11 @@ def _kinds(module: ModuleType) -> set[str]:
 
 
 def test_every_kind_an_app_owns_has_a_handler_and_nothing_else_does() -> None:
-    owned = _kinds(alerts_timers) | _kinds(paging_timers) | _kinds(sla_timers) | _kinds(oncall_timers)
-    owned |= _kinds(chat_timers) | _kinds(reviews_timers)
+    modules = (alerts_timers, paging_timers, sla_timers, oncall_timers, comms_timers, chat_timers)
+    modules += (reviews_timers,)
+    owned = set().union(*(_kinds(module) for module in modules))
     assert set(TIMERS) == owned
-    for module in (alerts_timers, paging_timers, sla_timers, oncall_timers, chat_timers, reviews_timers):
+    for module in modules:
         app = module.__name__.split(".")[1]
         assert all(kind.startswith(f"{app}.") for kind in _kinds(module))
 

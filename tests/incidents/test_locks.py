@@ -168,6 +168,7 @@ def test_a_recorded_change_saves_its_fields_adds_the_entry_and_sets_the_watchers
     assert sorted(Timer.objects.values_list("kind", "key")) == [
         ("alerts.incident", str(incident.pk)),
         ("chat.incident", str(incident.pk)),
+        ("comms.incident", str(incident.pk)),
         ("paging.incident", str(incident.pk)),
         ("sla.incident", str(incident.pk)),
     ]

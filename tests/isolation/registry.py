@@ -128,6 +128,40 @@ def _sla_breach(v: Any) -> dict[str, Any]:
     return {"breach_id": breach.pk}
 
 
+def _comms_policy(v: Any) -> dict[str, Any]:
+    from watchkeeper.comms.models import CommunicationPolicy
+    from watchkeeper.policy.selectors import priority_keys
+
+    rules = {key: {"roles": ["technical"], "events": ["opened"]} for key in priority_keys()}
+    policy, _ = CommunicationPolicy.objects.get_or_create(client=v.client, defaults={"rules": rules})
+    return {"policy_id": policy.pk}
+
+
+def _client_updated(v: Any) -> dict[str, Any]:
+    """The victim's incident with an update e-mailed to its contact (who has a role its policy names)."""
+    from watchkeeper.comms.models import ClientUpdate, ContactRoles, UpdateDelivery
+
+    _comms_policy(v)
+    ContactRoles.objects.get_or_create(contact=v.contact, defaults={"roles": ["technical"]})
+    update, _ = ClientUpdate.objects.get_or_create(
+        incident=v.incident, cause="planted", defaults={"kind": "update", "subject": "Update", "body": "x"}
+    )
+    UpdateDelivery.objects.get_or_create(
+        update=update, address=v.contact.email,
+        defaults={"client": v.client, "message_id": f"<planted-{v.incident.pk}@example>"},
+    )  # fmt: skip
+    return {"incident_id": v.incident.pk}
+
+
+def _comms_template(v: Any) -> dict[str, Any]:
+    from watchkeeper.comms.models import MessageTemplate
+
+    template, _ = MessageTemplate.objects.get_or_create(
+        client=v.client, kind="update", defaults={"subject": f"{v.client.name} update", "body": "{{ text }}"}
+    )
+    return {"template_id": template.pk}
+
+
 def _sla_calendar(v: Any) -> dict[str, Any]:
     from watchkeeper.sla.models import BusinessCalendar
 
@@ -389,6 +423,19 @@ URLS: dict[str, Spec] = {
     "sla:report_csv": Spec(PAGE, _client_slug),
     "sla:report_pdf": Spec(PAGE, _client_slug),
     "sla:breach_reason": Spec(PAGE, _sla_breach, body=lambda v: {"reason": "Planted"}, method="POST"),
+    # Client communication (comms branch): the MSP's default is shared; a client's policy and
+    # templates are that client's; composing addresses the victim's incident (404).
+    "comms:page": Spec(PAGE),
+    "comms:policy_new": Spec(WRITE, body=lambda v: {"client": v.client.slug}, method="POST"),
+    "comms:policy_save": Spec(
+        PAGE, _comms_policy, body=lambda v: {"P1_roles": "billing", "P1_cadence": "5"}, method="POST"
+    ),
+    "comms:template": Spec(PAGE, lambda v: {"kind": "update"}),
+    "comms:compose": Spec(DETAIL, _incident, viewer="technician"),
+    "comms:leadership": Spec(LIST),
+    "comms:contact_roles": Spec(
+        PAGE, lambda v: {"contact_id": v.contact.pk}, body=lambda v: {"roles": "billing"}, method="POST"
+    ),
     # Paging console: policies are MSP data (the DETAIL control is the technician); one's own
     # contact methods and rules are addressed by id and answer 404 for anyone else's.
     "paging:policies": Spec(LIST),
@@ -706,6 +753,37 @@ API: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/reports/metrics"): Spec(LIST, client_filter=True),
     ("GET", "/api/v1/reports/noise"): Spec(LIST, client_filter=True),
     ("GET", "/api/v1/reports/oncall-load"): Spec(LIST, client_filter=True),
+    # Client communication (comms branch).
+    ("GET", "/api/v1/communication-policies"): Spec(LIST, _comms_policy),
+    ("POST", "/api/v1/communication-policies"): Spec(WRITE, body=lambda v: {"client": v.client.slug}),
+    ("GET", "/api/v1/communication-policies/{policy_id}"): Spec(DETAIL, _comms_policy, viewer="technician"),
+    ("PATCH", "/api/v1/communication-policies/{policy_id}"): Spec(
+        WRITE, _comms_policy, body=lambda v: {"from_name": "Taken over"}
+    ),
+    ("DELETE", "/api/v1/communication-policies/{policy_id}"): Spec(WRITE, _comms_policy),
+    ("GET", "/api/v1/message-templates"): Spec(LIST, _comms_template, client_filter=True),
+    ("POST", "/api/v1/message-templates"): Spec(
+        WRITE, body=lambda v: {"client": v.client.slug, "kind": "initial", "subject": "x", "body": "y"}
+    ),
+    ("POST", "/api/v1/message-templates/preview"): Spec(
+        WRITE, body=lambda v: {"subject": "{{ incident.title }}", "body": "x", "incident": v.incident.pk}
+    ),
+    ("GET", "/api/v1/message-templates/{template_id}"): Spec(DETAIL, _comms_template, viewer="technician"),
+    ("PATCH", "/api/v1/message-templates/{template_id}"): Spec(
+        WRITE, _comms_template, body=lambda v: {"subject": "Taken over"}
+    ),
+    ("DELETE", "/api/v1/message-templates/{template_id}"): Spec(WRITE, _comms_template),
+    ("GET", "/api/v1/contacts/{contact_id}/roles"): Spec(DETAIL, lambda v: {"contact_id": v.contact.pk}),
+    ("PUT", "/api/v1/contacts/{contact_id}/roles"): Spec(
+        WRITE, lambda v: {"contact_id": v.contact.pk}, body=lambda v: {"roles": ["billing"]}
+    ),
+    ("GET", "/api/v1/client-updates"): Spec(LIST, _client_updated, client_filter=True),
+    ("GET", "/api/v1/incidents/{incident_id}/client-updates/recipients"): Spec(
+        DETAIL, _client_updated, viewer="technician"
+    ),
+    ("POST", "/api/v1/incidents/{incident_id}/client-updates"): Spec(
+        WRITE, _incident, body=lambda v: {"text": "Planted update"}
+    ),
 }
 
 

@@ -20,6 +20,7 @@ from tests.isolation.registry import API, DETAIL, LIST, PAGE, PUBLIC, URLS, WRIT
 from watchkeeper.accounts.models import Role, User
 from watchkeeper.alerts.models import Alert, EventRule, Integration, MaintenanceWindow
 from watchkeeper.audit.services import snapshot
+from watchkeeper.comms.models import ClientUpdate, CommunicationPolicy, ContactRoles, MessageTemplate
 from watchkeeper.incidents.models import Incident, TimelineEntry
 from watchkeeper.paging.models import EscalationLevel, EscalationPolicy, EscalationTarget, ServiceEscalation
 from watchkeeper.reviews.models import ActionItem, Review
@@ -75,6 +76,10 @@ def _victim_state(world: Any) -> list[dict[str, Any]]:
     rows += list(ServiceEscalation.objects.filter(service__client=world.a.client).order_by("pk"))
     rows += list(Review.objects.filter(client=world.a.client).order_by("pk"))
     rows += list(ActionItem.objects.filter(client=world.a.client).order_by("pk"))
+    rows += list(CommunicationPolicy.objects.filter(client=world.a.client).order_by("pk"))
+    rows += list(MessageTemplate.objects.filter(client=world.a.client).order_by("pk"))
+    rows += list(ContactRoles.objects.filter(contact__client=world.a.client).order_by("pk"))
+    rows += list(ClientUpdate.objects.filter(incident__client=world.a.client).order_by("pk"))
     return [snapshot(row) for row in rows]
 
 

@@ -17,6 +17,7 @@ from watchkeeper.accounts.auth import BearerToken
 from watchkeeper.alerts.api import router as alerts_router
 from watchkeeper.branding.api import router as branding_router
 from watchkeeper.chat.api import router as chat_router
+from watchkeeper.comms.api import router as comms_router
 from watchkeeper.config.openapi import errors_documented
 from watchkeeper.core.errors import RateLimited, WatchkeeperError
 from watchkeeper.incidents.api import router as incidents_router
@@ -59,6 +60,7 @@ api.add_router("", paging_router)
 api.add_router("", branding_router)
 api.add_router("", chat_router)
 api.add_router("", reviews_router)
+api.add_router("", comms_router)
 
 
 def api_not_found(request: HttpRequest, rest: str) -> HttpResponse:

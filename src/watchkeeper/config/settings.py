@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "watchkeeper.branding.apps.BrandingConfig",
     "watchkeeper.chat.apps.ChatConfig",
     "watchkeeper.reviews.apps.ReviewsConfig",
+    "watchkeeper.comms.apps.CommsConfig",
     "watchkeeper.engine.apps.EngineConfig",
     "watchkeeper.web.apps.WebConfig",
 ]
@@ -67,7 +68,8 @@ ROOT_URLCONF = "watchkeeper.config.urls"
 # Sections of a lower app's page that belong to an app above it (core/panels.py, ADR 0022).
 WATCHKEEPER_PANELS = {
     "account": ["watchkeeper.paging.panels.account"],
-    "client": ["watchkeeper.sla.panels.client_standing"],
+    "client": ["watchkeeper.sla.panels.client_standing", "watchkeeper.comms.panels.client_contacts"],
+    "incident": ["watchkeeper.comms.panels.incident_comms"],
 }
 WSGI_APPLICATION = "watchkeeper.config.wsgi.application"
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("watchkeeper.accounts.urls")),
     path("policy/", include("watchkeeper.policy.urls")),
     path("sla/", include("watchkeeper.sla.urls")),
+    path("comms/", include("watchkeeper.comms.urls")),
     path("audit/", include("watchkeeper.audit.urls")),
     path("oncall/", include("watchkeeper.oncall.urls")),
     path("paging/", include("watchkeeper.paging.urls")),

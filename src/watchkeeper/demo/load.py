@@ -34,6 +34,7 @@ from watchkeeper.branding.services import branding_logo_set, branding_save
 from watchkeeper.demo import data, intake, oncall
 from watchkeeper.demo import paging as demo_paging
 from watchkeeper.demo.chat import chat_load
+from watchkeeper.demo.comms import comms_load
 from watchkeeper.demo.logo import demo_logo_png
 from watchkeeper.demo.reviews import reviews_load
 from watchkeeper.demo.sla import sla_load
@@ -90,6 +91,7 @@ def _steps() -> list[tuple[str, Step]]:
     steps += [("Paging", lambda run: demo_paging.paging_load(created=run.created))]
     steps += [("Team chat", lambda run: chat_load(created=run.created))]
     steps += [("Reviews and action items", lambda run: reviews_load(created=run.created))]
+    steps += [("Client communication", lambda run: comms_load(created=run.created))]
     return steps
 
 

@@ -78,6 +78,9 @@ class Outbox:
     lease_seconds: float | None = None
     # Set: the batch's sends run concurrently on the delivery pool (`deliver` is then unused).
     steps: Steps | None = None
+    # Set: the whole claimed batch is handed over at once (`deliver` is then unused), for an
+    # outbox that sends many rows over one connection and records them together (client updates).
+    deliver_batch: Callable[[list[Any], str], object] | None = None
 
     def lease(self) -> dt.timedelta:
         seconds = self.lease_seconds or float(getattr(settings, "OUTBOX_LEASE_SECONDS", 60))
@@ -121,6 +124,12 @@ def outbox_run_due(*, outbox: Outbox, limit: int | None = None) -> int:
     batch = outbox_claim(outbox=outbox, now=clock.now(), limit=limit)
     if outbox.steps is not None:
         _deliver_concurrently(outbox, outbox.steps, batch)
+        return len(batch)
+    if outbox.deliver_batch is not None and batch:
+        try:
+            outbox.deliver_batch(batch, WORKER_ID)
+        except Exception:
+            log.exception("delivering a batch of %s failed", outbox.name)  # the leases expire: retried
         return len(batch)
     for row in batch:
         try:

@@ -18,7 +18,9 @@ from types import MappingProxyType
 from watchkeeper.alerts import timers as alerts_timers
 from watchkeeper.chat import timers as chat_timers
 from watchkeeper.chat.models import ChatPost
-from watchkeeper.engine import alerts, chat, jobs, oncall, paging, reviews, sla
+from watchkeeper.comms import timers as comms_timers
+from watchkeeper.comms.models import UpdateDelivery
+from watchkeeper.engine import alerts, chat, comms, jobs, oncall, paging, reviews, sla
 from watchkeeper.engine.jobs import Job
 from watchkeeper.engine.outbox import Outbox
 from watchkeeper.engine.timers import Batched, Entry
@@ -49,6 +51,9 @@ TIMERS: Mapping[str, Entry] = MappingProxyType({
     reviews_timers.REVIEW_DUE: reviews.review_due,
     reviews_timers.ACTION_DUE: reviews.action_due,
     reviews_timers.SUMMARY_MAIL: reviews.summary_mail,
+    comms_timers.INCIDENT_CHANGED: Batched(comms.incidents_changed, independent=True, chunk=WATCHER_CHUNK),
+    comms_timers.REMIND: comms.remind,
+    comms_timers.OVERDUE: comms.overdue,
 })  # fmt: skip
 
 # Claimed ahead of every other kind (ADR 0038): the pages of new incidents do not wait for the
@@ -70,7 +75,11 @@ CHAT_POSTS = Outbox(
     name="chat.posts", model=ChatPost, deliver=chat.post_deliver, batch=50, related=("channel__client",),
     steps=chat.POST_STEPS,
 )  # fmt: skip
-OUTBOXES: tuple[Outbox, ...] = (PAGING_MESSAGES, SLA_REPORTS, CHAT_POSTS)
+COMMS_UPDATES = Outbox(
+    name="comms.updates", model=UpdateDelivery, deliver=comms.update_send, batch=100,
+    related=("update__incident__client", "update__incident__service"), deliver_batch=comms.updates_send,
+)  # fmt: skip
+OUTBOXES: tuple[Outbox, ...] = (PAGING_MESSAGES, SLA_REPORTS, CHAT_POSTS, COMMS_UPDATES)
 
 JOBS: tuple[Job, ...] = (
     Job("accounts.prune_login_failures", dt.timedelta(minutes=15), jobs.prune_login_failures),

@@ -19,6 +19,7 @@ import threading
 
 from django.db import connection
 
+from watchkeeper.comms.services import delivery_wake_hook_add
 from watchkeeper.core.timers import timer_wake_hook_add
 from watchkeeper.core.wake import CHANNEL, wake_receiver
 from watchkeeper.paging.services.notify import outbox_wake_hook_add
@@ -35,6 +36,7 @@ def wake() -> None:
 def install() -> None:
     timer_wake_hook_add(wake)
     outbox_wake_hook_add(wake)
+    delivery_wake_hook_add(wake)
 
 
 def wait(stop: threading.Event, timeout: float) -> None:

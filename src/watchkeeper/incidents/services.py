@@ -39,9 +39,11 @@ from watchkeeper.tenancy.models import Client, Service
 # also follow entries written outside an incident change (escalation steps, `incident_reported`).
 INCIDENT_REPORTERS = ("chat.incident",)
 # The engine handlers that follow every incident change: each reconciles its own state (open
-# alerts, pages, SLA clocks, posted events) with the incident's, so one timer per (kind,
-# incident) coalesces bursts of changes.
-INCIDENT_WATCHERS = ("alerts.incident", "paging.incident", "sla.incident", *INCIDENT_REPORTERS)
+# alerts, pages, SLA clocks, client messages, posted events) with the incident's, so one timer
+# per (kind, incident) coalesces bursts of changes.
+INCIDENT_WATCHERS = (
+    "alerts.incident", "paging.incident", "sla.incident", "comms.incident", *INCIDENT_REPORTERS,
+)  # fmt: skip
 # The handlers that follow a resolution only (reviews: does the policy require one?); named, not
 # imported, since the apps that watch incidents sit above this one.
 RESOLUTION_WATCHERS = ("reviews.resolved",)

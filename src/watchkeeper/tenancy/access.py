@@ -190,6 +190,12 @@ def staff_for_client(client: Client | None) -> QuerySet[User]:
     return staff.filter(works | assigned)
 
 
+def portal_users_for(client: Client) -> QuerySet[User]:
+    """Active portal users (client admins and users) of `client`: the client's own people who
+    may read its incidents in the portal, and whom client communication may address."""
+    return User.objects.filter(is_active=True, role__in=CLIENT_ROLES, client=client)
+
+
 def may_work_on(user: User, *, client_id: int) -> bool:
     """Whether `user` is MSP staff who may work on the client's incidents (be their owner, a
     responder, the one they are handed to): `staff_for_client` asked about one person."""

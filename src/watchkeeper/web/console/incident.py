@@ -21,8 +21,10 @@ from django.template.defaultfilters import linebreaksbr
 from django.views.decorators.http import require_POST, require_safe
 
 from watchkeeper.accounts.models import User
+from watchkeeper.comms import selectors as comms
 from watchkeeper.core import clock
 from watchkeeper.core.errors import WatchkeeperError
+from watchkeeper.core.panels import panels
 from watchkeeper.incidents import forms as incident_forms
 from watchkeeper.incidents import selectors, services
 from watchkeeper.incidents.models import Incident, IncidentStatus, ResponderRole, TimelineEntry, TimelineKind
@@ -57,6 +59,10 @@ def _page(
     policy = policy_get()
     show = request.GET.get("show", "all")
     entries = selectors.timeline_filtered(incident=incident, show=show)
+    # Who each client-visible update or announced event was e-mailed to, and how that went.
+    deliveries = comms.deliveries_by_entry(incident=incident)
+    for entry in entries:
+        entry.client_deliveries = deliveries.get(entry.pk, [])  # type: ignore[attr-defined]
     context = {
         "incident": incident,
         "timeline": [
@@ -68,6 +74,7 @@ def _page(
         "sla_clocks": sla.clock_views(incident=incident),
         "paging": paging.incident_panel(incident=incident, can_respond=can_respond),
         "review": reviews.review_for_incident(actor=user, incident_id=incident.pk),
+        "panels": panels("incident", request, incident=incident),
         "responders": list(incident.responders.all()),
         "responder_roles": ResponderRole.choices,
         "can_respond": can_respond,

@@ -17,6 +17,7 @@ from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST, require_safe
 
 from watchkeeper.accounts.models import User
+from watchkeeper.comms import selectors as comms
 from watchkeeper.core import clock
 from watchkeeper.core.errors import Forbidden, InvalidInput, WatchkeeperError
 from watchkeeper.core.pagination import Page
@@ -72,10 +73,13 @@ def _filtered(request: AuthenticatedHttpRequest, user: User, client: Client | No
     return selectors.incident_queue_order(incidents, open_first=status not in ("resolved", "all"))
 
 
-def _rows(page: Page) -> list[tuple[Incident, list[sla.ClockView]]]:
-    """Each incident of the page with its SLA clocks, read for the whole page in one query."""
-    clocks = sla.clock_views_for_incidents([incident.pk for incident in page.items])
-    return [(incident, clocks.get(incident.pk, [])) for incident in page.items]
+def _rows(page: Page) -> list[tuple[Incident, list[sla.ClockView], bool]]:
+    """Each incident of the page with its SLA clocks and whether a client update is overdue,
+    read for the whole page in one query each."""
+    ids = [incident.pk for incident in page.items]
+    clocks = sla.clock_views_for_incidents(ids)
+    overdue = comms.overdue_incident_ids(ids)
+    return [(incident, clocks.get(incident.pk, []), incident.pk in overdue) for incident in page.items]
 
 
 @login_required
