@@ -52,6 +52,8 @@ JOBS: tuple[Job, ...] = (
     Job("accounts.prune_login_failures", dt.timedelta(minutes=15), jobs.prune_login_failures),
     Job("accounts.prune_sessions", dt.timedelta(hours=6), jobs.prune_sessions),
     Job("alerts.heartbeats", dt.timedelta(minutes=1), jobs.heartbeats),
+    Job("monitoring.rollups", dt.timedelta(minutes=1), jobs.monitoring_rollups),
+    Job("monitoring.overdue", dt.timedelta(minutes=1), jobs.monitoring_overdue),
     Job("incidents.priority_ranks", dt.timedelta(minutes=1), jobs.priority_ranks),
     Job("sla.monthly_reports", dt.timedelta(hours=1), jobs.sla_reports),
     # The name predates the SLA reports' outbox; it is a stored row's key, so it stays.
