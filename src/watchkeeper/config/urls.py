@@ -18,6 +18,7 @@ urlpatterns = [
     path("audit/", include("watchkeeper.audit.urls")),
     path("oncall/", include("watchkeeper.oncall.urls")),
     path("paging/", include("watchkeeper.paging.urls")),
+    path("monitors/", include("watchkeeper.monitoring.urls")),
     path("settings/mail/", include("watchkeeper.mail.urls")),
     path("settings/branding/", include("watchkeeper.branding.urls")),
     path("admin/", admin_site.urls),

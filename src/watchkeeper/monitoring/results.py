@@ -65,9 +65,7 @@ def _trigger(monitor: Monitor, *, at: dt.datetime, message: str) -> None:
             "custom_details": details,
         },
     }
-    inbox_accept(
-        integration=monitor.integration, kind="pagerduty", payload=body, dedup_key=dedup_key(monitor)
-    )
+    _send(monitor, body)
 
 
 def alert_resolve(*, monitor: Monitor, why: str = "", key: str = "") -> None:

@@ -176,6 +176,13 @@ def uptime(*, monitor: Monitor, span: dt.timedelta) -> float | None:
     return None if not checks else round(100 * (checks - failures) / checks, 3)
 
 
+def results_page(*, monitor: Monitor, limit: int, before: dt.datetime | None = None) -> list[MonitorResult]:
+    qs = MonitorResult.objects.filter(monitor=monitor)
+    if before is not None:
+        qs = qs.filter(checked_at__lt=before)
+    return list(qs.order_by("-checked_at", "-pk")[:limit])
+
+
 def recent_results(*, monitor: Monitor, limit: int = 50) -> QuerySet[MonitorResult]:
     return MonitorResult.objects.filter(monitor=monitor).order_by("-checked_at")[:limit]
 

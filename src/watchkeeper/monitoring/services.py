@@ -7,6 +7,7 @@ windows, flapping, incidents, paging and SLAs then treat them like any other sou
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import random
@@ -21,12 +22,14 @@ from watchkeeper.audit.services import audit_record, snapshot
 from watchkeeper.core import clock
 from watchkeeper.core.errors import InvalidInput
 from watchkeeper.core.saferegex import regex_problem
-from watchkeeper.monitoring.checks.base import host_port
+from watchkeeper.monitoring.checks import check_run
+from watchkeeper.monitoring.checks.base import CheckResult, host_port
 from watchkeeper.monitoring.checks.dnscheck import RECORD_TYPES
 from watchkeeper.monitoring.conditions import conditions_check
 from watchkeeper.monitoring.models import Monitor, MonitorKind, NetworkPolicy
 from watchkeeper.monitoring.network import networks_parse
 from watchkeeper.monitoring.results import alert_resolve
+from watchkeeper.monitoring.scheduling import network_map, spec_for
 from watchkeeper.tenancy import access
 from watchkeeper.tenancy.models import Client, Service
 
@@ -293,3 +296,11 @@ def network_policy_set(*, actor: Any, client: Client, networks: Any, via: str = 
             client_id=client.pk, before=before, after={"allowed_networks": cleaned}, via=via,
         )  # fmt: skip
     return policy
+
+
+def monitor_test(*, actor: Any, monitor: Monitor) -> CheckResult:
+    """Run the monitor's check once, now, and return what it saw; records nothing and moves
+    no state ("test now"). Under the same network guard as the scheduled runs."""
+    _require(actor, monitor.client)
+    spec = spec_for(monitor, network_map({monitor.client_id}).get(monitor.client_id, ()))
+    return asyncio.run(check_run(spec))
