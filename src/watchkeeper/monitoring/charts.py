@@ -66,9 +66,9 @@ def response_chart(points: Sequence[Point], *, width: int = 760, height: int = 2
     p95 = " ".join(f"{x(p):.1f},{y(p.ms_p95):.1f}" for p in points if p.ms_p95 is not None)
     bars = format_html_join(
         "",
-        '<rect x="{:.1f}" y="{}" width="3" height="6" class="chart-failure">'
+        '<rect x="{}" y="{}" width="3" height="6" class="chart-failure">'
         "<title>{} failed of {}</title></rect>",
-        ((x(p) - 1.5, height - bottom + 2, p.failures, p.checks) for p in points if p.failures),
+        ((f"{x(p) - 1.5:.1f}", height - bottom + 2, p.failures, p.checks) for p in points if p.failures),
     )
     axis = format_html(
         '<text x="{}" y="14" class="chart-label" text-anchor="end">{} ms</text>'

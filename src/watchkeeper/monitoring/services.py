@@ -104,7 +104,7 @@ def _settings_check(kind: str, settings: Any) -> dict[str, Any]:
     if settings.get("regex"):
         problem = regex_problem(str(settings["regex"]))
         if problem:
-            raise InvalidInput(problem, field="settings")
+            raise InvalidInput(f"The regex /{settings['regex']}/: {problem}", field="settings")
     record_type = str(settings.get("record_type") or "A").upper()
     if kind == "dns" and record_type not in RECORD_TYPES:
         raise InvalidInput(
