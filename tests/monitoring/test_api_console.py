@@ -79,8 +79,15 @@ def test_a_parent_of_another_client_is_refused(world: Any, api_as: Any) -> None:
 def test_test_now_runs_the_check_and_records_nothing(world: Any, api_as: Any) -> None:
     server = HttpServer()
     try:
-        monitor = monitor_create(actor="test", client=world.a.client, service=world.a.service, name="Local",
-                                 kind="http", target=f"{server.url}/health", conditions=["[BODY].status == UP"])  # fmt: skip
+        monitor = monitor_create(
+            actor="test",
+            client=world.a.client,
+            service=world.a.service,
+            name="Local",
+            kind="http",
+            target=f"{server.url}/health",
+            conditions=["[BODY].status == UP"],
+        )
         answer = api_as(world.owner).post(f"/api/v1/monitors/{monitor.pk}/test", {})
         assert answer.status_code == 200
         assert answer.json()["ok"] and answer.json()["values"]["STATUS"] == 200
@@ -104,8 +111,8 @@ def test_networks_are_for_admins_and_validated(world: Any, api_as: Any) -> None:
         path, {"allowed_networks": ["10.0.0.0/33"]}, content_type="application/json", headers=owner.headers
     )
     assert bad.status_code == 400 and "is not a network" in bad.content.decode()
-    good = owner.http.put(path, {"allowed_networks": ["10.20.0.0/16", "192.168.1.7"]}, content_type="application/json",
-                          headers=owner.headers)  # fmt: skip
+    networks = {"allowed_networks": ["10.20.0.0/16", "192.168.1.7"]}
+    good = owner.http.put(path, networks, content_type="application/json", headers=owner.headers)
     assert good.json()["allowed_networks"] == ["10.20.0.0/16", "192.168.1.7/32"]
     tech = api_as(world.a.technician)
     refused = tech.http.put(

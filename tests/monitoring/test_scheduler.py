@@ -82,8 +82,10 @@ def test_the_runner_runs_due_checks_on_time_and_writes_them(committed: None, wor
     server = HttpServer()
     try:
         monitors = [
-            monitor_create(actor="test", client=world.a.client, service=world.a.service, name=f"Web {n}",
-                           kind="http", target=f"{server.url}/health?n={n}", interval_seconds=10, timeout_seconds=2)
+            monitor_create(
+                actor="test", client=world.a.client, service=world.a.service, name=f"Web {n}", kind="http",
+                target=f"{server.url}/health?n={n}", interval_seconds=10, timeout_seconds=2,
+            )
             for n in range(20)
         ]  # fmt: skip
         Monitor.objects.update(next_run_at=clock.now() + dt.timedelta(seconds=1))
