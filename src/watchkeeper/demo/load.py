@@ -34,6 +34,7 @@ from watchkeeper.branding.services import branding_logo_set, branding_save
 from watchkeeper.demo import data, intake, oncall
 from watchkeeper.demo import paging as demo_paging
 from watchkeeper.demo.logo import demo_logo_png
+from watchkeeper.demo.monitoring import monitoring_load
 from watchkeeper.demo.sla import sla_load
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
 from watchkeeper.tenancy.services import client_create, contact_create, service_create, site_create
@@ -86,6 +87,7 @@ def _steps() -> list[tuple[str, Step]]:
     steps += [("On-call schedules", lambda run: oncall.oncall_load(created=run.created))]
     steps += [("SLA policies and clocks", lambda run: sla_load(created=run.created))]
     steps += [("Paging", lambda run: demo_paging.paging_load(created=run.created))]
+    steps += [("Monitors", lambda run: monitoring_load(created=run.created))]
     return steps
 
 

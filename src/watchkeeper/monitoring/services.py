@@ -151,14 +151,16 @@ def _require(actor: Any, client: Client) -> None:
         access.require(actor, "integrations.manage", client=client)
 
 
-def monitor_integration(*, client: Client, service: Service) -> Integration:
+def monitor_integration(
+    *, client: Client, service: Service, actor: Any = "monitoring", via: str = "monitoring"
+) -> Integration:
     """The integration whose inbox this client's monitors of `service` feed; made on first use."""
     name = (INTEGRATION_PREFIX + service.name)[:150]
     found = Integration.objects.filter(client=client, name=name, type="pagerduty").first()
     if found is not None:
         return found
     return integration_create(
-        actor="monitoring", client=client, type="pagerduty", name=name, service=service, via="monitoring"
+        actor=actor, client=client, type="pagerduty", name=name, service=service, via=via
     )
 
 
@@ -191,7 +193,7 @@ def monitor_create(
     now = clock.now()
     try:
         with transaction.atomic():
-            monitor.integration = monitor_integration(client=client, service=service)
+            monitor.integration = monitor_integration(client=client, service=service, actor=actor, via=via)
             monitor.state_since = now
             monitor.save()
             monitor.next_run_at = first_run_at(monitor=monitor, now=now)
@@ -239,7 +241,9 @@ def monitor_update(*, actor: Any, monitor: Monitor, via: str = "console", **chan
     try:
         with transaction.atomic():
             if "service" in changes:
-                monitor.integration = monitor_integration(client=monitor.client, service=monitor.service)
+                monitor.integration = monitor_integration(
+                    client=monitor.client, service=monitor.service, via=via
+                )
                 fields.append("integration")
             if monitor.interval_seconds != old_interval or (
                 changes.get("is_enabled") and not before["is_enabled"]
