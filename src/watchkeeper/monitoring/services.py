@@ -39,7 +39,7 @@ MAX_RETRIES = 20
 INTEGRATION_PREFIX = "Monitoring: "
 _SETTINGS: dict[str, frozenset[str]] = {
     "http": frozenset({"method", "headers", "body", "expected_status", "keyword", "keyword_absent",
-                       "regex", "max_response_ms", "follow_redirects", "verify_tls", "ca_pem", "basic_auth",
+                       "regex", "max_response_ms", "follow_redirects", "verify_tls", "ca_pem",
                        "severity"}),
     "tcp": frozenset({"max_response_ms", "severity"}),
     "dns": frozenset({"record_type", "resolver", "expected", "max_response_ms", "severity"}),

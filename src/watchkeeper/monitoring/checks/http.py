@@ -8,7 +8,6 @@ once, by the guard), and ten thousand checks a minute on one core need the light
 from __future__ import annotations
 
 import asyncio
-import base64
 import ssl
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -35,10 +34,6 @@ def _request_headers(spec: CheckSpec, host_header: str, body: bytes) -> list[tup
     names = {name.lower() for name in user}
     headers = [(k, v) for k, v in headers if k.lower() not in names or k == "Host"]
     headers += [(str(k), str(v)) for k, v in user.items() if str(k).lower() != "host"]
-    auth = spec.settings.get("basic_auth")
-    if isinstance(auth, dict) and auth.get("username"):
-        token = base64.b64encode(f"{auth['username']}:{auth.get('password', '')}".encode()).decode()
-        headers.append(("Authorization", f"Basic {token}"))
     if body:
         headers.append(("Content-Length", str(len(body))))
     return headers
