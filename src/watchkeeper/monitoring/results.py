@@ -19,6 +19,7 @@ from watchkeeper.alerts.services.intake import inbox_accept
 from watchkeeper.core import clock
 from watchkeeper.monitoring.checks.base import CheckResult
 from watchkeeper.monitoring.models import Monitor, MonitorResult, MonitorState
+from watchkeeper.monitoring.rows import monitors_save
 
 SEVERITY = "error"
 _STATE_FIELDS = ["state", "state_since", "consecutive_failures", "consecutive_successes", "alert_open",
@@ -155,7 +156,7 @@ def results_record(*, outcomes: Sequence[Outcome]) -> int:
             changed[monitor.pk] = monitor
         MonitorResult.objects.bulk_create(rows, batch_size=500)
         if changed:
-            Monitor.objects.bulk_update(list(changed.values()), _STATE_FIELDS, batch_size=200)
+            monitors_save(list(changed.values()), _STATE_FIELDS)
     return len(rows)
 
 

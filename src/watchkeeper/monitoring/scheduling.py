@@ -18,6 +18,7 @@ from watchkeeper.core import clock
 from watchkeeper.monitoring.checks.base import CheckSpec
 from watchkeeper.monitoring.models import Monitor, NetworkPolicy
 from watchkeeper.monitoring.network import Network, networks_compile
+from watchkeeper.monitoring.rows import monitors_save
 
 LEASE_MARGIN = dt.timedelta(seconds=30)
 
@@ -81,7 +82,7 @@ def monitors_claim(*, owner: str, horizon: dt.timedelta, limit: int) -> list[Cla
             monitor.lease_until = (
                 max(now, due_at) + dt.timedelta(seconds=monitor.timeout_seconds) + LEASE_MARGIN
             )
-        Monitor.objects.bulk_update(monitors, ["next_run_at", "lease_owner", "lease_until"], batch_size=500)
+        monitors_save(monitors, ["next_run_at", "lease_owner", "lease_until"])
     return claimed
 
 
