@@ -90,8 +90,10 @@ class MonitorRunner:
         if not self.pending:
             return
         batch, self.pending = self.pending, []
+        started = time.monotonic()
         try:
             self.stats["written"] += await self._in_db(results_record, outcomes=batch)
+            log.debug("wrote %d results in %.3f s", len(batch), time.monotonic() - started)
         except Exception:
             log.exception("writing %d results failed; retrying with the next batch", len(batch))
             self.pending[:0] = batch[-5000:]  # bounded: the oldest are dropped if the database stays down
@@ -107,7 +109,10 @@ class MonitorRunner:
             room = min(CLAIM_LIMIT, self.concurrency * 4 - self.in_flight)
             if room > 0:
                 try:
+                    t_claim = time.monotonic()
                     claimed = await self._in_db(monitors_claim, owner=self.owner, horizon=HORIZON, limit=room)
+                    log.debug("claimed %d in %.3f s, %d in flight", len(claimed), time.monotonic() - t_claim,
+                              self.in_flight)  # fmt: skip
                 except Exception:
                     log.exception("claiming due monitors failed")
                     claimed = []
