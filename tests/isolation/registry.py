@@ -466,6 +466,14 @@ API: dict[tuple[str, str], Spec] = {
             "target": "10.0.0.1:22",
         },
     ),
+    ("POST", "/api/v1/monitors/import"): Spec(
+        WRITE,
+        body=lambda v: {
+            "client": v.client.slug,
+            "format": "yaml",
+            "text": f"- {{name: Planted, kind: tcp, target: '10.0.0.1:22', service: {v.service.name}}}",
+        },
+    ),
     ("GET", "/api/v1/monitors/{monitor_id}"): Spec(DETAIL, _monitor, viewer="technician"),
     ("PATCH", "/api/v1/monitors/{monitor_id}"): Spec(WRITE, _monitor, body=lambda v: {"name": "Taken over"}),
     ("DELETE", "/api/v1/monitors/{monitor_id}"): Spec(WRITE, _monitor),

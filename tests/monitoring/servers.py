@@ -3,6 +3,7 @@ on the same port), TLS with a certificate made here, SMTP (aiosmtpd) and DNS (dn
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import socket
@@ -26,10 +27,8 @@ from cryptography.x509.oid import NameOID
 
 class _Handler(BaseHTTPRequestHandler):
     def handle(self) -> None:
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the check hung up first
             super().handle()
-        except (BrokenPipeError, ConnectionResetError):  # the check timed out and hung up first
-            pass
 
     def do_GET(self) -> None:
         if self.path.startswith("/slow"):

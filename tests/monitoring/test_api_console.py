@@ -203,3 +203,49 @@ def test_network_policy_by_a_technician_is_refused(world: Any) -> None:
 
     with pytest.raises(Forbidden):
         network_policy_set(actor=world.a.technician, client=world.a.client, networks=["10.0.0.0/8"])
+
+
+YAML = """
+- name: Site router
+  kind: tcp
+  target: 10.0.0.1:22
+  service: {service}
+- name: Booking site
+  kind: http
+  target: https://booking.alpha.example/health
+  service: {service}
+  parent: Site router
+  conditions: ["[STATUS] == 200"]
+  settings: {{keyword: Book}}
+"""
+
+
+def test_bulk_import_creates_all_or_none(world: Any, api_as: Any) -> None:
+    api = api_as(world.owner)
+    service = world.a.service.name
+    done = api.post("/api/v1/monitors/import", {"client": world.a.client.slug, "format": "yaml",
+                                                "text": YAML.format(service=service)})  # fmt: skip
+    assert done.status_code == 201, done.content
+    assert [m["name"] for m in done.json()["created"]] == ["Site router", "Booking site"]
+    assert Monitor.objects.get(name="Booking site").parent == Monitor.objects.get(name="Site router")
+    text = (
+        "name,kind,target,service,interval_seconds,conditions,setting.record_type\n"
+        f"Portal DNS,dns,portal.alpha.example,{service},300,"
+        "[DNS_RCODE] == NOERROR ; [BODY] == pat(*192.0.2.*),A\n"
+        f"Broken,http,https://x.example/,{service},60,[STATUS] = 200,\n"
+    )
+    refused = api.post(
+        "/api/v1/monitors/import", {"client": world.a.client.slug, "format": "csv", "text": text}
+    )
+    assert refused.status_code == 400
+    assert (
+        "Monitor 2 (Broken)" in refused.content.decode() and "has no comparison" in refused.content.decode()
+    )
+    assert not Monitor.objects.filter(name="Portal DNS").exists()  # nothing of a refused file
+    ok = api.post("/api/v1/monitors/import", {"client": world.a.client.slug, "format": "csv",
+                                              "text": "\n".join(text.splitlines()[:2])})  # fmt: skip
+    assert ok.status_code == 201
+    assert Monitor.objects.get(name="Portal DNS").conditions == [
+        "[DNS_RCODE] == NOERROR",
+        "[BODY] == pat(*192.0.2.*)",
+    ]

@@ -10,9 +10,12 @@ from ninja import Query, Router, Status
 from watchkeeper.core.pagination import paginated
 from watchkeeper.core.schemas import DateTime, Id
 from watchkeeper.monitoring import selectors, services
+from watchkeeper.monitoring.importing import monitors_import
 from watchkeeper.monitoring.models import Monitor
 from watchkeeper.monitoring.schemas import (
     HistoryOut,
+    ImportIn,
+    ImportOut,
     MonitorCreateIn,
     MonitorDetailOut,
     MonitorOut,
@@ -64,6 +67,16 @@ def create_monitor(request: ApiRequest, body: MonitorCreateIn) -> Status[Monitor
         parent=_parent(request, body.parent_id), via="api", **fields,
     )  # fmt: skip
     return Status(201, selectors.monitor_access(actor=actor, pk=monitor.pk))
+
+
+@router.post("/monitors/import", response={201: ImportOut})
+def import_monitors(request: ApiRequest, body: ImportIn) -> Status[dict[str, Any]]:
+    """Create many monitors from YAML or CSV text: all of them, or none (400 naming the row)."""
+    actor = request.auth
+    client = access.client_reference(actor, body.client)
+    access.require(actor, "integrations.manage", client=client)
+    created = monitors_import(actor=actor, client=client, text=body.text, format=body.format, via="api")
+    return Status(201, {"created": created})
 
 
 @router.get("/monitors/{monitor_id}", response=MonitorDetailOut)

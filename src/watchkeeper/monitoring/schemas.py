@@ -159,3 +159,13 @@ class NetworksOut(Schema):
 
 class NetworksIn(InputSchema):
     allowed_networks: list[str] = Field(max_length=50)
+
+
+class ImportIn(InputSchema):
+    client: str = Field(description="Slug of the client the monitors belong to")
+    format: str = Field(description="yaml or csv")
+    text: str = Field(max_length=1_000_000, description="The file's text (docs/monitoring.md#bulk-import)")
+
+
+class ImportOut(Schema):
+    created: list[MonitorRef]
