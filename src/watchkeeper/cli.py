@@ -130,6 +130,25 @@ def cmd_engine(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_monitor(args: argparse.Namespace) -> int:
+    """The monitor role: runs the checks of active monitoring (watchkeeper.monitoring.runner)."""
+    from watchkeeper.monitoring.runner import run_due_once, run_forever
+
+    if args.once:
+        print(f"Ran {run_due_once()} due monitors.")
+        return 0
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    print("Monitor running (Ctrl-C to stop).", flush=True)
+    run_forever(stop)
+    return 0
+
+
 def cmd_smtp(args: argparse.Namespace) -> int:
     from django.conf import settings
 
@@ -186,6 +205,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     children = [
         Child("web", role_command("web", "--host", args.host, "--port", str(args.port)), essential=True),
         Child("engine", role_command("engine"), essential=True),
+        # Active monitoring: optional like smtp (restarted with backoff), never takes web down.
+        Child("monitor", role_command("monitor"), essential=False),
     ]
     # Inbound e-mail is optional: a port taken by another program turns it off, loudly. The
     # port is not moved elsewhere, since mail servers are configured to send to this one.
@@ -438,7 +459,9 @@ def _parser() -> argparse.ArgumentParser:
     default_server = env.choice("WATCHKEEPER_WEB_SERVER", "granian", list(WEB_THREADS))
     # None: the chosen server's own default (WEB_THREADS).
     threads = env.integer("WATCHKEEPER_WEB_THREADS", None, minimum=1)
-    p = add("serve", cmd_serve, "Migrate, then run web, engine and smtp together (the embedded default).")
+    p = add(
+        "serve", cmd_serve, "Migrate, then run web, engine, monitor and smtp together (the embedded default)."
+    )
     p.add_argument("--host", default=default_host)
     p.add_argument("--port", type=int, default=default_port)
     p.add_argument("--smtp-host", default=default_smtp_host, help="Address for inbound e-mail")
@@ -456,6 +479,8 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(threads=threads)
     p.add_argument("--keyfile", help="The PEM private key of --certfile")
     add("engine", cmd_engine, "Run the engine role (timers, inbox, outbox).")
+    p = add("monitor", cmd_monitor, "Run the monitor role: the checks of active monitoring.")
+    p.add_argument("--once", action="store_true", help="Run the monitors due now once, then exit.")
     p = add("smtp", cmd_smtp, "Run the smtp role: mail to <integration key>@<domain> becomes alerts.")
     p.add_argument("--host", default=default_smtp_host)
     p.add_argument("--port", type=int, default=default_smtp_port)

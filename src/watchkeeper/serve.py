@@ -1,9 +1,10 @@
-"""`watchkeeper serve`: the web, engine and smtp roles as child processes of one supervisor.
+"""`watchkeeper serve`: the web, engine, monitor and smtp roles as child processes of one supervisor.
 
 Invariants:
 - Web and engine are essential: if either exits, everything stops and `serve` exits non-zero.
 - Inbound e-mail is optional: a taken port turns it off with a clear line on the console, and a
-  crash later is restarted with backoff; neither takes the web or the engine down.
+  crash later is restarted with backoff; neither takes the web or the engine down. The monitor
+  role (active monitoring's checks) is optional in the same way.
 - Each child runs in its own process group, so a terminal's Ctrl-C reaches the supervisor only,
   which then stops every child with one SIGTERM. Left in the terminal's group, granian's web
   workers got the SIGINT straight from the terminal at the same time as their parent, and then

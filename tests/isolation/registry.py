@@ -43,6 +43,17 @@ def _integration(v: Any) -> dict[str, Any]:
     return {"integration_id": v.integration.pk}
 
 
+def _monitor(v: Any) -> dict[str, Any]:
+    from watchkeeper.monitoring.models import Monitor
+    from watchkeeper.monitoring.services import monitor_create
+
+    monitor = Monitor.objects.filter(client=v.client).first() or monitor_create(
+        actor="test", client=v.client, service=v.service, name=f"{v.client.name} router", kind="tcp",
+        target="10.0.0.1:22",
+    )  # fmt: skip
+    return {"monitor_id": monitor.pk}
+
+
 def _incident(v: Any) -> dict[str, Any]:
     return {"incident_id": v.incident.pk}
 
@@ -512,6 +523,29 @@ URLS: dict[str, Spec] = {
     "reviews:metrics": Spec(LIST),
     "reviews:portal_list": Spec(LIST, _reviews_planted),
     "reviews:portal_summary": Spec(DETAIL, _review, viewer="client_user"),
+    # Monitoring (monitoring branch): MSP data per client; the DETAIL control is the technician.
+    "monitoring:list": Spec(LIST),
+    "monitoring:new": Spec(
+        WRITE,
+        body=lambda v: {
+            "client": v.client.slug,
+            "name": "Planted",
+            "kind": "tcp",
+            "target": "10.0.0.1:22",
+            "service": str(v.service.pk),
+            "interval_seconds": "60",
+            "timeout_seconds": "5",
+            "retries": "1",
+            "recovery_threshold": "1",
+        },
+        method="POST",
+    ),
+    "monitoring:detail": Spec(DETAIL, _monitor, viewer="technician"),
+    "monitoring:edit": Spec(PAGE, _monitor, body=lambda v: {"name": "Taken over"}, method="POST"),
+    "monitoring:test": Spec(PAGE, _monitor, method="POST"),
+    "monitoring:toggle": Spec(PAGE, _monitor, method="POST"),
+    "monitoring:delete": Spec(PAGE, _monitor, method="POST"),
+    "monitoring:networks": Spec(PAGE, _client_slug, body=lambda v: {"networks": "0.0.0.0/1"}, method="POST"),
     "api:api-root": Spec(PUBLIC),
     "api-not-found": Spec(PUBLIC, lambda v: {"rest": f"clients/{v.client.slug}/secrets"}),
     "api:openapi-json": Spec(PUBLIC),
@@ -520,6 +554,35 @@ URLS: dict[str, Spec] = {
 
 # API operations as (METHOD, path template from the OpenAPI document).
 API: dict[tuple[str, str], Spec] = {
+    ("GET", "/api/v1/monitors"): Spec(LIST, client_filter=True),
+    ("POST", "/api/v1/monitors"): Spec(
+        WRITE,
+        body=lambda v: {
+            "client": v.client.slug,
+            "service_id": v.service.pk,
+            "name": "Planted",
+            "kind": "tcp",
+            "target": "10.0.0.1:22",
+        },
+    ),
+    ("POST", "/api/v1/monitors/import"): Spec(
+        WRITE,
+        body=lambda v: {
+            "client": v.client.slug,
+            "format": "yaml",
+            "text": f"- {{name: Planted, kind: tcp, target: '10.0.0.1:22', service: {v.service.name}}}",
+        },
+    ),
+    ("GET", "/api/v1/monitors/{monitor_id}"): Spec(DETAIL, _monitor, viewer="technician"),
+    ("PATCH", "/api/v1/monitors/{monitor_id}"): Spec(WRITE, _monitor, body=lambda v: {"name": "Taken over"}),
+    ("DELETE", "/api/v1/monitors/{monitor_id}"): Spec(WRITE, _monitor),
+    ("POST", "/api/v1/monitors/{monitor_id}/test"): Spec(WRITE, _monitor),
+    ("GET", "/api/v1/monitors/{monitor_id}/results"): Spec(DETAIL, _monitor, viewer="technician"),
+    ("GET", "/api/v1/monitors/{monitor_id}/history"): Spec(DETAIL, _monitor, viewer="technician"),
+    ("GET", "/api/v1/monitoring-networks/{slug}"): Spec(DETAIL, _client_slug, viewer="technician"),
+    ("PUT", "/api/v1/monitoring-networks/{slug}"): Spec(
+        WRITE, _client_slug, body=lambda v: {"allowed_networks": ["0.0.0.0/1"]}
+    ),
     ("GET", "/api/v1/clients"): Spec(LIST),
     ("POST", "/api/v1/clients"): Spec(WRITE, body=lambda v: {"name": v.client.name, "slug": v.client.slug}),
     ("GET", "/api/v1/clients/{slug}"): Spec(DETAIL, _client_slug),

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "watchkeeper.chat.apps.ChatConfig",
     "watchkeeper.reviews.apps.ReviewsConfig",
     "watchkeeper.comms.apps.CommsConfig",
+    "watchkeeper.monitoring.apps.MonitoringConfig",
     "watchkeeper.engine.apps.EngineConfig",
     "watchkeeper.web.apps.WebConfig",
 ]

@@ -21,6 +21,7 @@ urlpatterns = [
     path("oncall/", include("watchkeeper.oncall.urls")),
     path("paging/", include("watchkeeper.paging.urls")),
     path("chat/", include("watchkeeper.chat.urls")),
+    path("monitors/", include("watchkeeper.monitoring.urls")),
     path("settings/mail/", include("watchkeeper.mail.urls")),
     path("settings/branding/", include("watchkeeper.branding.urls")),
     path("admin/", admin_site.urls),

@@ -36,6 +36,7 @@ from watchkeeper.demo import paging as demo_paging
 from watchkeeper.demo.chat import chat_load
 from watchkeeper.demo.comms import comms_load
 from watchkeeper.demo.logo import demo_logo_png
+from watchkeeper.demo.monitoring import monitoring_load
 from watchkeeper.demo.reviews import reviews_load
 from watchkeeper.demo.sla import sla_load
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
@@ -92,6 +93,7 @@ def _steps() -> list[tuple[str, Step]]:
     steps += [("Team chat", lambda run: chat_load(created=run.created))]
     steps += [("Reviews and action items", lambda run: reviews_load(created=run.created))]
     steps += [("Client communication", lambda run: comms_load(created=run.created))]
+    steps += [("Monitors", lambda run: monitoring_load(created=run.created))]
     return steps
 
 

@@ -13,6 +13,8 @@ from watchkeeper.alerts.services.heartbeats import heartbeat_check_overdue
 from watchkeeper.core import clock
 from watchkeeper.engine.outbox import Outbox, outbox_reap
 from watchkeeper.incidents.services import incident_priority_ranks_refresh
+from watchkeeper.monitoring.results import overdue_check
+from watchkeeper.monitoring.rollups import rollups_run
 from watchkeeper.sla.delivery import sla_reports_queue
 
 
@@ -47,3 +49,11 @@ def sla_reports() -> str:
 def outboxes_reap(outboxes: Sequence[Outbox]) -> str:
     now = clock.now()
     return f"{sum(outbox_reap(outbox=outbox, now=now) for outbox in outboxes)} expired outbox leases returned"
+
+
+def monitoring_rollups() -> str:
+    return rollups_run()
+
+
+def monitoring_overdue() -> str:
+    return overdue_check()

@@ -19,6 +19,7 @@ _AREAS: tuple[tuple[str, str, str], ...] = (
     ("Clients", "tenancy:clients", "console.use"),
     ("Alerts", "alerts:list", "console.use"),
     ("Integrations", "alerts:integrations", "console.use"),
+    ("Monitors", "monitoring:list", "console.use"),
     ("On-call", "oncall:list", "schedules.view"),
     ("Escalation", "paging:policies", "escalation.view"),
     ("Leadership", "comms:leadership", "console.use"),
