@@ -21,6 +21,7 @@ from watchkeeper.accounts.models import Role, User
 from watchkeeper.alerts.models import Alert, EventRule, Integration, MaintenanceWindow
 from watchkeeper.audit.services import snapshot
 from watchkeeper.incidents.models import Incident, TimelineEntry
+from watchkeeper.knowledge.models import Article, Runbook, RunbookRun
 from watchkeeper.paging.models import EscalationLevel, EscalationPolicy, EscalationTarget, ServiceEscalation
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
 
@@ -72,6 +73,9 @@ def _victim_state(world: Any) -> list[dict[str, Any]]:
     rows += list(EscalationLevel.objects.filter(policy__client=world.a.client).order_by("pk"))
     rows += list(EscalationTarget.objects.filter(level__policy__client=world.a.client).order_by("pk"))
     rows += list(ServiceEscalation.objects.filter(service__client=world.a.client).order_by("pk"))
+    rows += list(Article.objects.filter(client=world.a.client).order_by("pk"))
+    rows += list(Runbook.objects.filter(client=world.a.client).order_by("pk"))
+    rows += list(RunbookRun.objects.filter(client=world.a.client).order_by("pk"))
     return [snapshot(row) for row in rows]
 
 

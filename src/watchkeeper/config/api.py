@@ -19,6 +19,7 @@ from watchkeeper.branding.api import router as branding_router
 from watchkeeper.config.openapi import errors_documented
 from watchkeeper.core.errors import RateLimited, WatchkeeperError
 from watchkeeper.incidents.api import router as incidents_router
+from watchkeeper.knowledge.api import router as knowledge_router
 from watchkeeper.oncall.api import router as oncall_router
 from watchkeeper.paging.api import router as paging_router
 from watchkeeper.policy.api import router as policy_router
@@ -55,6 +56,7 @@ api.add_router("", oncall_router)
 api.add_router("", sla_router)
 api.add_router("", paging_router)
 api.add_router("", branding_router)
+api.add_router("", knowledge_router)
 
 
 def api_not_found(request: HttpRequest, rest: str) -> HttpResponse:

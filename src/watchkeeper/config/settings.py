@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "watchkeeper.paging.apps.PagingConfig",
     "watchkeeper.mail.apps.MailConfig",
     "watchkeeper.branding.apps.BrandingConfig",
+    "watchkeeper.knowledge.apps.KnowledgeConfig",
     "watchkeeper.engine.apps.EngineConfig",
     "watchkeeper.web.apps.WebConfig",
 ]

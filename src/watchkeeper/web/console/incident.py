@@ -26,6 +26,7 @@ from watchkeeper.core.errors import WatchkeeperError
 from watchkeeper.incidents import forms as incident_forms
 from watchkeeper.incidents import selectors, services
 from watchkeeper.incidents.models import Incident, IncidentStatus, ResponderRole, TimelineEntry, TimelineKind
+from watchkeeper.knowledge.runbooks import incident_runbook_panel
 from watchkeeper.mail.backend import server_paths_hidden
 from watchkeeper.paging import selectors as paging
 from watchkeeper.policy.markup import markdown_html
@@ -66,6 +67,7 @@ def _page(
         "alerts": list(selectors.incident_alerts(incident=incident)),
         "sla_clocks": sla.clock_views(incident=incident),
         "paging": paging.incident_panel(incident=incident, can_respond=can_respond),
+        "runbooks": incident_runbook_panel(incident=incident, can_respond=can_respond),
         "responders": list(incident.responders.all()),
         "responder_roles": ResponderRole.choices,
         "can_respond": can_respond,
