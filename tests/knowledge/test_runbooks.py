@@ -35,8 +35,10 @@ def test_suggested_by_alert_field_service_and_category(world: Any) -> None:
     Alert.objects.filter(pk=world.a.alert.pk).update(labels={"alertname": "DiskFull", "instance": "fs01"})
     by_alert = runbook_create(actor=world.owner, client=None, title="Disk full", steps=STEPS,
                               alert_match={"labels.alertname": "DiskFull"})  # fmt: skip
-    by_service = runbook_create(actor=world.owner, client=world.a.client, title="Practice server", steps=STEPS,
-                                service_ids=[world.a.service.pk])  # fmt: skip
+    by_service = runbook_create(
+        actor=world.owner, client=world.a.client, title="Practice server", steps=STEPS,
+        service_ids=[world.a.service.pk],
+    )  # fmt: skip
     runbook_create(actor=world.owner, client=None, title="CPU high", steps=STEPS,
                    alert_match={"labels.alertname": "CpuHigh"})  # fmt: skip
     runbook_create(actor=world.owner, client=world.b.client, title="Bravo's disk", steps=STEPS,
@@ -89,8 +91,10 @@ def test_review_list(world: Any) -> None:
 
 
 def test_incident_page_suggests_and_ticks(world: Any, browser_as: Any) -> None:
-    runbook = runbook_create(actor=world.owner, client=world.a.client, title="Practice server down", steps=STEPS,
-                             service_ids=[world.a.service.pk])  # fmt: skip
+    runbook = runbook_create(
+        actor=world.owner, client=world.a.client, title="Practice server down", steps=STEPS,
+        service_ids=[world.a.service.pk],
+    )  # fmt: skip
     http = browser_as(world.a.technician)
     page = http.get(f"/incidents/{world.a.incident.pk}/").content.decode()
     assert "Practice server down" in page and "Start" in page
