@@ -33,6 +33,7 @@ from watchkeeper.branding.selectors import branding_get
 from watchkeeper.branding.services import branding_logo_set, branding_save
 from watchkeeper.demo import data, intake, oncall
 from watchkeeper.demo import paging as demo_paging
+from watchkeeper.demo.knowledge import knowledge_load
 from watchkeeper.demo.logo import demo_logo_png
 from watchkeeper.demo.sla import sla_load
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
@@ -86,6 +87,7 @@ def _steps() -> list[tuple[str, Step]]:
     steps += [("On-call schedules", lambda run: oncall.oncall_load(created=run.created))]
     steps += [("SLA policies and clocks", lambda run: sla_load(created=run.created))]
     steps += [("Paging", lambda run: demo_paging.paging_load(created=run.created))]
+    steps += [("Knowledge base and runbooks", lambda run: knowledge_load(created=run.created))]
     return steps
 
 
