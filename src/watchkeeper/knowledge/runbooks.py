@@ -199,7 +199,17 @@ def runbooks_suggested(*, incident: Incident, limit: int = 10) -> list[Runbook]:
         .order_by("title", "id")[:500]
     )
     needs_alerts = any(runbook.alert_match for runbook in candidates)
-    fields = ("labels", "details", "summary", "source", "severity", "component", "group", "alert_class")
+    fields = (
+        "labels",
+        "details",
+        "summary",
+        "source",
+        "severity",
+        "component",
+        "group",
+        "alert_class",
+        "dedup_key",
+    )
     alerts = list(incident.alerts.only(*fields, "category")[:50]) if needs_alerts else []
     found = []
     for runbook in candidates:
