@@ -126,3 +126,23 @@ def test_api(world: Any, api_as: Any) -> None:
     assert api.post(f"/api/v1/incidents/{incident}/runbook-runs", {"runbook_id": 999}).status_code == 400
     assert api.patch(f"/api/v1/runbooks/{runbook_id}", {"steps": [{"text": "x"}]}).json()["version"] == 2
     assert api.post("/api/v1/runbooks", {"title": "x", "steps": []}).status_code == 400
+
+
+def test_api_patch_with_nulls_changes_nothing_but_the_review_date(world: Any, api_as: Any) -> None:
+    api = api_as(world.owner)
+    runbook = runbook_create(
+        actor=world.owner, client=None, title="Kept", steps=STEPS, review_due=dt.date(2027, 1, 1)
+    )
+    body = {"title": None, "steps": None, "alert_match": None, "is_active": None, "review_due": None}
+    changed = api.patch(f"/api/v1/runbooks/{runbook.pk}", body)
+    assert changed.status_code == 200, changed.content
+    assert (changed.json()["title"], changed.json()["review_due"], changed.json()["is_active"]) == (
+        "Kept",
+        None,
+        True,
+    )
+    article = api.post("/api/v1/articles", {"title": "Kept"}).json()
+    patched = api.patch(
+        f"/api/v1/articles/{article['id']}", {"title": None, "categories": None, "service_ids": None}
+    )
+    assert patched.status_code == 200 and patched.json()["title"] == "Kept"

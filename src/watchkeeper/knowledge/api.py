@@ -65,7 +65,8 @@ def get_article(request: ApiRequest, article_id: Id) -> Article:
 @router.patch("/articles/{article_id}", response=ArticleOut)
 def update_article(request: ApiRequest, article_id: Id, body: ArticleUpdateIn) -> Article:
     article = selectors.article_access(actor=request.auth, pk=article_id)
-    data: dict[str, Any] = body.dict(exclude_unset=True)
+    # A field sent as null is left as it is (none of them can be empty).
+    data: dict[str, Any] = {k: v for k, v in body.dict(exclude_unset=True).items() if v is not None}
     services.article_update(actor=request.auth, article=article, via="api", **data)
     return selectors.article_access(actor=request.auth, pk=article_id)
 
@@ -120,7 +121,9 @@ def get_runbook(request: ApiRequest, runbook_id: Id) -> Runbook:
 @router.patch("/runbooks/{runbook_id}", response=RunbookOut, tags=["runbooks"])
 def update_runbook(request: ApiRequest, runbook_id: Id, body: RunbookUpdateIn) -> Runbook:
     runbook = runbooks.runbook_access(actor=request.auth, pk=runbook_id)
-    runbooks.runbook_update(actor=request.auth, runbook=runbook, via="api", **body.dict(exclude_unset=True))
+    # null clears the review date; any other field sent as null is left as it is.
+    data = {k: v for k, v in body.dict(exclude_unset=True).items() if v is not None or k == "review_due"}
+    runbooks.runbook_update(actor=request.auth, runbook=runbook, via="api", **data)
     return runbooks.runbook_access(actor=request.auth, pk=runbook_id)
 
 

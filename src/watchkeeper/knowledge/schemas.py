@@ -64,7 +64,10 @@ class ArticleUpdateIn(InputSchema):
     service_ids: list[Id] | None = Field(None, max_length=100)
     categories: list[str] | None = Field(None, max_length=50)
     base_version: int | None = Field(
-        None, ge=1, description="The version you edited: refused with 409 if someone saved since"
+        None,
+        ge=1,
+        le=2**31 - 1,
+        description="The version you edited: refused with 409 if someone saved since",
     )
     note: str = Field("", max_length=200, description="What changed, for the history")
 
