@@ -105,13 +105,16 @@ def _search_sqlite(terms: list[str], inner_sql: str, inner_params: list[Any]) ->
 
 
 def _search_postgres(terms: list[str], inner_sql: str, inner_params: list[Any]) -> list[int]:
+    """Matched on title, tags and body (`search`, GIN); ranked on title and tags only
+    (`search_head`): ranking the full vectors reads every matching body, 150 ms for a common
+    word over 10,000 articles against 15–85 ms (bench/kb). Body-only matches come newest first."""
     every = " & ".join(f"{term}:*" for term in terms)
     in_title = " & ".join(f"{term}:*A" for term in terms)
     sql = (
         "SELECT a.id FROM knowledge_article a, to_tsquery('english', %s) q, "  # noqa: S608 - as above
         "to_tsquery('english', %s) t "
         f"WHERE a.search @@ q AND a.id IN ({inner_sql}) "
-        "ORDER BY (a.search @@ t) DESC, ts_rank(a.search, q) DESC, a.id LIMIT %s"
+        "ORDER BY (a.search_head @@ t) DESC, ts_rank(a.search_head, q) DESC, a.updated_at DESC, a.id LIMIT %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [every, in_title, *inner_params, SEARCH_LIMIT])

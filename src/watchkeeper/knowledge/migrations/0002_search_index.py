@@ -2,7 +2,8 @@
 
 SQLite: an FTS5 table over `title`, `tags` and `body` with the article table as its content,
 kept in step by triggers (so a write that bypasses the services is indexed too). PostgreSQL: a
-stored generated `tsvector` column (title weight A, tags B, body C) with a GIN index. Django's
+stored generated `tsvector` column (title weight A, tags B, body C) with a GIN index, and a small
+one of the title and tags alone (`search_head`) to rank by. Django's
 model does not name either: the selector queries them in SQL of its own.
 """
 
@@ -40,9 +41,14 @@ POSTGRES_FORWARD = [
     "setweight(to_tsvector('english'::regconfig, coalesce(tags, '')), 'B') || "
     "setweight(to_tsvector('english'::regconfig, coalesce(body, '')), 'C')) STORED",
     "CREATE INDEX knowledge_article_search ON knowledge_article USING gin (search)",
+    # Title and tags alone: small, so ranking thousands of matches does not read every body.
+    "ALTER TABLE knowledge_article ADD COLUMN search_head tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(tags, '')), 'B')) STORED",
 ]
 POSTGRES_BACKWARD = [
     "DROP INDEX IF EXISTS knowledge_article_search",
+    "ALTER TABLE knowledge_article DROP COLUMN IF EXISTS search_head",
     "ALTER TABLE knowledge_article DROP COLUMN IF EXISTS search",
 ]
 
