@@ -258,6 +258,7 @@ URLS: dict[str, Spec] = {
     "knowledge:runbook_start": Spec(
         PAGE, _incident_with_runbook, body=lambda v: {"runbook": _runbook(v)["runbook_id"]}, method="POST"
     ),
+    "knowledge:runbook_from_incident": Spec(PAGE, _incident, method="POST"),
     "knowledge:runbook_tick": Spec(PAGE, _runbook_run, body=lambda v: {"step": 0}, method="POST"),
     "portal_kb:list": Spec(LIST, _planted_article),
     "portal_kb:detail": Spec(DETAIL, _article),
@@ -514,6 +515,7 @@ API: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/incidents/{incident_id}/runbook-runs"): Spec(
         WRITE, _incident_with_runbook, body=lambda v: {"runbook_id": _runbook(v)["runbook_id"]}
     ),
+    ("POST", "/api/v1/incidents/{incident_id}/save-as-runbook"): Spec(WRITE, _incident),
     ("POST", "/api/v1/runbook-runs/{run_id}/tick"): Spec(WRITE, _runbook_run, body=lambda v: {"step": 0}),
     ("GET", "/api/v1/clients"): Spec(LIST),
     ("POST", "/api/v1/clients"): Spec(WRITE, body=lambda v: {"name": v.client.name, "slug": v.client.slug}),

@@ -146,3 +146,20 @@ def test_api_patch_with_nulls_changes_nothing_but_the_review_date(world: Any, ap
         f"/api/v1/articles/{article['id']}", {"title": None, "categories": None, "service_ids": None}
     )
     assert patched.status_code == 200 and patched.json()["title"] == "Kept"
+
+
+def test_save_as_runbook(world: Any, browser_as: Any, api_as: Any) -> None:
+    from watchkeeper.incidents.services import incident_note
+
+    http = browser_as(world.a.technician)
+    assert http.post(f"/kb/incidents/{world.a.incident.pk}/save-as-runbook").status_code == 400  # no notes
+    incident_note(incident=world.a.incident, by=world.a.technician, text="Restarted the SQL service")
+    incident_note(incident=world.a.incident, by=world.a.technician, text="Cleared the temp folder")
+    response = http.post(f"/kb/incidents/{world.a.incident.pk}/save-as-runbook")
+    assert response.status_code == 302
+    draft = runbook_list(actor=world.owner).get(title__startswith="Draft:")
+    assert [step["text"] for step in draft.steps] == ["Restarted the SQL service", "Cleared the temp folder"]
+    assert not draft.is_active and draft.client == world.a.client
+    assert draft not in runbooks_suggested(incident=world.a.incident)
+    made = api_as(world.a.technician).post(f"/api/v1/incidents/{world.a.incident.pk}/save-as-runbook", {})
+    assert made.status_code == 201 and made.json()["is_active"] is False

@@ -155,3 +155,12 @@ def tick_runbook_step(request: ApiRequest, run_id: Id, body: RunbookTickIn) -> R
     run = runbooks.runbook_run_access(actor=request.auth, pk=run_id)
     access.require(request.auth, "incidents.respond", client=run.client)
     return runbooks.runbook_tick(actor=request.auth, run=run, step=body.step)
+
+
+@router.post("/incidents/{incident_id}/save-as-runbook", response={201: RunbookOut}, tags=["runbooks"])
+def save_as_runbook(request: ApiRequest, incident_id: Id) -> Status[Runbook]:
+    """A draft (inactive) runbook of the incident's notes, to review and activate."""
+    incident = incident_access(actor=request.auth, pk=incident_id)
+    access.require(request.auth, "incidents.respond", client=incident.client)
+    runbook = runbooks.runbook_from_incident(actor=request.auth, incident=incident)
+    return Status(201, runbooks.runbook_access(actor=request.auth, pk=runbook.pk))

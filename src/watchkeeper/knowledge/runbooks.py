@@ -88,6 +88,7 @@ def runbook_create(
     service_ids: Sequence[int] = (),
     categories: Sequence[str] = (),
     alert_match: dict[str, str] | None = None,
+    is_active: bool = True,
     via: str = "console",
 ) -> Runbook:
     knowledge_require_write(actor=actor, client=client)
@@ -95,7 +96,7 @@ def runbook_create(
     runbook = Runbook.objects.create(
         client=client, title=_checked_title(title), description=description, owner=user_of(actor),
         review_due=review_due, steps=_checked_steps(steps), categories=_checked_categories(categories),
-        alert_match=_checked_match(alert_match or {}),
+        alert_match=_checked_match(alert_match or {}), is_active=is_active,
     )  # fmt: skip
     runbook.services.set(services)
     audit_record(actor=actor, action="runbook.create", obj=runbook, after=snapshot(runbook), via=via)
@@ -313,3 +314,24 @@ def incident_runbook_panel(*, incident: Incident, can_respond: bool) -> dict[str
         ]  # fmt: skip
     suggested = [rb for rb in runbooks_suggested(incident=incident) if rb.pk not in started]
     return {"runs": runs, "suggested": suggested, "can_respond": can_respond}
+
+
+def runbook_from_incident(*, actor: By, incident: Incident) -> Runbook:
+    """A draft runbook (inactive, so suggested nowhere until someone reviews and activates it)
+    made of the steps the responders wrote on the incident's timeline: its notes, oldest first,
+    without runbook ticks. Linked to the incident's service and category; review due at once."""
+    notes = (
+        incident.timeline.filter(kind=TimelineKind.NOTE)
+        .exclude(data__has_key="runbook_run")
+        .order_by("at", "id")
+        .values_list("text", flat=True)[:MAX_STEPS]
+    )
+    steps = [{"kind": StepKind.CHECK, "text": text.strip()[:STEP_MAX]} for text in notes if text.strip()]
+    if not steps:
+        raise InvalidInput("The incident has no notes to turn into steps: add what you did as notes first.")
+    return runbook_create(
+        actor=actor, client=incident.client, title=f"Draft: {incident.title}"[:TITLE_MAX],
+        description=f"Made from incident {incident.reference} on {clock.now():%Y-%m-%d}.", steps=steps,
+        review_due=clock.now().date(), service_ids=[incident.service_id],
+        categories=[incident.category] if incident.category else [], is_active=False,
+    )  # fmt: skip

@@ -17,4 +17,9 @@ urlpatterns = [
     path("runbooks/<int:runbook_id>/", views.runbook_page, name="runbook"),
     path("incidents/<int:incident_id>/runbooks", views.runbook_start, name="runbook_start"),
     path("runbook-runs/<int:run_id>/tick", views.runbook_tick, name="runbook_tick"),
+    path(
+        "incidents/<int:incident_id>/save-as-runbook",
+        views.runbook_from_incident,
+        name="runbook_from_incident",
+    ),
 ]

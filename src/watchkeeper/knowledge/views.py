@@ -214,3 +214,15 @@ def runbook_tick(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse
         raise InvalidInput("Choose a step.", field="step")
     runbooks.runbook_tick(actor=user, run=run, step=form.cleaned_data["step"])
     return redirect("incidents:detail", incident_id=run.incident_id)
+
+
+@login_required
+@require_POST
+def runbook_from_incident(request: AuthenticatedHttpRequest, incident_id: int) -> HttpResponse:
+    """ "Save as runbook": the incident's notes become a draft runbook to review."""
+    user = request.user
+    incident = incident_access(actor=user, pk=incident_id)
+    access.require(user, "incidents.respond", client=incident.client)
+    runbook = runbooks.runbook_from_incident(actor=user, incident=incident)
+    messages.success(request, "Draft runbook saved: review its steps, then activate it.")
+    return redirect("knowledge:runbook", runbook_id=runbook.pk)
