@@ -255,6 +255,10 @@ URLS: dict[str, Spec] = {
     "knowledge:restore": Spec(PAGE, lambda v: {**_article(v), "number": 1}, method="POST"),
     "knowledge:runbooks": Spec(LIST, _planted_article),
     "knowledge:runbook": Spec(DETAIL, _runbook, viewer="technician"),
+    "knowledge:runbook_edit": Spec(DETAIL, _runbook, viewer="technician"),
+    "knowledge:runbook_new": Spec(
+        WRITE, body=lambda v: {"client": v.client.slug, "title": "Planted", "steps": "x"}, method="POST"
+    ),
     "knowledge:runbook_start": Spec(
         PAGE, _incident_with_runbook, body=lambda v: {"runbook": _runbook(v)["runbook_id"]}, method="POST"
     ),

@@ -163,3 +163,28 @@ def test_save_as_runbook(world: Any, browser_as: Any, api_as: Any) -> None:
     assert draft not in runbooks_suggested(incident=world.a.incident)
     made = api_as(world.a.technician).post(f"/api/v1/incidents/{world.a.incident.pk}/save-as-runbook", {})
     assert made.status_code == 201 and made.json()["is_active"] is False
+
+
+def test_console_form(world: Any, browser_as: Any) -> None:
+    http = browser_as(world.owner)
+    assert http.get("/kb/runbooks/new").status_code == 200
+    form = {
+        "title": "Disk full", "client": world.a.client.slug, "review_due": "2027-01-01", "is_active": "on",
+        "steps": "Read the article\n[ ] Clear temp\n! Restart the service\n\n",
+        "alert_match": "labels.alertname = DiskFull", "categories": "server",
+    }  # fmt: skip
+    assert http.post("/kb/runbooks/new", form).status_code == 302
+    runbook = runbook_list(actor=world.owner).get(title="Disk full")
+    assert [s["kind"] for s in runbook.steps] == ["text", "check", "action"]
+    assert runbook.alert_match == {"labels.alertname": "DiskFull"} and runbook.client == world.a.client
+    page = http.get(f"/kb/runbooks/{runbook.pk}/edit").content.decode()
+    assert "[ ] Clear temp" in page and "labels.alertname = DiskFull" in page
+    assert http.post(f"/kb/runbooks/{runbook.pk}/edit", {**form, "title": "Disk full v2"}).status_code == 302
+    runbook.refresh_from_db()
+    assert (runbook.title, runbook.version) == ("Disk full v2", 2)
+    assert http.post(f"/kb/runbooks/{runbook.pk}/edit", {**form, "title": "Disk full v2"}).status_code == 302
+    runbook.refresh_from_db()
+    assert runbook.version == 2  # nothing changed: no new version
+    assert http.post("/kb/runbooks/new", {**form, "alert_match": "nonsense"}).status_code == 400
+    assert http.post("/kb/runbooks/new", {**form, "alert_match": "bogus = 1"}).status_code == 400
+    assert http.post("/kb/runbooks/new", {**form, "categories": "nope"}).status_code == 400

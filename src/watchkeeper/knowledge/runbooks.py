@@ -126,7 +126,7 @@ def runbook_update(
             raise InvalidInput(f"Cannot change {name}.")
         setattr(locked, name, checks[name](value))
         fields.append(name)
-    if {"title", "steps"} & set(changes):
+    if locked.title != before["title"] or locked.steps != before["steps"]:
         locked.version += 1
         fields.append("version")
     if service_ids is not None:

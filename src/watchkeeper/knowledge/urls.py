@@ -14,7 +14,9 @@ urlpatterns = [
     path("<int:article_id>/history", views.article_history, name="history"),
     path("<int:article_id>/restore/<int:number>", views.article_restore, name="restore"),
     path("runbooks/", views.runbook_list_page, name="runbooks"),
+    path("runbooks/new", views.runbook_new, name="runbook_new"),
     path("runbooks/<int:runbook_id>/", views.runbook_page, name="runbook"),
+    path("runbooks/<int:runbook_id>/edit", views.runbook_edit, name="runbook_edit"),
     path("incidents/<int:incident_id>/runbooks", views.runbook_start, name="runbook_start"),
     path("runbook-runs/<int:run_id>/tick", views.runbook_tick, name="runbook_tick"),
     path(

@@ -15,7 +15,7 @@ from watchkeeper.core.errors import InvalidInput, WatchkeeperError
 from watchkeeper.core.pagination import Page, paginate
 from watchkeeper.incidents.selectors import incident_access
 from watchkeeper.knowledge import runbooks, selectors, services
-from watchkeeper.knowledge.forms import ArticleForm, StartForm, TickForm
+from watchkeeper.knowledge.forms import ArticleForm, RunbookForm, StartForm, TickForm, runbook_initial
 from watchkeeper.knowledge.models import Article
 from watchkeeper.policy.markup import markdown_html
 from watchkeeper.tenancy import access
@@ -225,4 +225,52 @@ def runbook_from_incident(request: AuthenticatedHttpRequest, incident_id: int) -
     access.require(user, "incidents.respond", client=incident.client)
     runbook = runbooks.runbook_from_incident(actor=user, incident=incident)
     messages.success(request, "Draft runbook saved: review its steps, then activate it.")
+    return redirect("knowledge:runbook", runbook_id=runbook.pk)
+
+
+def _runbook_form_page(
+    request: AuthenticatedHttpRequest, form: RunbookForm, runbook: Any, error: str = "", status: int = 200
+) -> HttpResponse:
+    context = {"form": form, "runbook": runbook, "error": error,
+               "clients": access.visible_clients(request.user).only("slug", "name")}  # fmt: skip
+    return render(request, "knowledge/runbook_edit.html", context, status=status)
+
+
+@login_required
+def runbook_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
+    access.require(user, "knowledge.manage")
+    if request.method != "POST":
+        return _runbook_form_page(request, RunbookForm(initial={"is_active": True}), None)
+    form = RunbookForm(request.POST)
+    if not form.is_valid():
+        return _runbook_form_page(request, form, None, "Check the form.", 400)
+    data = form.cleaned_data
+    try:
+        client = access.client_reference(user, data.pop("client")) if data["client"] else None
+        data.pop("client", None)
+        runbook = runbooks.runbook_create(actor=user, client=client, **data)
+    except WatchkeeperError as exc:
+        return _runbook_form_page(request, form, None, exc.message, exc.status)
+    messages.success(request, "Runbook created.")
+    return redirect("knowledge:runbook", runbook_id=runbook.pk)
+
+
+@login_required
+def runbook_edit(request: AuthenticatedHttpRequest, runbook_id: int) -> HttpResponse:
+    user = request.user
+    runbook = runbooks.runbook_access(actor=user, pk=runbook_id)
+    access.require_write(user, "knowledge.manage", client=runbook.client)
+    if request.method != "POST":
+        return _runbook_form_page(request, RunbookForm(initial=runbook_initial(runbook)), runbook)
+    form = RunbookForm(request.POST)
+    if not form.is_valid():
+        return _runbook_form_page(request, form, runbook, "Check the form.", 400)
+    data = form.cleaned_data
+    data.pop("client", None)  # a runbook stays with its client
+    try:
+        runbooks.runbook_update(actor=user, runbook=runbook, **data)
+    except WatchkeeperError as exc:
+        return _runbook_form_page(request, form, runbook, exc.message, exc.status)
+    messages.success(request, "Runbook saved.")
     return redirect("knowledge:runbook", runbook_id=runbook.pk)
