@@ -146,3 +146,32 @@ def test_api_list_has_no_n_plus_one(world: Any, api_as: Any, django_assert_max_n
         assert api.get("/api/v1/articles").json()["count"] == 30
     with django_assert_max_num_queries(12):
         assert api.get("/api/v1/articles", q="article").json()["count"] == 30
+
+
+def test_console_lists_have_no_n_plus_one(world: Any, browser_as: Any) -> None:
+    """The same number of queries for 2 and for 12 articles and runbooks on every list page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from watchkeeper.knowledge.runbooks import runbook_create
+
+    http = browser_as(world.owner)
+    urls = ("/kb/", "/kb/?q=article", "/kb/runbooks/", f"/incidents/{world.a.incident.pk}/")
+    counts = []
+    for size in (2, 12):
+        while Article.objects.count() < size:
+            number = Article.objects.count()
+            article = article_create(
+                actor=world.owner, client=world.a.client, title=f"Article {number}", tags="a"
+            )
+            article.services.add(world.a.service)
+            runbook_create(actor=world.owner, client=world.a.client, title=f"Runbook {number}",
+                           steps=[{"text": "x"}], service_ids=[world.a.service.pk])  # fmt: skip
+        http.get("/kb/")  # the session's first reads
+        measured = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert http.get(url).status_code == 200, url
+            measured.append(len(queries))
+        counts.append(measured)
+    assert counts[0] == counts[1], dict(zip(urls, zip(*counts, strict=True), strict=True))
