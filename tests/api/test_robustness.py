@@ -22,16 +22,16 @@ pytestmark = pytest.mark.django_db
 
 
 def _paginated_paths(world: Any) -> list[str]:
-    """Every list of the OpenAPI document, its path parameters filled with the owner's id (an
-    article's lists with an article's)."""
-    document = ninja_api.get_openapi_schema(path_prefix="/api/v1/")
+    """Every list of the OpenAPI document, its path parameters filled with the owner's id (or,
+    for an article's versions, an article's)."""
     article = article_create(actor=world.owner, client=None, title="Robust")
+    ids = {"article_id": article.pk}
+    document = ninja_api.get_openapi_schema(path_prefix="/api/v1/")
     paths = []
     for path, operations in document["paths"].items():
         parameters = operations.get("get", {}).get("parameters", [])
         if any(parameter["name"] == "offset" for parameter in parameters):
-            path = path.replace("{article_id}", str(article.pk))
-            paths.append(re.sub(r"\{\w+\}", str(world.owner.pk), path))
+            paths.append(re.sub(r"\{(\w+)\}", lambda m: str(ids.get(m.group(1), world.owner.pk)), path))
     return paths
 
 
