@@ -188,3 +188,12 @@ def test_console_form(world: Any, browser_as: Any) -> None:
     assert http.post("/kb/runbooks/new", {**form, "alert_match": "nonsense"}).status_code == 400
     assert http.post("/kb/runbooks/new", {**form, "alert_match": "bogus = 1"}).status_code == 400
     assert http.post("/kb/runbooks/new", {**form, "categories": "nope"}).status_code == 400
+
+
+def test_update_the_kb_from_an_incident(world: Any, browser_as: Any) -> None:
+    from watchkeeper.incidents.services import incident_note
+
+    incident_note(incident=world.a.incident, by=world.a.technician, text="Rebooted the switch")
+    page = browser_as(world.a.technician).get(f"/kb/new?incident={world.a.incident.pk}").content.decode()
+    assert "- Rebooted the switch" in page and world.a.incident.reference in page
+    assert browser_as(world.b.technician).get(f"/kb/new?incident={world.a.incident.pk}").status_code == 404

@@ -316,17 +316,33 @@ def incident_runbook_panel(*, incident: Incident, can_respond: bool) -> dict[str
     return {"runs": runs, "suggested": suggested, "can_respond": can_respond}
 
 
-def runbook_from_incident(*, actor: By, incident: Incident) -> Runbook:
-    """A draft runbook (inactive, so suggested nowhere until someone reviews and activates it)
-    made of the steps the responders wrote on the incident's timeline: its notes, oldest first,
-    without runbook ticks. Linked to the incident's service and category; review due at once."""
+def _incident_notes(incident: Incident) -> list[str]:
+    """What the responders wrote they did, oldest first, without runbook ticks."""
     notes = (
         incident.timeline.filter(kind=TimelineKind.NOTE)
         .exclude(data__has_key="runbook_run")
         .order_by("at", "id")
         .values_list("text", flat=True)[:MAX_STEPS]
     )
-    steps = [{"kind": StepKind.CHECK, "text": text.strip()[:STEP_MAX]} for text in notes if text.strip()]
+    return [text.strip() for text in notes if text.strip()]
+
+
+def article_draft_from_incident(*, incident: Incident) -> dict[str, Any]:
+    """The first draft of a KB article about an incident (not saved: the technician edits it
+    first): its title, and its notes as what was done. Caller has checked the actor sees it."""
+    lines = "\n".join(f"- {note.splitlines()[0]}" for note in _incident_notes(incident))
+    body = (
+        f"## Symptoms\n{incident.title}\n\n## What fixed it\n{lines or '- '}\n\n"
+        f"_From {incident.reference}._\n"
+    )
+    return {"title": incident.title[:TITLE_MAX], "body": body, "client": incident.client.slug}
+
+
+def runbook_from_incident(*, actor: By, incident: Incident) -> Runbook:
+    """A draft runbook (inactive, so suggested nowhere until someone reviews and activates it)
+    made of the steps the responders wrote on the incident's timeline: its notes, oldest first,
+    without runbook ticks. Linked to the incident's service and category; review due at once."""
+    steps = [{"kind": StepKind.CHECK, "text": text[:STEP_MAX]} for text in _incident_notes(incident)]
     if not steps:
         raise InvalidInput("The incident has no notes to turn into steps: add what you did as notes first.")
     return runbook_create(

@@ -77,7 +77,12 @@ def article_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     access.require(user, "knowledge.manage")
     if request.method != "POST":
-        return _form_page(request, ArticleForm(initial={"client": request.GET.get("client", "")}), None)
+        initial = {"client": request.GET.get("client", "")[:40]}
+        incident_id = _int(request.GET.get("incident"))
+        if incident_id is not None:  # "update the KB" from an incident: its title and notes
+            incident = incident_access(actor=user, pk=incident_id)
+            initial = runbooks.article_draft_from_incident(incident=incident)
+        return _form_page(request, ArticleForm(initial=initial), None)
     form = ArticleForm(request.POST)
     if not form.is_valid():
         return _form_page(request, form, None, "Check the form.", 400)
