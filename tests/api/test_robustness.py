@@ -14,6 +14,7 @@ from django.test import override_settings
 from watchkeeper.alerts.models import Integration
 from watchkeeper.config.api import api as ninja_api
 from watchkeeper.core.pagination import API_MAX_OFFSET
+from watchkeeper.knowledge.services import article_create
 from watchkeeper.paging.models import EscalationPolicy, ServiceEscalation
 from watchkeeper.tenancy.models import Client
 
@@ -22,11 +23,12 @@ pytestmark = pytest.mark.django_db
 
 def _paginated_paths(world: Any) -> list[str]:
     """Every list of the OpenAPI document, its path parameters filled with the owner's id (or,
-    for a chat channel's posts, a channel's)."""
+    for a chat channel's posts a channel's, for an article's versions an article's)."""
     from watchkeeper.chat.models import ChatChannel
 
     channel = ChatChannel.objects.create(name="#noc", address_encrypted="", events=[])
-    ids = {"channel_id": channel.pk}
+    article = article_create(actor=world.owner, client=None, title="Robust")
+    ids = {"channel_id": channel.pk, "article_id": article.pk}
     document = ninja_api.get_openapi_schema(path_prefix="/api/v1/")
     paths = []
     for path, operations in document["paths"].items():

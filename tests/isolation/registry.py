@@ -263,11 +263,85 @@ def _action_item(v: Any) -> dict[str, Any]:
 def _reviews_planted(v: Any) -> dict[str, Any]:
     """Lists: the victim has a review (published summary) and an action item that must not show."""
     _action_item(v)
+
+
+def _article(v: Any) -> dict[str, Any]:
+    """The victim's own article, client-visible (so its client admin reads it in the portal)."""
+    from watchkeeper.knowledge.models import Article
+
+    article = Article.objects.filter(client=v.client).first()
+    if article is None:
+        from watchkeeper.knowledge.services import article_create
+
+        article = article_create(
+            actor="test", client=v.client, title=f"{v.client.name} firewall reset",
+            body=f"Only for {v.client.name}.", client_visible=True,
+        )  # fmt: skip
+    return {"article_id": article.pk}
+
+
+def _runbook(v: Any) -> dict[str, Any]:
+    """The victim's runbook, linked to its service (so it is suggested on its incident)."""
+    from watchkeeper.knowledge.models import Runbook
+
+    runbook = Runbook.objects.filter(client=v.client).first()
+    if runbook is None:
+        from watchkeeper.knowledge.runbooks import runbook_create
+
+        runbook = runbook_create(
+            actor="test", client=v.client, title=f"{v.client.name} disk runbook",
+            steps=[{"kind": "check", "text": "Check the disk"}], service_ids=[v.service.pk],
+        )  # fmt: skip
+    return {"runbook_id": runbook.pk}
+
+
+def _runbook_run(v: Any) -> dict[str, Any]:
+    """The victim's runbook, started on its incident."""
+    from watchkeeper.knowledge.models import Runbook
+    from watchkeeper.knowledge.runbooks import runbook_start
+
+    runbook = Runbook.objects.get(pk=_runbook(v)["runbook_id"])
+    return {"run_id": runbook_start(actor="test", incident=v.incident, runbook=runbook).pk}
+
+
+def _incident_with_run(v: Any) -> dict[str, Any]:
+    _runbook_run(v)
+    return _incident(v)
+
+
+def _incident_with_runbook(v: Any) -> dict[str, Any]:
+    _runbook(v)
+    return _incident(v)
+
+
+def _planted_article(v: Any) -> dict[str, Any]:
+    _article(v)
+    _runbook(v)
     return {}
 
 
 # HTML URL names (namespace:name). Django admin URLs are covered by test_admin_isolation.
 URLS: dict[str, Spec] = {
+    # The knowledge base and runbooks (ADR 0042): MSP-only pages, and the portal's articles.
+    "knowledge:list": Spec(LIST, _planted_article),
+    "knowledge:new": Spec(WRITE, body=lambda v: {"client": v.client.slug, "title": "Planted"}, method="POST"),
+    "knowledge:detail": Spec(DETAIL, _article, viewer="technician"),
+    "knowledge:edit": Spec(DETAIL, _article, viewer="technician"),
+    "knowledge:history": Spec(DETAIL, _article, viewer="technician"),
+    "knowledge:restore": Spec(PAGE, lambda v: {**_article(v), "number": 1}, method="POST"),
+    "knowledge:runbooks": Spec(LIST, _planted_article),
+    "knowledge:runbook": Spec(DETAIL, _runbook, viewer="technician"),
+    "knowledge:runbook_edit": Spec(DETAIL, _runbook, viewer="technician"),
+    "knowledge:runbook_new": Spec(
+        WRITE, body=lambda v: {"client": v.client.slug, "title": "Planted", "steps": "x"}, method="POST"
+    ),
+    "knowledge:runbook_start": Spec(
+        PAGE, _incident_with_runbook, body=lambda v: {"runbook": _runbook(v)["runbook_id"]}, method="POST"
+    ),
+    "knowledge:runbook_from_incident": Spec(PAGE, _incident, method="POST"),
+    "knowledge:runbook_tick": Spec(PAGE, _runbook_run, body=lambda v: {"step": 0}, method="POST"),
+    "portal_kb:list": Spec(LIST, _planted_article),
+    "portal_kb:detail": Spec(DETAIL, _article),
     "web:home": Spec(PAGE),
     "tenancy:clients": Spec(LIST),
     "web:healthz": Spec(PUBLIC),
@@ -583,6 +657,31 @@ API: dict[tuple[str, str], Spec] = {
     ("PUT", "/api/v1/monitoring-networks/{slug}"): Spec(
         WRITE, _client_slug, body=lambda v: {"allowed_networks": ["0.0.0.0/1"]}
     ),
+    # The knowledge base and runbooks (ADR 0042).
+    ("GET", "/api/v1/articles"): Spec(LIST, _planted_article, client_filter=True),
+    ("POST", "/api/v1/articles"): Spec(WRITE, body=lambda v: {"client": v.client.slug, "title": "Planted"}),
+    ("GET", "/api/v1/articles/{article_id}"): Spec(DETAIL, _article, viewer="technician"),
+    ("PATCH", "/api/v1/articles/{article_id}"): Spec(WRITE, _article, body=lambda v: {"title": "Taken over"}),
+    ("DELETE", "/api/v1/articles/{article_id}"): Spec(WRITE, _article),
+    ("GET", "/api/v1/articles/{article_id}/versions"): Spec(DETAIL, _article, viewer="technician"),
+    ("POST", "/api/v1/articles/{article_id}/restore"): Spec(WRITE, _article, body=lambda v: {"version": 1}),
+    ("GET", "/api/v1/runbooks"): Spec(LIST, _planted_article, client_filter=True),
+    ("POST", "/api/v1/runbooks"): Spec(
+        WRITE, body=lambda v: {"client": v.client.slug, "title": "Planted", "steps": [{"text": "x"}]}
+    ),
+    ("GET", "/api/v1/runbooks/{runbook_id}"): Spec(DETAIL, _runbook, viewer="technician"),
+    ("PATCH", "/api/v1/runbooks/{runbook_id}"): Spec(WRITE, _runbook, body=lambda v: {"title": "Taken over"}),
+    ("GET", "/api/v1/incidents/{incident_id}/runbooks"): Spec(
+        DETAIL, _incident_with_runbook, viewer="technician"
+    ),
+    ("GET", "/api/v1/incidents/{incident_id}/runbook-runs"): Spec(
+        DETAIL, _incident_with_run, viewer="technician"
+    ),
+    ("POST", "/api/v1/incidents/{incident_id}/runbook-runs"): Spec(
+        WRITE, _incident_with_runbook, body=lambda v: {"runbook_id": _runbook(v)["runbook_id"]}
+    ),
+    ("POST", "/api/v1/incidents/{incident_id}/save-as-runbook"): Spec(WRITE, _incident),
+    ("POST", "/api/v1/runbook-runs/{run_id}/tick"): Spec(WRITE, _runbook_run, body=lambda v: {"step": 0}),
     ("GET", "/api/v1/clients"): Spec(LIST),
     ("POST", "/api/v1/clients"): Spec(WRITE, body=lambda v: {"name": v.client.name, "slug": v.client.slug}),
     ("GET", "/api/v1/clients/{slug}"): Spec(DETAIL, _client_slug),

@@ -22,6 +22,7 @@ from watchkeeper.alerts.models import Alert, EventRule, Integration, Maintenance
 from watchkeeper.audit.services import snapshot
 from watchkeeper.comms.models import ClientUpdate, CommunicationPolicy, ContactRoles, MessageTemplate
 from watchkeeper.incidents.models import Incident, TimelineEntry
+from watchkeeper.knowledge.models import Article, Runbook, RunbookRun
 from watchkeeper.paging.models import EscalationLevel, EscalationPolicy, EscalationTarget, ServiceEscalation
 from watchkeeper.reviews.models import ActionItem, Review
 from watchkeeper.tenancy.models import Client, Contact, Service, Site
@@ -80,6 +81,9 @@ def _victim_state(world: Any) -> list[dict[str, Any]]:
     rows += list(MessageTemplate.objects.filter(client=world.a.client).order_by("pk"))
     rows += list(ContactRoles.objects.filter(contact__client=world.a.client).order_by("pk"))
     rows += list(ClientUpdate.objects.filter(incident__client=world.a.client).order_by("pk"))
+    rows += list(Article.objects.filter(client=world.a.client).order_by("pk"))
+    rows += list(Runbook.objects.filter(client=world.a.client).order_by("pk"))
+    rows += list(RunbookRun.objects.filter(client=world.a.client).order_by("pk"))
     return [snapshot(row) for row in rows]
 
 

@@ -21,6 +21,7 @@ from watchkeeper.comms.api import router as comms_router
 from watchkeeper.config.openapi import errors_documented
 from watchkeeper.core.errors import RateLimited, WatchkeeperError
 from watchkeeper.incidents.api import router as incidents_router
+from watchkeeper.knowledge.api import router as knowledge_router
 from watchkeeper.monitoring.api import router as monitoring_router
 from watchkeeper.oncall.api import router as oncall_router
 from watchkeeper.paging.api import router as paging_router
@@ -63,6 +64,7 @@ api.add_router("", chat_router)
 api.add_router("", reviews_router)
 api.add_router("", comms_router)
 api.add_router("", monitoring_router)
+api.add_router("", knowledge_router)
 
 
 def api_not_found(request: HttpRequest, rest: str) -> HttpResponse:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "watchkeeper.reviews.apps.ReviewsConfig",
     "watchkeeper.comms.apps.CommsConfig",
     "watchkeeper.monitoring.apps.MonitoringConfig",
+    "watchkeeper.knowledge.apps.KnowledgeConfig",
     "watchkeeper.engine.apps.EngineConfig",
     "watchkeeper.web.apps.WebConfig",
 ]

@@ -12,11 +12,13 @@ urlpatterns = [
     path("", include("watchkeeper.alerts.urls")),  # integrations/ and alerts/ console pages
     path("incidents/", include("watchkeeper.web.console.urls")),  # the queue and incident pages
     path("", include("watchkeeper.reviews.urls")),  # reviews/, reports/metrics/, portal/summaries/
+    path("portal/kb/", include("watchkeeper.knowledge.portal_urls")),  # the portal's articles
     path("portal/", include("watchkeeper.incidents.portal_urls")),  # the portal's incident pages
     path("accounts/", include("watchkeeper.accounts.urls")),
     path("policy/", include("watchkeeper.policy.urls")),
     path("sla/", include("watchkeeper.sla.urls")),
     path("comms/", include("watchkeeper.comms.urls")),
+    path("kb/", include("watchkeeper.knowledge.urls")),
     path("audit/", include("watchkeeper.audit.urls")),
     path("oncall/", include("watchkeeper.oncall.urls")),
     path("paging/", include("watchkeeper.paging.urls")),

@@ -35,6 +35,7 @@ from watchkeeper.demo import data, intake, oncall
 from watchkeeper.demo import paging as demo_paging
 from watchkeeper.demo.chat import chat_load
 from watchkeeper.demo.comms import comms_load
+from watchkeeper.demo.knowledge import knowledge_load
 from watchkeeper.demo.logo import demo_logo_png
 from watchkeeper.demo.monitoring import monitoring_load
 from watchkeeper.demo.reviews import reviews_load
@@ -94,6 +95,7 @@ def _steps() -> list[tuple[str, Step]]:
     steps += [("Reviews and action items", lambda run: reviews_load(created=run.created))]
     steps += [("Client communication", lambda run: comms_load(created=run.created))]
     steps += [("Monitors", lambda run: monitoring_load(created=run.created))]
+    steps += [("Knowledge base and runbooks", lambda run: knowledge_load(created=run.created))]
     return steps
 
 

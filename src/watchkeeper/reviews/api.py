@@ -247,7 +247,14 @@ def report_noise(
     )
     if format == "csv":
         return _download(exports.noise_csv(noise).encode(), "text/csv", "noise.csv")
-    return {"start": period.start, "end": period.end, **noise.__dict__}
+    return {
+        "start": period.start, "end": period.end, **noise.__dict__,
+        "integrations": [
+            {"client": c, "integration": name, "type": kind, "alerts": n}
+            for c, name, kind, n in noise.integrations
+        ],
+        "rules": [{"client": c, "rule": name, "dropped": n} for c, name, n in noise.rules],
+    }  # fmt: skip
 
 
 @router.get("/reports/oncall-load", response=list[LoadOut], tags=["reports"], openapi_extra=_CSV_TOO)

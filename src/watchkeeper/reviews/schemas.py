@@ -246,6 +246,19 @@ class MetricsOut(Schema):
     action_items: tuple[int, int, int]
 
 
+class NoisyIntegrationOut(Schema):
+    client: str
+    integration: str
+    type: str
+    alerts: int
+
+
+class NoisyRuleOut(Schema):
+    client: str
+    rule: str
+    dropped: int = Field(description="events the rule dropped in the period")
+
+
 class NoiseOut(Schema):
     start: dt.datetime
     end: dt.datetime
@@ -256,8 +269,8 @@ class NoiseOut(Schema):
     auto_resolved: int
     auto_minutes: int
     flapping: int
-    integrations: list[tuple[str, str, str, int]]
-    rules: list[tuple[str, str, int]]
+    integrations: list[NoisyIntegrationOut]
+    rules: list[NoisyRuleOut]
 
 
 class LoadOut(Schema):

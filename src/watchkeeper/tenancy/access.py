@@ -95,6 +95,10 @@ _GLOBAL: dict[str, frozenset[str]] = {
     "admin.change_by_managers": MSP_ADMIN_ROLES | {Role.MANAGER},
     "admin.delete": MSP_ADMIN_ROLES,
     "admin.tokens": MSP_ADMIN_ROLES,
+    # The knowledge base and runbooks (ADR 0042): MSP staff read and write them; a row
+    # dedicated to one client is for those who may see that client (`can_write`).
+    "knowledge.view": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
+    "knowledge.manage": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
 }
 
 # Actions on one client's objects, for the roles that can see that client.
@@ -115,6 +119,8 @@ _PER_CLIENT: dict[str, frozenset[str]] = {
     "portal.incidents": CLIENT_ROLES,
     "portal.request": CLIENT_ROLES,
     "portal.comment": CLIENT_ROLES,
+    # Their client's articles marked client-visible, in the portal (ADR 0042).
+    "portal.knowledge": CLIENT_ROLES,
     # Includes seeing the secret key; a token also needs the write scope for it.
     "integrations.manage": MSP_ADMIN_ROLES | {Role.MANAGER, Role.TECHNICIAN},
 }
@@ -125,6 +131,7 @@ _SCOPE_OF = {
     "policy.edit": "admin",
     "mail.manage": "admin",
     "branding.manage": "admin",
+    "knowledge.manage": "write",
     "schedules.manage": "write",
     "schedules.override": "write",
     "escalation.manage": "write",

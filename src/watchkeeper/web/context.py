@@ -29,11 +29,13 @@ _AREAS: tuple[tuple[str, str, str], ...] = (
     ("SLAs", "sla:page", "policy.view"),
     ("Reports", "sla:reports", "console.use"),
     ("Metrics", "reviews:metrics", "console.use"),
+    ("Knowledge", "knowledge:list", "knowledge.view"),
     ("Policy", "policy:page", "policy.view"),
     ("Audit log", "audit:list", "audit.view"),
     # The client portal's areas (portal users only).
     ("Overview", "tenancy:portal", "portal.use"),
     ("Our incidents", "portal:incidents", "portal.use"),
+    ("Articles", "portal_kb:list", "portal.use"),
     ("Report a problem", "portal:new", "portal.use"),
     ("Incident summaries", "reviews:portal_list", "portal.use"),
 )

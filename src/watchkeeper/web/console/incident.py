@@ -28,6 +28,7 @@ from watchkeeper.core.panels import panels
 from watchkeeper.incidents import forms as incident_forms
 from watchkeeper.incidents import selectors, services
 from watchkeeper.incidents.models import Incident, IncidentStatus, ResponderRole, TimelineEntry, TimelineKind
+from watchkeeper.knowledge.runbooks import incident_runbook_panel
 from watchkeeper.mail.backend import server_paths_hidden
 from watchkeeper.paging import selectors as paging
 from watchkeeper.policy.markup import markdown_html
@@ -75,6 +76,7 @@ def _page(
         "paging": paging.incident_panel(incident=incident, can_respond=can_respond),
         "review": reviews.review_for_incident(actor=user, incident_id=incident.pk),
         "panels": panels("incident", request, incident=incident),
+        "runbooks": incident_runbook_panel(incident=incident, can_respond=can_respond),
         "responders": list(incident.responders.all()),
         "responder_roles": ResponderRole.choices,
         "can_respond": can_respond,
