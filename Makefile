@@ -14,7 +14,7 @@ PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS)
 
 run: $(STAMP)
 	$(BIN)/watchkeeper migrate
-	$(BIN)/watchkeeper demo --first-run
+	$(BIN)/watchkeeper demo --first-run --port $(PORT)
 	$(BIN)/watchkeeper serve --host $(HOST) --port $(PORT)
 
 test: $(DEV_STAMP) lint types test-only

@@ -400,7 +400,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         if User.objects.exists():
             return 0
-    summary = demo_load(progress=_progress)
+    summary = demo_load(progress=_progress, port=args.port)
     print(summary)
     return 0
 
@@ -492,6 +492,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--name")
     p = add("demo", cmd_demo, "Load realistic demo data (safe to run twice).")
     p.add_argument("--first-run", action="store_true", help="Only when the database has no users yet.")
+    p.add_argument(
+        "--port", type=int, default=default_port, help="Where the console serves (demo monitors check it)."
+    )
     p = add("check", cmd_check, "Run Django's and Watchkeeper's system checks.")
     p.add_argument("--deploy", action="store_true")
     p.add_argument("--fail-level", default="ERROR", choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"])

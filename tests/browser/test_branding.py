@@ -32,7 +32,7 @@ def test_an_owner_brands_the_portal_and_a_client_sees_it(page: Any, shot: Any, t
     tenant = make_tenant("Alpha Dental")
     owner = UserFactory(role=Role.OWNER, email="owner@msp.example")
     sign_in(page, owner.email)
-    page.locator("details.dropdown summary").click()
+    page.locator(".user-menu details.dropdown summary").click()
     page.get_by_role("link", name="Branding").click()
     expect(page.get_by_role("heading", name="Branding", exact=True)).to_be_visible()
     expect(page.get_by_text("No logo: clients see your name alone.")).to_be_visible()
@@ -64,7 +64,7 @@ def test_an_owner_brands_the_portal_and_a_client_sees_it(page: Any, shot: Any, t
     assert _logo_loaded(page, ".logo-preview img")
     shot(page, "branding-settings")
 
-    page.locator("details.dropdown summary").click()
+    page.locator(".user-menu details.dropdown summary").click()
     page.get_by_role("button", name="Sign out").click()
     page.goto("/accounts/login/")
     header = page.locator("header.topbar")

@@ -34,7 +34,7 @@ def sink(settings: Any) -> Iterator[AuthSink]:
 def test_an_owner_sets_the_server_and_sends_a_test(page: Any, shot: Any, sink: AuthSink) -> None:
     owner = UserFactory(role=Role.OWNER, email="owner@msp.example")
     sign_in(page, owner.email)
-    page.locator("details.dropdown summary").click()
+    page.locator(".user-menu details.dropdown summary").click()
     page.get_by_role("link", name="Outgoing mail").click()
     expect(page.get_by_role("heading", name="Outgoing mail")).to_be_visible()
     expect(page.get_by_text("No SMTP server is set")).to_be_visible()

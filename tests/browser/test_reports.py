@@ -36,7 +36,9 @@ def test_a_technician_finds_a_report_reads_its_legend_and_opens_a_breach(page: A
     month = incident.opened_at.strftime("%Y-%m")
 
     sign_in(page, tenant.technician.email)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_text("Reports", exact=True).click()  # the bar's Reports menu
+    nav.get_by_role("link", name="SLA reports").click()
     expect(page.get_by_role("heading", name="SLA reports")).to_be_visible()
     page.get_by_label("Client").select_option(tenant.client.slug)
     page.get_by_role("button", name="Show").click()

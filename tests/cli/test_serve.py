@@ -83,7 +83,7 @@ def test_serve_keeps_serving_when_the_smtp_port_is_taken_and_stops_quickly(
         time.sleep(2)  # the web and engine stay up (the old supervisor stopped all at once)
         assert serve.poll() is None, output.text
         assert httpx.get(f"{base}/healthz", timeout=30).status_code == 200
-        assert _ctrl_c(serve) < 3, output.text
+        assert _ctrl_c(serve) < 5, output.text  # four children; a hang takes 10+ s
     finally:
         if serve.poll() is None:
             os.killpg(serve.pid, signal.SIGKILL)
@@ -121,7 +121,7 @@ def test_a_crashed_smtp_role_is_restarted_while_web_keeps_serving(tmp_path: Path
             except OSError:
                 assert time.monotonic() < deadline, output.text
                 time.sleep(0.3)
-        assert _ctrl_c(serve) < 3, output.text
+        assert _ctrl_c(serve) < 5, output.text  # four children; a hang takes 10+ s
     finally:
         if serve.poll() is None:
             os.killpg(serve.pid, signal.SIGKILL)

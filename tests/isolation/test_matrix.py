@@ -137,7 +137,7 @@ def test_api_operations_as_another_clients_actor(
 ) -> None:
     spec = API[(method, path)]
     api = api_as(_attacker(world, attacker), scopes=["read", "write", "admin"])
-    url = path.format(**spec.params(world.a))
+    url = path.format(**(spec.params(world.a) or {}))  # a planting function returns nothing
     if spec.query:
         url = f"{url}?{urlencode(spec.query)}"
     before = _victim_state(world)

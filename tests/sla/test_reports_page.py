@@ -90,7 +90,8 @@ def test_report_index_counts_in_one_query(sla: Any, django_assert_num_queries: A
 
 def test_reports_nav_item_is_a_real_page_and_nothing_is_greyed_out(sla: Any, browser_as: Any) -> None:
     text = _text(browser_as(sla.a.technician).get(reverse("sla:reports")))
-    assert f'<a href="{reverse("sla:reports")}" aria-current="page">Reports</a>' in text
+    assert f'<a href="{reverse("sla:reports")}" aria-current="page">SLA reports</a>' in text
+    assert '<summary class="current">Reports</summary>' in text  # its menu on the bar is current too
     assert 'aria-current="page">SLAs' not in text
     assert 'class="soon"' not in text and "coming release" not in text
 

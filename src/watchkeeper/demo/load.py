@@ -56,20 +56,22 @@ class _Run:
 
     password_hash: str | None
     created: Counter[str] = field(default_factory=Counter)
+    port: int = 8000  # where the console will serve: the demo's live monitors check it
 
 
 Step = Callable[[_Run], None]
 
 
-def demo_load(progress: Progress | None = None) -> str:
-    """Create the missing parts of the demo world and return a one-paragraph summary."""
+def demo_load(progress: Progress | None = None, *, port: int = 8000) -> str:
+    """Create the missing parts of the demo world and return a one-paragraph summary. `port`:
+    where the console will serve (`watchkeeper demo --port`), checked by the demo's monitors."""
     path = login_path()
     password = _known_password(path)
     if password is None and not User.objects.filter(email=data.OWNER.email).exists():
         # Written before the load: if the load fails, the next one reuses this password.
         password = _new_password()
         _write_login_file(path, password)
-    run = _Run(password_hash=make_password(password) if password else None)
+    run = _Run(password_hash=make_password(password) if password else None, port=port)
     steps = _steps()
     with transaction.atomic():
         for done, (label, step) in enumerate(steps, start=1):
@@ -94,7 +96,7 @@ def _steps() -> list[tuple[str, Step]]:
     steps += [("Team chat", lambda run: chat_load(created=run.created))]
     steps += [("Reviews and action items", lambda run: reviews_load(created=run.created))]
     steps += [("Client communication", lambda run: comms_load(created=run.created))]
-    steps += [("Monitors", lambda run: monitoring_load(created=run.created))]
+    steps += [("Monitors", lambda run: monitoring_load(created=run.created, port=run.port))]
     steps += [("Knowledge base and runbooks", lambda run: knowledge_load(created=run.created))]
     return steps
 

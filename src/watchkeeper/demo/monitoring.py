@@ -1,13 +1,13 @@
 """Demo monitors: two live ones against the demo's own server (the console `make run` starts,
-on WATCHKEEPER_PORT), so the monitor process has something real to check, and clearly marked
-examples of every other kind, paused (their targets are not reachable from a demo). The live
-monitors come with two days of results and a month of hourly rollups, so their charts and
-uptime show at once. Idempotent: monitors are keyed on (client, name)."""
+on the port `watchkeeper demo --port` names, WATCHKEEPER_PORT by default), so the monitor process
+has something real to check, and clearly marked examples of every other kind, paused (their
+targets are not reachable from a demo). The live monitors come with two days of results and a
+month of hourly rollups, so their charts and uptime show at once. Idempotent: monitors are keyed
+on (client, name)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 from collections import Counter
 from typing import Any
@@ -28,12 +28,6 @@ from watchkeeper.tenancy.models import Client, Service
 ACTOR = "demo"
 CLIENT = "hvdental"
 EXAMPLE = " (example, paused)"
-
-
-def _port() -> int:
-    """The port `make run` serves on (the CLI refuses a WATCHKEEPER_PORT that is not one)."""
-    text = os.environ.get("WATCHKEEPER_PORT", "8000")
-    return int(text) if text.isdigit() and 0 < int(text) < 65536 else 8000
 
 
 def _specs(port: int) -> list[dict[str, Any]]:
@@ -57,7 +51,7 @@ def _specs(port: int) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def monitoring_load(*, created: Counter[str]) -> None:
+def monitoring_load(*, created: Counter[str], port: int = 8000) -> None:
     client = Client.objects.filter(slug=CLIENT).first()
     if client is None:
         return
@@ -65,7 +59,7 @@ def monitoring_load(*, created: Counter[str]) -> None:
         networks = ["127.0.0.1/32", "10.20.0.0/16"]
         network_policy_set(actor=ACTOR, client=client, networks=networks, via="demo")
     made: list[Monitor] = []
-    for spec in _specs(_port()):
+    for spec in _specs(port):
         if Monitor.objects.filter(client=client, name=spec["name"]).exists():
             continue
         fields = dict(spec)

@@ -13,31 +13,34 @@ from watchkeeper.alerts.backlog import InboxBacklog, inbox_backlog
 from watchkeeper.branding.selectors import brand_for_page
 from watchkeeper.tenancy import access
 
-# Areas of the console, each a page that exists: no area is shown before it is built.
-_AREAS: tuple[tuple[str, str, str], ...] = (
-    ("Incidents", "incidents:list", "console.use"),
-    ("Clients", "tenancy:clients", "console.use"),
-    ("Alerts", "alerts:list", "console.use"),
-    ("Integrations", "alerts:integrations", "console.use"),
-    ("Monitors", "monitoring:list", "console.use"),
-    ("On-call", "oncall:list", "schedules.view"),
-    ("Escalation", "paging:policies", "escalation.view"),
-    ("Leadership", "comms:leadership", "console.use"),
-    ("Reviews", "reviews:list", "console.use"),
-    ("Client comms", "comms:page", "policy.view"),
-    ("Chat", "chat:page", "chat.view"),
-    ("SLAs", "sla:page", "policy.view"),
-    ("Reports", "sla:reports", "console.use"),
-    ("Metrics", "reviews:metrics", "console.use"),
-    ("Knowledge", "knowledge:list", "knowledge.view"),
-    ("Policy", "policy:page", "policy.view"),
-    ("Audit log", "audit:list", "audit.view"),
+# Areas of the console, each a page that exists: no area is shown before it is built. The daily
+# areas stand on the bar; the rest are grouped behind a menu of the bar (a group names them), so the
+# bar stays one row on a desktop screen however many areas there are.
+REPORTS, SETUP = "Reports", "Set-up"
+_AREAS: tuple[tuple[str, str, str, str], ...] = (
+    ("Incidents", "incidents:list", "console.use", ""),
+    ("Clients", "tenancy:clients", "console.use", ""),
+    ("Alerts", "alerts:list", "console.use", ""),
+    ("Monitors", "monitoring:list", "console.use", ""),
+    ("On-call", "oncall:list", "schedules.view", ""),
+    ("Leadership", "comms:leadership", "console.use", ""),
+    ("Reviews", "reviews:list", "console.use", ""),
+    ("Knowledge", "knowledge:list", "knowledge.view", ""),
+    ("SLA reports", "sla:reports", "console.use", REPORTS),
+    ("Metrics", "reviews:metrics", "console.use", REPORTS),
+    ("Integrations", "alerts:integrations", "console.use", SETUP),
+    ("Escalation", "paging:policies", "escalation.view", SETUP),
+    ("SLAs", "sla:page", "policy.view", SETUP),
+    ("Client comms", "comms:page", "policy.view", SETUP),
+    ("Chat", "chat:page", "chat.view", SETUP),
+    ("Policy", "policy:page", "policy.view", SETUP),
+    ("Audit log", "audit:list", "audit.view", SETUP),
     # The client portal's areas (portal users only).
-    ("Overview", "tenancy:portal", "portal.use"),
-    ("Our incidents", "portal:incidents", "portal.use"),
-    ("Articles", "portal_kb:list", "portal.use"),
-    ("Report a problem", "portal:new", "portal.use"),
-    ("Incident summaries", "reviews:portal_list", "portal.use"),
+    ("Overview", "tenancy:portal", "portal.use", ""),
+    ("Our incidents", "portal:incidents", "portal.use", ""),
+    ("Articles", "portal_kb:list", "portal.use", ""),
+    ("Report a problem", "portal:new", "portal.use", ""),
+    ("Incident summaries", "reviews:portal_list", "portal.use", ""),
 )
 
 
@@ -52,21 +55,32 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": [], "settings_nav": []}
-    nav: list[dict[str, Any]] = []
-    for label, url_name, action in _AREAS:
+    items: list[dict[str, Any]] = []
+    for label, url_name, action, group in _AREAS:
         if not access.can(user, action):
             continue
-        url = reverse(url_name)
-        nav.append({"label": label, "url": url, "active": False})
+        items.append({"label": label, "url": reverse(url_name), "active": False, "group": group})
     # The area whose URL is the longest prefix of the path is current (/sla/reports/ is
-    # Reports, not SLAs).
+    # SLA reports, not SLAs).
     matches = [
         item
-        for item in nav
+        for item in items
         if request.path == item["url"] or (item["url"] != "/" and request.path.startswith(item["url"]))
     ]
     if matches:
         max(matches, key=lambda item: len(item["url"]))["active"] = True
+    nav: list[dict[str, Any]] = []
+    groups: dict[str, dict[str, Any]] = {}
+    for item in items:
+        if not item["group"]:
+            nav.append(item)
+            continue
+        if item["group"] not in groups:
+            groups[item["group"]] = {"label": item["group"], "children": [], "active": False}
+            nav.append(groups[item["group"]])
+        group_entry = groups[item["group"]]
+        group_entry["children"].append(item)
+        group_entry["active"] = group_entry["active"] or item["active"]
     settings_nav = [
         {"label": label, "url": reverse(url_name)}
         for label, url_name, action in _SETTINGS
