@@ -82,7 +82,7 @@ def comms_load(*, created: Counter[str]) -> None:
         ContactRoles.objects.create(
             contact=contact, roles=roles_from_title(contact.job_title, primary=contact.is_primary)
         )
-        created["contact roles"] += 1
+        created["contact role set"] += 1
     _history_seen()
     _thread(created)
     _overdue(created)
