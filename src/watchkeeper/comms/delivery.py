@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
-import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from watchkeeper.comms.selectors import policy_for
 from watchkeeper.core import clock
 from watchkeeper.mail.backend import files_note
 from watchkeeper.mail.selectors import MailSetup, mail_setup_current
-from watchkeeper.mail.transport import STARTTLS, TLS, SmtpServer, smtp_problem
+from watchkeeper.mail.transport import SmtpServer, smtp_exchange, smtp_open, smtp_problem
 
 log = logging.getLogger("watchkeeper.comms")
 
@@ -111,45 +110,6 @@ IDLE_SECONDS = 30.0
 _sessions = _Sessions()
 
 
-def _open(server: SmtpServer) -> smtplib.SMTP:
-    context = ssl.create_default_context()
-    smtp: smtplib.SMTP
-    if server.security == TLS:
-        smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=server.timeout, context=context)
-    else:
-        smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
-    try:
-        if server.security == STARTTLS:
-            smtp.starttls(context=context)
-        if server.username:
-            smtp.login(server.username, server.password)
-        smtp.ehlo_or_helo_if_needed()
-    except BaseException:
-        smtp.close()
-        raise
-    return smtp
-
-
-def _exchange(smtp: smtplib.SMTP, *, sender: str, to: str, message: EmailMessage) -> str:
-    """MAIL, RCPT, DATA on an open connection; the server's answer to DATA. A refusal resets the
-    transaction (RSET) so the connection serves the next message."""
-    try:
-        code, answer = smtp.mail(sender)
-        if code != 250:
-            raise smtplib.SMTPSenderRefused(code, answer, sender)
-        code, answer = smtp.rcpt(to)
-        if code not in (250, 251):
-            raise smtplib.SMTPRecipientsRefused({to: (code, answer)})
-        code, answer = smtp.data(message.as_bytes())
-        if code != 250:
-            raise smtplib.SMTPDataError(code, answer)
-    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
-        smtp.rset()
-        raise
-    text = answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
-    return f"{code} {text}"
-
-
 def smtp_send_reusing(server: SmtpServer, *, sender: str, to: str, message: EmailMessage) -> str:
     """`mail.transport.smtp_deliver` on this thread's open connection to `server` (opened or
     replaced as needed). A connection found closed before anything was sent is reopened once."""
@@ -158,10 +118,10 @@ def smtp_send_reusing(server: SmtpServer, *, sender: str, to: str, message: Emai
         _sessions.drop()
     smtp, fresh = _sessions.smtp, _sessions.smtp is None
     if smtp is None:
-        smtp = _open(server)
+        smtp = smtp_open(server)
         _sessions.smtp, _sessions.key = smtp, server
     try:
-        answer = _exchange(smtp, sender=sender, to=to, message=message)
+        answer = smtp_exchange(smtp, sender=sender, to=to, message=message)
     except smtplib.SMTPServerDisconnected:
         _sessions.drop()
         if fresh:

@@ -32,21 +32,31 @@ def _text(answer: bytes | str) -> str:
     return answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
 
 
-def smtp_deliver(server: SmtpServer, *, sender: str, to: str, message: EmailMessage) -> str:
-    """Send `message` to `to`; returns the server's answer to DATA. Raises smtplib's errors
-    (and OSError for the network) for the caller to judge."""
+def smtp_open(server: SmtpServer) -> smtplib.SMTP:
+    """A connection ready for transactions (TLS or STARTTLS, login, EHLO); closed again when
+    setting it up fails. Raises smtplib's errors and OSError for the caller to judge."""
     context = ssl.create_default_context()
     smtp: smtplib.SMTP
     if server.security == TLS:
         smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=server.timeout, context=context)
     else:
         smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
-    with smtp:
+    try:
         if server.security == STARTTLS:
             smtp.starttls(context=context)
         if server.username:
             smtp.login(server.username, server.password)
         smtp.ehlo_or_helo_if_needed()
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def smtp_exchange(smtp: smtplib.SMTP, *, sender: str, to: str, message: EmailMessage) -> str:
+    """MAIL, RCPT, DATA on an open connection; the server's answer to DATA. A refusal resets the
+    transaction (RSET) so the connection can serve the next message."""
+    try:
         code, answer = smtp.mail(sender)
         if code != 250:
             raise smtplib.SMTPSenderRefused(code, answer, sender)
@@ -56,7 +66,17 @@ def smtp_deliver(server: SmtpServer, *, sender: str, to: str, message: EmailMess
         code, answer = smtp.data(message.as_bytes())
         if code != 250:
             raise smtplib.SMTPDataError(code, answer)
-        return f"{code} {_text(answer)}"
+    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+        smtp.rset()
+        raise
+    return f"{code} {_text(answer)}"
+
+
+def smtp_deliver(server: SmtpServer, *, sender: str, to: str, message: EmailMessage) -> str:
+    """Send `message` to `to` on a connection of its own; returns the server's answer to DATA.
+    Raises smtplib's errors (and OSError for the network) for the caller to judge."""
+    with smtp_open(server) as smtp:
+        return smtp_exchange(smtp, sender=sender, to=to, message=message)
 
 
 def _tls_problem(exc: ssl.SSLError, server: SmtpServer) -> str:

@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from ninja import Field, Query, Router, Status
 
 from watchkeeper.core import clock
+from watchkeeper.core.downloads import attachment
 from watchkeeper.core.pagination import paginated
 from watchkeeper.core.schemas import Id
 from watchkeeper.incidents.selectors import incident_access
@@ -146,8 +147,8 @@ def export_review(
     facts, items = review_facts(review), selectors.action_items_of(review)
     name = f"review-{review.incident.reference.lower()}"
     if format == "pdf":
-        return _download(exports.review_pdf(review, facts, items), "application/pdf", f"{name}.pdf")
-    return _download(
+        return attachment(exports.review_pdf(review, facts, items), "application/pdf", f"{name}.pdf")
+    return attachment(
         exports.review_markdown(review, facts, items).encode(), "text/markdown; charset=utf-8", f"{name}.md"
     )
 
@@ -221,7 +222,7 @@ def report_metrics(
     period = _period(request, start, to)
     result = metrics.incident_metrics(actor=request.auth, period=period, group=group, client_slug=client)
     if format == "csv":
-        return _download(exports.metrics_csv(result).encode(), "text/csv", f"metrics-{group}.csv")
+        return attachment(exports.metrics_csv(result).encode(), "text/csv", f"metrics-{group}.csv")
     return {
         "start": period.start, "end": period.end, "group": group, "rows": [_row(r) for r in result.rows],
         "total": _row(result.total), "incidents_per_month": result.months, "sla_per_month": result.sla,
@@ -246,7 +247,7 @@ def report_noise(
         actor=request.auth, period=period, client_slug=client, auto_minutes=auto_minutes
     )
     if format == "csv":
-        return _download(exports.noise_csv(noise).encode(), "text/csv", "noise.csv")
+        return attachment(exports.noise_csv(noise).encode(), "text/csv", "noise.csv")
     return {
         "start": period.start, "end": period.end, **noise.__dict__,
         "integrations": [
@@ -270,7 +271,7 @@ def report_oncall_load(
     _reports_access(request, client)
     loads = metrics.oncall_load(actor=request.auth, period=_period(request, start, to), client_slug=client)
     if format == "csv":
-        return _download(exports.load_csv(loads).encode(), "text/csv", "oncall-load.csv")
+        return attachment(exports.load_csv(loads).encode(), "text/csv", "oncall-load.csv")
     return [
         {"user": load.user_id, "person": load.person, "time_zone": load.zone, "pages": load.pages,
          "notifications": load.notifications, "interruptions": load.interruptions_total,
@@ -278,9 +279,3 @@ def report_oncall_load(
          "sleep_hours": load.interruptions["sleep"]}
         for load in loads
     ]  # fmt: skip
-
-
-def _download(body: bytes, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from watchkeeper.core import clock
+from watchkeeper.core.downloads import attachment
 from watchkeeper.core.errors import InvalidInput, WatchkeeperError
 from watchkeeper.core.pagination import paginate
 from watchkeeper.incidents.selectors import incident_access
@@ -232,9 +233,7 @@ def review_export(request: AuthenticatedHttpRequest, review_id: int, fmt: str) -
             "text/markdown; charset=utf-8",
             f"{name}.md",
         )
-    response = HttpResponse(body, content_type=kind)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(body, kind, name)
 
 
 @login_required
@@ -309,9 +308,7 @@ def metrics_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _csv(text: str, name: str) -> HttpResponse:
-    response = HttpResponse(text.encode(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(text.encode(), "text/csv; charset=utf-8", name)
 
 
 # --- the portal -------------------------------------------------------------------------------

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.db.models import QuerySet
-from django.http import HttpResponse
 from ninja import Query, Router, Status
 
+from watchkeeper.core.downloads import attachment
 from watchkeeper.core.errors import NotFound
 from watchkeeper.core.pagination import paginated
 from watchkeeper.core.schemas import Id
@@ -161,13 +161,7 @@ def sla_report(
     first, end = reports.period_parse(month=month, start=start, end=to)
     report = reports.report_build(client=target, start=first, end=end)
     if format == "csv":
-        return _download(report_csv(report).encode(), "text/csv", f"sla-{target.slug}-{first:%Y-%m}.csv")
+        return attachment(report_csv(report).encode(), "text/csv", f"sla-{target.slug}-{first:%Y-%m}.csv")
     if format == "pdf":
-        return _download(report_pdf(report), "application/pdf", f"sla-{target.slug}-{first:%Y-%m}.pdf")
+        return attachment(report_pdf(report), "application/pdf", f"sla-{target.slug}-{first:%Y-%m}.pdf")
     return reports.report_json(report)
-
-
-def _download(body: bytes, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
